@@ -1,0 +1,59 @@
+"""Scrapy settings: the project's safety baseline (DESIGN.md). Each value says why it is what it is."""
+
+BOT_NAME = "surveillance-registry"
+SPIDER_MODULES = ["crawlers.spiders"]
+NEWSPIDER_MODULE = "crawlers.spiders"
+
+# Identify ourselves; sources can reach the maintainers through the project page.
+USER_AGENT = "surveillance-registry/0.1 (+https://github.com/surveillance-registry; open-data crawler)"
+
+# Politeness: obey robots.txt, adapt to the server's latency, few parallel requests per site.
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+
+# Limits: bodies are capped after decompression (bombs stop here); a bulk source raises its own.
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 60
+DNS_TIMEOUT = 20
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 5
+
+# Nothing to log into and nothing to debug remotely: no cookies, no telnet console.
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# Addresses: refuse private, loopback and link-local targets, on literal IPs (middleware) and on
+# what a name resolves to at connect time (resolver). Only the demo and tests allow loopback.
+SURVREG_ALLOW_LOOPBACK = False
+DNS_RESOLVER = "crawlers.middlewares.GuardedResolver"
+DOWNLOADER_MIDDLEWARES = {
+    "crawlers.middlewares.AddressGuardMiddleware": 50,
+    "crawlers.middlewares.RetryAfterMiddleware": 540,
+}
+SPIDER_MIDDLEWARES = {
+    "crawlers.archive.DocumentArchiveMiddleware": 50,
+}
+ITEM_PIPELINES = {
+    "crawlers.pipelines.ValidationPipeline": 100,
+    "crawlers.pipelines.RelevancePipeline": 200,
+    "crawlers.pipelines.CrawlStorePipeline": 900,
+}
+
+# Where the crawl store and document archive live; None means registry.paths (./data or
+# $SURVREG_DATA).
+SURVREG_CRAWL_DB = None
+SURVREG_ARCHIVE_DIR = None
+# Items are committed in batches: a killed crawl loses at most this many, never a stored one.
+SURVREG_COMMIT_EVERY = 200
+
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"

@@ -1,0 +1,228 @@
+"""``survreg build``: re-derive the public registry from the crawl store, then swap it in."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from tqdm import tqdm
+
+from registry import link, schema
+from registry.normalise.record import normalise_record
+from registry.normalise.technologies import load_taxonomy
+from registry.normalise.vendors import load_vendors
+from registry.sources import licence_of, load_sources
+from registry.store import CrawlStore
+
+logger = logging.getLogger(__name__)
+BATCH = 2000
+SAFE_SCHEMES = ("http://", "https://")
+
+
+class BuildError(RuntimeError):
+    """The new registry failed its checks; the live one was left as it was."""
+
+
+@dataclass
+class BuildReport:
+    records: int = 0
+    notices: int = 0
+    deployments: int = 0
+    failed: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def build(crawl_db: str | Path, registry_db: str | Path, *, progress: bool | None = None
+          ) -> BuildReport:
+    """Build ``registry_db`` from ``crawl_db`` in a temporary file and swap it in atomically."""
+    registry_db = Path(registry_db)
+    registry_db.parent.mkdir(parents=True, exist_ok=True)
+    for stale in registry_db.parent.glob(f"{registry_db.name}.building-*"):
+        stale.unlink()
+    tmp = registry_db.with_name(f"{registry_db.name}.building-{os.getpid()}")
+    try:
+        report = _build_into(Path(crawl_db), tmp, progress)
+        _check(tmp, report)
+        os.replace(tmp, registry_db)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return report
+
+
+def _build_into(crawl_db: Path, target: Path, progress: bool | None) -> BuildReport:
+    store = CrawlStore(crawl_db)
+    db = sqlite_utils.Database(target)
+    # A fresh scratch file that is checked before use: durability during the build buys nothing.
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute("PRAGMA synchronous=OFF")
+    report = BuildReport()
+    try:
+        schema.create(db)
+        _load_reference(db, store)
+        total = store.count()
+        show = sys.stderr.isatty() if progress is None else progress
+        rows = tqdm(store.iter_records(kind="notice"), total=total, disable=not show,
+                    unit="rec", desc="build")
+        _load_notices(db, rows, report)
+        link.derive_deployments(db)
+        _count_vendor_notices(db)
+        schema.index(db)
+        report.deployments = db["deployments"].count
+        db.execute("ANALYZE")
+        db.conn.commit()
+    finally:
+        db.close()
+        store.close()
+    return report
+
+
+def _load_reference(db: sqlite_utils.Database, store: CrawlStore) -> None:
+    last_good = dict(store.conn.execute(
+        "SELECT source, max(finished) FROM crawl_runs WHERE finish_reason = 'finished' "
+        "GROUP BY source").fetchall())
+    counts = dict(store.conn.execute("SELECT source, count(*) FROM records GROUP BY source"))
+    db["sources"].insert_all(
+        {"id": s["id"], "name": s["name"], "licence": s["licence"],
+         "licence_url": s.get("licence_url"), "records": counts.get(s["id"], 0),
+         "last_successful_crawl": last_good.get(s["id"])}
+        for s in load_sources().values())
+    db["vendors"].insert_all(
+        {"id": v["id"], "name": v["name"], "country": v.get("country"),
+         "parent": v.get("parent"), "aliases": json.dumps(v.get("aliases") or [],
+                                                          ensure_ascii=False),
+         "flags": json.dumps(v.get("flags") or [], ensure_ascii=False)}
+        for v in load_vendors())
+    db["technologies"].insert_all(
+        {"id": t["id"], "label": t.get("label"), "description": t.get("description"),
+         "cpv": " ".join(str(c) for c in t.get("cpv") or [])}
+        for t in load_taxonomy())
+
+
+def _load_notices(db: sqlite_utils.Database, rows: Iterator[dict], report: BuildReport) -> None:
+    notices, cpvs, techs, vendors = [], [], [], []
+    places: dict[str, dict] = {}
+    known_vendors = {row["id"] for row in db["vendors"].rows}
+    for row in rows:
+        report.records += 1
+        try:
+            record = normalise_record(json.loads(row["record"]))
+        except (ValueError, TypeError, KeyError) as exc:
+            report.failed += 1
+            if len(report.failures) < 20:
+                report.failures.append(f"{row['source']}/{row['source_id']}: {exc}")
+            logger.warning("record not built: source=%s id=%s reason=%s",
+                           row["source"], row["source_id"], exc)
+            continue
+        notice = notice_row(record, row)
+        notices.append(notice)
+        place = record_place(record)
+        if place:
+            places.setdefault(place["id"], place)
+        cpvs.extend({"notice_id": notice["id"], "cpv": c} for c in record["cpv"])
+        confidence = record.get("technology_confidence") or {}
+        techs.extend({"notice_id": notice["id"], "technology_id": t,
+                      "confidence": confidence.get(t)} for t in record["technologies"])
+        vendors.extend({"notice_id": notice["id"], "vendor_id": v}
+                       for v in record["vendors"] if v in known_vendors)
+        if len(notices) >= BATCH:
+            _flush(db, notices, cpvs, techs, vendors)
+            report.notices += BATCH
+            notices, cpvs, techs, vendors = [], [], [], []
+    report.notices += len(notices)
+    _flush(db, notices, cpvs, techs, vendors)
+    db["places"].insert_all(places.values())
+
+
+def _flush(db: sqlite_utils.Database, notices: list, cpvs: list, techs: list,
+           vendors: list) -> None:
+    db["notices"].insert_all(notices, batch_size=BATCH)
+    db["notice_cpv"].insert_all(cpvs, batch_size=BATCH, ignore=True)
+    db["notice_technologies"].insert_all(techs, batch_size=BATCH, ignore=True)
+    db["notice_vendors"].insert_all(vendors, batch_size=BATCH, ignore=True)
+
+
+def notice_row(record: dict, stored: dict[str, Any]) -> dict:
+    """The ``notices`` row of a normalised record and its crawl-store metadata."""
+    notice_id = f"{record['source']}/{record['source_id']}"
+    key, _rule = link.deployment_key(record.get("procedure_id"), notice_id)
+    buyer = record.get("buyer") or {}
+    value = record.get("value") or {}
+    place = record_place(record)
+    return {
+        "id": notice_id,
+        "source": record["source"],
+        "source_id": record["source_id"],
+        "procedure_id": record.get("procedure_id"),
+        "deployment_id": link.stable_id("d", key),
+        "url": safe_link(record.get("url")),
+        "notice_type": record.get("notice_type"),
+        "title": record.get("title") or "",
+        "description": record.get("description"),
+        "language": record.get("language"),
+        "published": record.get("published"),
+        "buyer_name": buyer.get("name"),
+        "buyer_country": buyer.get("country"),
+        "buyer_city": (place or {}).get("city") or buyer.get("city"),
+        "place_id": (place or {}).get("id"),
+        "cpv": " ".join(record["cpv"]),
+        "main_cpv": record["cpv"][0] if record["cpv"] else None,
+        "suppliers": "; ".join(s["name"] for s in record.get("suppliers") or [] if s.get("name")),
+        "technologies": " ".join(record["technologies"]),
+        "vendors": " ".join(record["vendors"]),
+        "value_amount": value.get("amount"),
+        "value_currency": value.get("currency"),
+        "value_eur": record.get("value_eur"),
+        "first_seen": stored["first_seen"],
+        "last_changed": stored["last_changed"],
+        "document_url": safe_link(stored.get("document_url")),
+        "document_sha256": stored.get("document_sha256"),
+        "licence": licence_of(record["source"]),
+    }
+
+
+def record_place(record: dict) -> dict | None:
+    """The resolved place of a record's buyer, as a ``places`` row, if the build found one."""
+    place = record.get("place") or (record.get("buyer") or {}).get("place")
+    if not isinstance(place, dict) or not place.get("id"):
+        return None
+    return {k: place.get(k) for k in ("id", "city", "country", "admin1", "latitude", "longitude")}
+
+
+def safe_link(url: Any) -> str | None:
+    """A URL fit to publish as a link: http(s) only, so no javascript: or data: survives."""
+    if isinstance(url, str) and url.strip().lower().startswith(SAFE_SCHEMES):
+        return url.strip()
+    return None
+
+
+def _count_vendor_notices(db: sqlite_utils.Database) -> None:
+    db.execute("UPDATE vendors SET notices = (SELECT count(*) FROM notice_vendors "
+               "WHERE vendor_id = vendors.id)")
+
+
+def _check(path: Path, report: BuildReport) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            raise BuildError(f"integrity check failed: {result}")
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        missing = set(schema.EXPECTED_TABLES) - tables
+        if missing:
+            raise BuildError(f"tables missing: {', '.join(sorted(missing))}")
+        notices = conn.execute("SELECT count(*) FROM notices").fetchone()[0]
+        if notices != report.notices:
+            raise BuildError(f"{notices} notices written, {report.notices} expected")
+        if report.records and not notices:
+            raise BuildError(f"none of {report.records} records could be built")
+    finally:
+        conn.close()

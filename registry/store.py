@@ -1,0 +1,197 @@
+"""The crawl store: every version of every record, keyed by (source, source_id), and every run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+# Keys that describe the fetch, not the record: a refetch that only changes these is no new version.
+FETCH_KEYS = ("document_url", "document_sha256", "fetched")
+
+# Versioned schema steps; PRAGMA user_version says how many have been applied.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE records (
+        source TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        last_changed TEXT NOT NULL,
+        document_url TEXT,
+        document_sha256 TEXT,
+        run_id INTEGER,
+        record TEXT NOT NULL,
+        PRIMARY KEY (source, source_id)
+    );
+    CREATE TABLE record_history (
+        source TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        valid_from TEXT NOT NULL,
+        valid_to TEXT NOT NULL,
+        document_sha256 TEXT,
+        record TEXT NOT NULL,
+        PRIMARY KEY (source, source_id, version)
+    );
+    CREATE TABLE crawl_runs (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        started TEXT NOT NULL,
+        finished TEXT,
+        finish_reason TEXT,
+        requests INTEGER DEFAULT 0,
+        responses_by_status TEXT,
+        records_new INTEGER DEFAULT 0,
+        records_changed INTEGER DEFAULT 0,
+        records_unchanged INTEGER DEFAULT 0,
+        records_rejected INTEGER DEFAULT 0,
+        records_missing_date INTEGER DEFAULT 0,
+        errors INTEGER DEFAULT 0,
+        error_samples TEXT,
+        arguments TEXT
+    );
+    CREATE INDEX crawl_runs_source ON crawl_runs (source, started);
+    """,
+)
+
+
+def utcnow() -> str:
+    """Now in UTC, ISO 8601 with offset, to the second."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def content_hash(item: dict) -> str:
+    """A hash of what a record says, independent of key order and of fetch details."""
+    body = {k: v for k, v in item.items() if k not in FETCH_KEYS}
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class CrawlStore:
+    """The only mutable database; opened in WAL mode so readers never block the crawl."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self.db = sqlite_utils.Database(self.conn)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.migrate()
+
+    def migrate(self) -> int:
+        """Apply the schema steps not yet applied; returns the schema version."""
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                for statement in filter(str.strip, step.split(";")):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {number}")
+        return len(MIGRATIONS)
+
+    def transaction(self) -> _Transaction:
+        return _Transaction(self.conn)
+
+    def upsert(self, item: dict, *, run_id: int | None = None, now: str | None = None) -> str:
+        """Store one item; returns "new", "changed" or "unchanged". Old versions go to history."""
+        now = now or utcnow()
+        source, source_id = item["source"], item["source_id"]
+        digest = content_hash(item)
+        row = self.conn.execute(
+            "SELECT content_hash, version, last_changed, document_sha256, record FROM records "
+            "WHERE source = ? AND source_id = ?",
+            (source, source_id),
+        ).fetchone()
+        document_url, document_sha = item.get("document_url"), item.get("document_sha256")
+        if row is None:
+            self.conn.execute(
+                "INSERT INTO records (source, source_id, kind, content_hash, version, first_seen, "
+                "last_seen, last_changed, document_url, document_sha256, run_id, record) "
+                "VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+                (source, source_id, item.get("kind", "notice"), digest, now, now, now,
+                 document_url, document_sha, run_id, _dumps(item)),
+            )
+            return "new"
+        old_hash, version, last_changed, old_document, old_record = row
+        if old_hash == digest:
+            self.conn.execute(
+                "UPDATE records SET last_seen = ? WHERE source = ? AND source_id = ?",
+                (now, source, source_id),
+            )
+            return "unchanged"
+        self.conn.execute(
+            "INSERT INTO record_history (source, source_id, version, content_hash, valid_from, "
+            "valid_to, document_sha256, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (source, source_id, version, old_hash, last_changed, now, old_document, old_record),
+        )
+        self.conn.execute(
+            "UPDATE records SET content_hash = ?, version = ?, last_seen = ?, last_changed = ?, "
+            "document_url = ?, document_sha256 = ?, run_id = ?, record = ? "
+            "WHERE source = ? AND source_id = ?",
+            (digest, version + 1, now, now, document_url, document_sha, run_id, _dumps(item),
+             source, source_id),
+        )
+        return "changed"
+
+    def start_run(self, source: str, arguments: dict[str, Any] | None = None) -> int:
+        cursor = self.conn.execute(
+            "INSERT INTO crawl_runs (source, started, arguments) VALUES (?, ?, ?)",
+            (source, utcnow(), _dumps(arguments or {})),
+        )
+        return int(cursor.lastrowid)
+
+    def finish_run(self, run_id: int, **fields: Any) -> None:
+        fields = {k: _dumps(v) if isinstance(v, dict | list) else v for k, v in fields.items()}
+        fields.setdefault("finished", utcnow())
+        self.db["crawl_runs"].update(run_id, fields)
+
+    def iter_records(self, kind: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every current record with its store metadata, in a stable order."""
+        sql = ("SELECT source, source_id, kind, first_seen, last_seen, last_changed, version, "
+               "document_url, document_sha256, record FROM records")
+        params: tuple = ()
+        if kind:
+            sql += " WHERE kind = ?"
+            params = (kind,)
+        sql += " ORDER BY source, source_id"
+        cursor = self.conn.execute(sql, params)
+        columns = [c[0] for c in cursor.description]
+        for row in cursor:
+            yield dict(zip(columns, row, strict=True))
+
+    def count(self, table: str = "records") -> int:
+        return self.db[table].count
+
+    def runs(self, source: str | None = None) -> list[dict]:
+        where, params = ("source = ?", [source]) if source else (None, None)
+        return list(self.db["crawl_runs"].rows_where(where, params, order_by="id"))
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class _Transaction:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)

@@ -1,0 +1,156 @@
+"""The OCDS parser on real Contracts Finder, Sell2Wales, PCS and record-package documents."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from crawlers.parsers import detect_format, ocds, parse_document
+from crawlers.parsers.errors import ParseError
+from tests.conftest import FIXTURES, SNAPSHOT
+
+OCDS = FIXTURES / "ocds"
+
+
+def parse_one(name: str) -> dict:
+    items = list(ocds.parse((OCDS / name).read_bytes()))
+    assert len(items) == 1
+    return items[0]
+
+
+def test_doncaster_cctv_relocation_award():
+    item = parse_one("uk-contractsfinder_release_cctv-camera-relocation_doncaster.json")
+    assert item["source"] == "contracts-finder"
+    assert item["source_id"] == (
+        "ocds-b5fd17-302b3393-b9e3-4b4a-8e27-81c994254466/65ab1224-7fe3-4c3a-961f-a0359140c1ff-819893"
+    )
+    assert item["procedure_id"] == "ocds-b5fd17-302b3393-b9e3-4b4a-8e27-81c994254466"
+    assert item["notice_type"] == "award"
+    assert item["title"] == "CCTV camera relocation"
+    assert item["published"] == "2025-01-23T16:10:39Z"
+    assert item["language"] == "en"
+    assert item["cpv"] == ["92222000"]
+    assert item["buyer"]["name"] == "City of Doncaster Council"
+    assert item["buyer"]["country"] == "ENG"
+    assert item["buyer"]["city"] == "Doncaster"
+    assert item["buyer"]["contact"]["email"] == "Verenaisi.Salabula-Nakanacagi@doncaster.gov.uk"
+    assert item["suppliers"] == [{"name": "GOUGH & KELLY LTD", "country": None}]
+    assert item["value"] == {"amount": 31376, "currency": "GBP"}
+    assert item["url"] == (
+        "https://www.contractsfinder.service.gov.uk/Notice/65ab1224-7fe3-4c3a-961f-a0359140c1ff"
+    )
+
+
+def test_dvsa_body_worn_video_award():
+    item = parse_one("uk-contractsfinder_release_body-worn-video-cameras-dvsa.json")
+    assert item["title"] == "Body Worn Video Cameras for DVSA"
+    assert item["cpv"] == ["35120000"]
+    assert item["buyer"]["name"] == "DVSA - Driver and Vehicle Standards Agency"
+    assert (item["buyer"]["city"], item["buyer"]["country"]) == ("Bristol", "England")
+    assert item["suppliers"] == [{"name": "Reliance High-Tech Limited", "country": None}]
+    assert item["value"] == {"amount": 400000, "currency": "GBP"}
+    assert item["notice_type"] == "award"
+
+
+def test_door_access_and_cctv_control():
+    item = parse_one("uk-contractsfinder_release_door-access-and-cctv-control.json")
+    assert item["title"] == "Door access and CCTV control"
+    assert item["buyer"]["name"] == "LONDON & QUADRANT HOUSING TRUST"
+    assert item["suppliers"][0]["name"] == "WCL UK Ltd t/a Everything ICT"
+    assert item["value"] == {"amount": 118881.32, "currency": "GBP"}
+
+
+def test_sell2wales_anpr_camera_support_tender():
+    item = parse_one("uk-sell2wales_release_anpr-static-camera-support.json")
+    assert item["source"] == "sell2wales"
+    assert item["source_id"] == "ocds-kuma6s-147841/ocds-kuma6s-147841-release-147841"
+    assert item["notice_type"] == "tender"
+    assert item["cpv"] == ["50344100", "35125300", "32260000"]
+    assert item["buyer"]["name"] == "Police & Crime Commissioner for South Wales"
+    assert (item["buyer"]["city"], item["buyer"]["nuts"]) == ("Bridgend", "UKL17")
+    assert item["language"] == "EN"
+    assert "ANPR camera estate" in item["description"]
+    assert item["value"] is None
+    assert item["url"] == (
+        "https://www.sell2wales.gov.wales/search/show/search_view.aspx?ID=FEB497505"
+    )
+
+
+def test_release_without_id_gets_one_from_its_date_with_a_warning(caplog):
+    item = parse_one("uk-pcs-scotland_release_video-management-system_dundee.json")
+    assert item["source"] == "public-contracts-scotland"
+    assert item["source_id"] == (
+        "ocds-r6ebe6-0000581499/ocds-r6ebe6-0000581499-2019-04-23T00:00:00Z"
+    )
+    assert "no id" in item["warnings"][0]
+    assert "has no id" in caplog.text
+
+
+def test_release_without_date_is_kept_with_null_date():
+    release = json.loads((OCDS / "uk-contractsfinder_release_window-replacement.json").read_text())
+    del release["date"]
+    (item,) = ocds.parse(json.dumps(release).encode())
+    assert item["published"] is None
+    assert "release has no date" in item["warnings"]
+
+
+def test_search_page_streams_100_releases_and_finds_the_next_link():
+    package = ocds.Package()
+    with open(SNAPSHOT / "contracts-finder" / "search-page-1.json", "rb") as stream:
+        items = list(ocds.parse(stream, package=package))
+    assert len(items) == 100
+    assert len({i["source_id"] for i in items}) == 100
+    assert package.next_url.endswith(
+        "cursor=cHVibGlzaGVkVG89MjAyMi0xMC0yMFQwOTo0Mzo1MiswMTowMHxsaW1pdD0xMDB8bmV4dEN1cnNvcj00ODA3NjE="
+    )
+    assert package.license.startswith("http://www.nationalarchives.gov.uk/doc/open-government")
+    assert package.publisher == "Cabinet Office"
+    titles = {i["title"] for i in items}
+    assert "Workstation, Digital camera, Software, Support" in titles
+
+
+def test_record_packages_yield_compiled_releases():
+    items = list(ocds.parse((OCDS / "cdmx_record-package_2records.json").read_bytes()))
+    assert len(items) == 2
+    (item,) = ocds.parse((OCDS / "py-dncp_record-package_ocds-03ad3f-193399.json").read_bytes())
+    assert item["title"] == "Adquisición de Scanner"
+    assert item["procedure_id"] == "ocds-03ad3f-193399"
+    assert item["value"] == {"amount": 135630400, "currency": "PYG"}
+
+
+def test_json_lines_of_releases():
+    lines = b"\n".join(
+        (OCDS / name).read_bytes().replace(b"\n", b"")
+        for name in ("uk-contractsfinder_release_window-replacement.json",
+                     "uk-contractsfinder_release_door-access-and-cctv-control.json")
+    )
+    titles = [i["title"] for i in ocds.parse(lines)]
+    assert titles == ["Sumner House - Window Replacement", "Door access and CCTV control"]
+
+
+def test_format_is_detected_from_content():
+    data = (OCDS / "uk-sell2wales_release_anpr-static-camera-support.json").read_bytes()
+    assert detect_format(data) == "ocds"
+    assert next(parse_document(data))["source"] == "sell2wales"
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b'{"releases": [{"ocid": "ocds-x", "id": "1", "tag": ["tender"]', "invalid JSON"),
+        (b'{"releases": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}", "nested deeper"),
+        ('{"releases": [{"ocid": "ocds-x", "id": "1", "title": "Vid\u00e9o"}]}'.encode("latin-1"),
+         "invalid JSON"),
+        (b'{"releases": [{"id": "1", "tag": ["tender"]}]}', "no ocid"),
+    ],
+)
+def test_bad_documents_raise_parse_error(data, reason):
+    with pytest.raises(ParseError, match=reason):
+        list(ocds.parse(io.BytesIO(data)))
+
+
+def test_unknown_format_is_refused():
+    with pytest.raises(ParseError, match="unrecognised format"):
+        detect_format(b"<html><body>hello</body></html>")
