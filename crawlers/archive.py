@@ -8,7 +8,6 @@ import os
 import tempfile
 from pathlib import Path
 
-from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
@@ -52,6 +51,6 @@ class DocumentArchiveMiddleware:
         root = crawler.settings.get("SURVREG_ARCHIVE_DIR") or paths.archive_dir()
         return cls(DocumentArchive(root))
 
-    def process_spider_input(self, response: Response, spider: Spider | None = None) -> None:
+    def process_spider_input(self, response: Response) -> None:
         if response.body and not response.url.endswith("/robots.txt"):
             response.meta["document_sha256"] = self.archive.put(response.body)

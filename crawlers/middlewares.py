@@ -7,7 +7,7 @@ import logging
 import time
 from typing import Any
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
@@ -24,21 +24,25 @@ logger = logging.getLogger(__name__)
 class AddressGuardMiddleware:
     """Refuses requests (redirects included: they pass here again) to non-public URLs."""
 
-    def __init__(self, allow_loopback: bool):
-        self.allow_loopback = allow_loopback
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.allow_loopback = crawler.settings.getbool("SURVREG_ALLOW_LOOPBACK")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
-        return cls(crawler.settings.getbool("SURVREG_ALLOW_LOOPBACK"))
+        return cls(crawler)
 
-    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+    def process_request(self, request: Request) -> None:
         try:
             check_url(request.url, allow_loopback=self.allow_loopback)
         except ForbiddenAddress as exc:
-            if spider is not None and spider.crawler.stats:
-                spider.crawler.stats.inc_value("survreg/forbidden_address")
-            logger.error("refused request: source=%s url=%s reason=%s",
-                         getattr(spider, "name", "?"), request.url, exc)
+            self.crawler.stats.inc_value("survreg/forbidden_address")
+            logger.error(
+                "refused request: source=%s url=%s reason=%s",
+                getattr(self.crawler.spider, "name", "?"),
+                request.url,
+                exc,
+            )
             raise IgnoreRequest(str(exc)) from exc
 
 
@@ -66,6 +70,8 @@ class GuardedResolver(CachingThreadedResolver):
         try:
             check_address(address, allow_loopback=self.allow_loopback)
         except ForbiddenAddress as exc:
+            # Twisted replaces this error's text with "no results", so say it here.
+            logger.error("refused address: host=%s resolves to a forbidden address: %s", name, exc)
             raise DNSLookupError(f"{name} resolves to a forbidden address: {exc}") from exc
         return address
 
@@ -81,16 +87,15 @@ class RetryAfterMiddleware:
     def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
         return cls(crawler)
 
-    async def process_response(
-        self, request: Request, response: Response, spider: Spider | None = None
-    ) -> Request | Response:
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
         if response.status not in (429, 503) or b"Retry-After" not in response.headers:
             return response
         wait = retry_after_seconds(response.headers.get(b"Retry-After", b"").decode("latin-1"))
         if wait is None or wait > self.max_wait:
             return response
-        retry = get_retry_request(request, spider=spider or self.crawler.spider,
-                                  reason=f"retry-after {response.status}")
+        retry = get_retry_request(
+            request, spider=self.crawler.spider, reason=f"retry-after {response.status}"
+        )
         if retry is None:
             return response
         from twisted.internet import reactor

@@ -18,44 +18,58 @@ from registry.store import CrawlStore
 logger = logging.getLogger(__name__)
 
 
-class ValidationPipeline:
+class _CrawlerPipeline:
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler):
+        return cls(crawler)
+
+
+class ValidationPipeline(_CrawlerPipeline):
     """Rejects items that break the contract, with one fixed log line each."""
 
-    def process_item(self, item: dict, spider: Spider) -> dict:
+    def process_item(self, item: dict) -> dict:
         problems = item_problems(item)
+        stats = self.crawler.stats
         if problems:
-            spider.crawler.stats.inc_value("survreg/records_rejected")
-            logger.warning("rejected record: source=%s url=%s reason=%s",
-                           spider.name, item.get("document_url"), "; ".join(problems))
+            stats.inc_value("survreg/records_rejected")
+            logger.warning(
+                "rejected record: source=%s url=%s reason=%s",
+                self.crawler.spider.name,
+                item.get("document_url"),
+                "; ".join(problems),
+            )
             raise DropItem("; ".join(problems))
         if missing_date(item):
-            spider.crawler.stats.inc_value("survreg/records_missing_date")
+            stats.inc_value("survreg/records_missing_date")
         return item
 
 
-class RelevancePipeline:
+class RelevancePipeline(_CrawlerPipeline):
     """Drops items that no taxonomy CPV code, keyword or known vendor ties to surveillance.
 
     A spider that already asks its source for relevant documents only sets ``keep_all``.
     """
 
-    def process_item(self, item: dict, spider: Spider) -> dict:
-        if getattr(spider, "keep_all", False) or item.get("kind") != "notice":
+    def process_item(self, item: dict) -> dict:
+        if getattr(self.crawler.spider, "keep_all", False) or item.get("kind") != "notice":
             return item
         text = " ".join(str(item.get(k) or "") for k in ("title", "description"))
         cpv = [str(c) for c in item.get("cpv") or []]
         suppliers = " ".join(str(s.get("name") or "") for s in item.get("suppliers") or [])
         if classify(cpv, text) or vendors_in_text(f"{text} {suppliers}"):
             return item
-        spider.crawler.stats.inc_value("survreg/records_irrelevant")
+        self.crawler.stats.inc_value("survreg/records_irrelevant")
         raise DropItem("not about surveillance")
 
 
-class CrawlStorePipeline:
+class CrawlStorePipeline(_CrawlerPipeline):
     """Upserts items into the crawl store and records the run in ``crawl_runs`` when it ends."""
 
     def __init__(self, crawler: Crawler):
-        self.crawler = crawler
+        super().__init__(crawler)
         self.path = crawler.settings.get("SURVREG_CRAWL_DB") or paths.crawl_db()
         self.commit_every = crawler.settings.getint("SURVREG_COMMIT_EVERY", 200)
         self.store: CrawlStore | None = None
@@ -63,16 +77,13 @@ class CrawlStorePipeline:
         self.pending = 0
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> CrawlStorePipeline:
-        return cls(crawler)
-
-    def open_spider(self, spider: Spider) -> None:
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
         self.store = CrawlStore(self.path)
         self.run_id = self.store.start_run(spider.name, getattr(spider, "arguments", {}))
         self.store.conn.execute("BEGIN IMMEDIATE")
 
-    def process_item(self, item: dict, spider: Spider) -> dict:
+    def process_item(self, item: dict) -> dict:
         assert self.store is not None
         outcome = self.store.upsert(item, run_id=self.run_id)
         self.crawler.stats.inc_value(f"survreg/records_{outcome}")
@@ -83,7 +94,7 @@ class CrawlStorePipeline:
             self.pending = 0
         return item
 
-    def close_spider(self, spider: Spider) -> None:
+    def close_spider(self) -> None:
         if self.store is not None and self.store.conn.in_transaction:
             self.store.conn.execute("COMMIT")
 
@@ -99,14 +110,21 @@ class CrawlStorePipeline:
 def run_figures(stats: dict[str, Any]) -> dict[str, Any]:
     """The crawl_runs columns from Scrapy's stats."""
     prefix = "downloader/response_status_count/"
-    by_status = {k[len(prefix):]: v for k, v in stats.items() if k.startswith(prefix)}
+    by_status = {k[len(prefix) :]: v for k, v in stats.items() if k.startswith(prefix)}
     errors = sum(
         int(stats.get(key, 0))
-        for key in ("survreg/parse_errors", "downloader/exception_count",
-                    "httperror/response_ignored_count", "survreg/forbidden_address")
+        for key in (
+            "survreg/parse_errors",
+            "downloader/exception_count",
+            "httperror/response_ignored_count",
+            "survreg/forbidden_address",
+        )
     )
-    errors += sum(int(v) for k, v in stats.items()
-                  if k.startswith("spider_exceptions/") and k != "spider_exceptions/count")
+    errors += sum(
+        int(v)
+        for k, v in stats.items()
+        if k.startswith("spider_exceptions/") and k != "spider_exceptions/count"
+    )
     return {
         "requests": int(stats.get("downloader/request_count", 0)),
         "responses_by_status": by_status,

@@ -1,11 +1,13 @@
-"""Scrapy settings: the project's safety baseline (DESIGN.md). Each value says why it is what it is."""
+"""Scrapy settings: the safety baseline of DESIGN.md; each value says why it is what it is."""
 
 BOT_NAME = "surveillance-registry"
 SPIDER_MODULES = ["crawlers.spiders"]
 NEWSPIDER_MODULE = "crawlers.spiders"
 
 # Identify ourselves; sources can reach the maintainers through the project page.
-USER_AGENT = "surveillance-registry/0.1 (+https://github.com/surveillance-registry; open-data crawler)"
+USER_AGENT = (
+    "surveillance-registry/0.1 (+https://github.com/surveillance-registry; open-data crawler)"
+)
 
 # Politeness: obey robots.txt, adapt to the server's latency, few parallel requests per site.
 ROBOTSTXT_OBEY = True
@@ -27,14 +29,18 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 5
 
-# Nothing to log into and nothing to debug remotely: no cookies, no telnet console.
+# Nothing to log into and nothing to debug remotely: no cookies, no telnet console, and no
+# remote-control server (Scrapy 2.19 starts one by default; it runs code sent to it).
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+# Only http(s) is ever fetched: the other schemes' handlers are switched off, not just unused.
+DOWNLOAD_HANDLERS = {"data": None, "file": None, "s3": None, "ftp": None}
 
 # Addresses: refuse private, loopback and link-local targets, on literal IPs (middleware) and on
 # what a name resolves to at connect time (resolver). Only the demo and tests allow loopback.
 SURVREG_ALLOW_LOOPBACK = False
-DNS_RESOLVER = "crawlers.middlewares.GuardedResolver"
+TWISTED_DNS_RESOLVER = "crawlers.middlewares.GuardedResolver"
 DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.AddressGuardMiddleware": 50,
     "crawlers.middlewares.RetryAfterMiddleware": 540,
@@ -57,3 +63,5 @@ SURVREG_COMMIT_EVERY = 200
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+# Items hold raw contact details until the build redacts them: log their ids, never their content.
+LOG_FORMATTER = "crawlers.logformatter.ItemSafeLogFormatter"

@@ -44,6 +44,7 @@ def http_link(value: Any) -> str | None:
 
 def render_feed(title: str, feed_id: str, self_url: str, rows: list[dict]) -> bytes:
     """Atom XML for rows carrying the atom_* columns, newest first."""
+
     def sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str):
         element = etree.SubElement(parent, f"{{{ATOM}}}{tag}", **attrs)
         if text is not None:
@@ -55,7 +56,9 @@ def render_feed(title: str, feed_id: str, self_url: str, rows: list[dict]) -> by
     sub(feed, "id", xml_text(feed_id))
     sub(feed, "link", rel="self", href=xml_text(self_url))
     updated = [atom_date(r["atom_updated"]) for r in rows]
-    sub(feed, "updated", max(updated) if updated else atom_date(dt.datetime.now(dt.UTC).isoformat()))
+    sub(
+        feed, "updated", max(updated) if updated else atom_date(dt.datetime.now(dt.UTC).isoformat())
+    )
     sub(feed, "author").append(_named("surveillance-registry"))
     sub(feed, "generator", "surveillance-registry")
     for row in rows:
@@ -83,18 +86,23 @@ def can_render(columns: list[str]) -> bool:
 
 async def render(datasette, request, database, table, query_name, columns, rows, data):
     if not can_render(columns):
-        return Response.text("This query does not return atom_id, atom_title and atom_updated",
-                             status=400)
+        return Response.text(
+            "This query does not return atom_id, atom_title and atom_updated", status=400
+        )
     title = query_name or table or "feed"
     if query_name:
         queries = (datasette.metadata(database=database) or {}).get("queries") or {}
         title = (queries.get(query_name) or {}).get("title") or title
     query = request.query_string
     feed_id = f"tag:surveillance-registry,2026:{request.path}" + (f"?{query}" if query else "")
-    body = render_feed(title, feed_id, request.url, [dict(zip(columns, r, strict=False))
-                                                     for r in rows])
-    return Response(body, content_type="application/atom+xml; charset=utf-8",
-                    headers={"Cache-Control": "max-age=300"})
+    body = render_feed(
+        title, feed_id, request.url, [dict(zip(columns, r, strict=False)) for r in rows]
+    )
+    return Response(
+        body,
+        content_type="application/atom+xml; charset=utf-8",
+        headers={"Cache-Control": "max-age=300"},
+    )
 
 
 @hookimpl

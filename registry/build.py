@@ -40,8 +40,9 @@ class BuildReport:
     failures: list[str] = field(default_factory=list)
 
 
-def build(crawl_db: str | Path, registry_db: str | Path, *, progress: bool | None = None
-          ) -> BuildReport:
+def build(
+    crawl_db: str | Path, registry_db: str | Path, *, progress: bool | None = None
+) -> BuildReport:
     """Build ``registry_db`` from ``crawl_db`` in a temporary file and swap it in atomically."""
     registry_db = Path(registry_db)
     registry_db.parent.mkdir(parents=True, exist_ok=True)
@@ -70,8 +71,13 @@ def _build_into(crawl_db: Path, target: Path, progress: bool | None) -> BuildRep
         _load_reference(db, store)
         total = store.count()
         show = sys.stderr.isatty() if progress is None else progress
-        rows = tqdm(store.iter_records(kind="notice"), total=total, disable=not show,
-                    unit="rec", desc="build")
+        rows = tqdm(
+            store.iter_records(kind="notice"),
+            total=total,
+            disable=not show,
+            unit="rec",
+            desc="build",
+        )
         _load_notices(db, rows, report)
         link.derive_deployments(db)
         _count_vendor_notices(db)
@@ -86,25 +92,44 @@ def _build_into(crawl_db: Path, target: Path, progress: bool | None) -> BuildRep
 
 
 def _load_reference(db: sqlite_utils.Database, store: CrawlStore) -> None:
-    last_good = dict(store.conn.execute(
-        "SELECT source, max(finished) FROM crawl_runs WHERE finish_reason = 'finished' "
-        "GROUP BY source").fetchall())
+    last_good = dict(
+        store.conn.execute(
+            "SELECT source, max(finished) FROM crawl_runs WHERE finish_reason = 'finished' "
+            "GROUP BY source"
+        ).fetchall()
+    )
     counts = dict(store.conn.execute("SELECT source, count(*) FROM records GROUP BY source"))
     db["sources"].insert_all(
-        {"id": s["id"], "name": s["name"], "licence": s["licence"],
-         "licence_url": s.get("licence_url"), "records": counts.get(s["id"], 0),
-         "last_successful_crawl": last_good.get(s["id"])}
-        for s in load_sources().values())
+        {
+            "id": s["id"],
+            "name": s["name"],
+            "licence": s["licence"],
+            "licence_url": s.get("licence_url"),
+            "records": counts.get(s["id"], 0),
+            "last_successful_crawl": last_good.get(s["id"]),
+        }
+        for s in load_sources().values()
+    )
     db["vendors"].insert_all(
-        {"id": v["id"], "name": v["name"], "country": v.get("country"),
-         "parent": v.get("parent"), "aliases": json.dumps(v.get("aliases") or [],
-                                                          ensure_ascii=False),
-         "flags": json.dumps(v.get("flags") or [], ensure_ascii=False)}
-        for v in load_vendors())
+        {
+            "id": v["id"],
+            "name": v["name"],
+            "country": v.get("country"),
+            "parent": v.get("parent"),
+            "aliases": _json(v.get("aliases") or []),
+            "flags": _json(v.get("flags") or []),
+        }
+        for v in load_vendors()
+    )
     db["technologies"].insert_all(
-        {"id": t["id"], "label": t.get("label"), "description": t.get("description"),
-         "cpv": " ".join(str(c) for c in t.get("cpv") or [])}
-        for t in load_taxonomy())
+        {
+            "id": t["id"],
+            "label": t.get("label"),
+            "description": t.get("description"),
+            "cpv": " ".join(str(c) for c in t.get("cpv") or []),
+        }
+        for t in load_taxonomy()
+    )
 
 
 def _load_notices(db: sqlite_utils.Database, rows: Iterator[dict], report: BuildReport) -> None:
@@ -119,8 +144,9 @@ def _load_notices(db: sqlite_utils.Database, rows: Iterator[dict], report: Build
             report.failed += 1
             if len(report.failures) < 20:
                 report.failures.append(f"{row['source']}/{row['source_id']}: {exc}")
-            logger.warning("record not built: source=%s id=%s reason=%s",
-                           row["source"], row["source_id"], exc)
+            logger.warning(
+                "record not built: source=%s id=%s reason=%s", row["source"], row["source_id"], exc
+            )
             continue
         notice = notice_row(record, row)
         notices.append(notice)
@@ -129,10 +155,15 @@ def _load_notices(db: sqlite_utils.Database, rows: Iterator[dict], report: Build
             places.setdefault(place["id"], place)
         cpvs.extend({"notice_id": notice["id"], "cpv": c} for c in record["cpv"])
         confidence = record.get("technology_confidence") or {}
-        techs.extend({"notice_id": notice["id"], "technology_id": t,
-                      "confidence": confidence.get(t)} for t in record["technologies"])
-        vendors.extend({"notice_id": notice["id"], "vendor_id": v}
-                       for v in record["vendors"] if v in known_vendors)
+        techs.extend(
+            {"notice_id": notice["id"], "technology_id": t, "confidence": confidence.get(t)}
+            for t in record["technologies"]
+        )
+        vendors.extend(
+            {"notice_id": notice["id"], "vendor_id": v}
+            for v in record["vendors"]
+            if v in known_vendors
+        )
         if len(notices) >= BATCH:
             _flush(db, notices, cpvs, techs, vendors)
             report.notices += BATCH
@@ -142,8 +173,9 @@ def _load_notices(db: sqlite_utils.Database, rows: Iterator[dict], report: Build
     db["places"].insert_all(places.values())
 
 
-def _flush(db: sqlite_utils.Database, notices: list, cpvs: list, techs: list,
-           vendors: list) -> None:
+def _flush(
+    db: sqlite_utils.Database, notices: list, cpvs: list, techs: list, vendors: list
+) -> None:
     db["notices"].insert_all(notices, batch_size=BATCH)
     db["notice_cpv"].insert_all(cpvs, batch_size=BATCH, ignore=True)
     db["notice_technologies"].insert_all(techs, batch_size=BATCH, ignore=True)
@@ -204,9 +236,16 @@ def safe_link(url: Any) -> str | None:
     return None
 
 
+def _json(value: Any) -> str:
+    # Reference YAML holds dates (when a flag was set): keep them as ISO strings.
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def _count_vendor_notices(db: sqlite_utils.Database) -> None:
-    db.execute("UPDATE vendors SET notices = (SELECT count(*) FROM notice_vendors "
-               "WHERE vendor_id = vendors.id)")
+    db.execute(
+        "UPDATE vendors SET notices = (SELECT count(*) FROM notice_vendors "
+        "WHERE vendor_id = vendors.id)"
+    )
 
 
 def _check(path: Path, report: BuildReport) -> None:

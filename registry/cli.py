@@ -25,8 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     crawl.add_argument("--until-date")
     crawl.add_argument("--sample", type=int)
     crawl.add_argument("--source-url", help="a mirror: only scheme, host and port are swapped")
-    crawl.add_argument("--allow-loopback", action="store_true",
-                       help="allow 127.0.0.1 (for a local mirror only)")
+    crawl.add_argument(
+        "--allow-loopback", action="store_true", help="allow 127.0.0.1 (for a local mirror only)"
+    )
 
     commands.add_parser("build", help="re-derive the registry from the crawl store, atomically")
 
@@ -59,8 +60,12 @@ def _crawl(args: argparse.Namespace) -> int:
     if not sources:
         print("name sources to crawl, or --all", file=sys.stderr)
         return 2
-    arguments = {"from_date": args.from_date, "until_date": args.until_date,
-                 "sample": args.sample, "source_url": args.source_url}
+    arguments = {
+        "from_date": args.from_date,
+        "until_date": args.until_date,
+        "sample": args.sample,
+        "source_url": args.source_url,
+    }
     status = 0
     for source in sources:
         result = run_crawl(source, arguments, allow_loopback=args.allow_loopback)
@@ -76,8 +81,11 @@ def _build(args: argparse.Namespace) -> int:
     except BuildError as exc:
         print(f"build failed, live registry unchanged: {exc}", file=sys.stderr)
         return 1
-    print(f"built {paths.registry_db()}: {report.notices} notices, {report.deployments} "
-          f"deployments, {report.failed} records not built", file=sys.stderr)
+    print(
+        f"built {paths.registry_db()}: {report.notices} notices, {report.deployments} "
+        f"deployments, {report.failed} records not built",
+        file=sys.stderr,
+    )
     for failure in report.failures:
         print(f"  not built: {failure}", file=sys.stderr)
     return 0
@@ -86,8 +94,7 @@ def _build(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from registry.serve import serve
 
-    return serve(paths.registry_db(), host=args.host, port=args.port,
-                 production=args.production)
+    return serve(paths.registry_db(), host=args.host, port=args.port, production=args.production)
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -96,11 +103,16 @@ def _status(args: argparse.Namespace) -> int:
     store = CrawlStore(paths.crawl_db())
     rows = store.conn.execute(
         "SELECT source, max(started), finish_reason, records_new, records_changed, "
-        "records_unchanged, errors FROM crawl_runs GROUP BY source ORDER BY source").fetchall()
-    print(f"{'source':28} {'last run':26} {'finish':10} {'new':>6} {'chg':>6} {'same':>6} {'err':>5}")
+        "records_unchanged, errors FROM crawl_runs GROUP BY source ORDER BY source"
+    ).fetchall()
+    print(
+        f"{'source':28} {'last run':26} {'finish':10} {'new':>6} {'chg':>6} {'same':>6} {'err':>5}"
+    )
     broken = 0
     for source, started, reason, new, changed, same, errors in rows:
-        print(f"{source:28} {started:26} {reason or '-':10} {new:6} {changed:6} {same:6} {errors:5}")
+        print(
+            f"{source:28} {started:26} {reason or '-':10} {new:6} {changed:6} {same:6} {errors:5}"
+        )
         broken += reason != "finished"
     return 1 if broken else 0
 
@@ -125,8 +137,14 @@ def _parse(args: argparse.Namespace) -> int:
     return status
 
 
-COMMANDS = {"demo": _demo, "crawl": _crawl, "build": _build, "serve": _serve,
-            "status": _status, "parse": _parse}
+COMMANDS = {
+    "demo": _demo,
+    "crawl": _crawl,
+    "build": _build,
+    "serve": _serve,
+    "status": _status,
+    "parse": _parse,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

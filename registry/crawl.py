@@ -1,4 +1,4 @@
-"""Running spiders: each crawl is a ``scrapy crawl`` subprocess (Twisted's reactor cannot restart)."""
+"""Running spiders: each crawl is a `scrapy crawl` subprocess (a Twisted reactor cannot restart)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ LOOPBACK_SETTINGS = {
 }
 
 
-def crawl_command(spider: str, arguments: dict[str, Any] | None = None,
-                  settings: dict[str, Any] | None = None) -> list[str]:
+def crawl_command(
+    spider: str, arguments: dict[str, Any] | None = None, settings: dict[str, Any] | None = None
+) -> list[str]:
     """The command line of one crawl; every argument maps to ``-a name=value``."""
     command = [sys.executable, "-m", "scrapy", "crawl", spider]
     for name, value in (arguments or {}).items():
@@ -30,15 +31,32 @@ def crawl_command(spider: str, arguments: dict[str, Any] | None = None,
     return command
 
 
-def run_crawl(spider: str, arguments: dict[str, Any] | None = None,
-              settings: dict[str, Any] | None = None, *, allow_loopback: bool = False,
-              timeout: float | None = None) -> subprocess.CompletedProcess:
+def run_crawl(
+    spider: str,
+    arguments: dict[str, Any] | None = None,
+    settings: dict[str, Any] | None = None,
+    *,
+    allow_loopback: bool = False,
+    timeout: float | None = None,
+    **popen: Any,
+) -> subprocess.CompletedProcess:
     """Run one crawl to completion; the crawl store records how it went."""
     merged = {**(LOOPBACK_SETTINGS if allow_loopback else {}), **(settings or {})}
+    return subprocess.run(
+        crawl_command(spider, arguments, merged),
+        env=crawl_env(),
+        cwd=PROJECT_ROOT,
+        timeout=timeout,
+        check=False,
+        **popen,
+    )
+
+
+def crawl_env() -> dict[str, str]:
+    """The environment of a crawl subprocess: ours, with the project's settings module."""
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawlers.settings"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
-    return subprocess.run(crawl_command(spider, arguments, merged), env=env, cwd=PROJECT_ROOT,
-                          timeout=timeout, check=False)
+    return env
 
 
 def spider_names() -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 from pathlib import Path
 
@@ -20,6 +21,12 @@ def snapshot_sources(snapshot: Path = SNAPSHOT) -> list[Path]:
     return sorted(p for p in snapshot.iterdir() if (p / "routes.json").exists())
 
 
+def recorded_arguments(source_dir: Path) -> dict:
+    """Spider arguments the recording was made for (``arguments.json``), if any."""
+    path = source_dir / "arguments.json"
+    return json.loads(path.read_text("utf-8")) if path.exists() else {}
+
+
 def run_demo(*, port: int = 8001, serve_registry: bool = True, snapshot: Path = SNAPSHOT) -> int:
     """Crawl every recorded source over loopback, build the registry, and serve it."""
     failed = []
@@ -27,16 +34,19 @@ def run_demo(*, port: int = 8001, serve_registry: bool = True, snapshot: Path = 
         for source_dir in snapshot_sources(snapshot):
             server = stack.enter_context(ReplayServer(source_dir))
             print(f"crawling {source_dir.name} from its recording at {server.url}", file=sys.stderr)
-            result = run_crawl(source_dir.name, {"source_url": server.url}, allow_loopback=True,
-                               timeout=600)
+            arguments = {"source_url": server.url, **recorded_arguments(source_dir)}
+            result = run_crawl(source_dir.name, arguments, allow_loopback=True, timeout=600)
             if result.returncode != 0:
                 failed.append(source_dir.name)
     if failed:
         print(f"crawls failed: {', '.join(failed)}", file=sys.stderr)
         return 1
     report = build(paths.crawl_db(), paths.registry_db())
-    print(f"built {paths.registry_db()}: {report.notices} notices, "
-          f"{report.deployments} deployments, {report.failed} records not built", file=sys.stderr)
+    print(
+        f"built {paths.registry_db()}: {report.notices} notices, "
+        f"{report.deployments} deployments, {report.failed} records not built",
+        file=sys.stderr,
+    )
     if not serve_registry:
         return 0
     return serve(paths.registry_db(), port=port)

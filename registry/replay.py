@@ -1,23 +1,30 @@
 """A local HTTP server that replays recorded documents under the URL paths of the real source.
 
-A snapshot directory holds the documents and a ``routes.json`` of
-``{"method", "path", "query", "json_body", "file" | "body", "status", "headers"}`` routes. A request
-matches a route when method and path are equal and every query (and JSON body) value the route
-names is present; the route naming the most values wins. Tests and the demo share this server.
+A snapshot directory holds the documents and a ``routes.json`` of routes
+(``method``, ``path``, ``query``, ``json_body``, ``file`` or ``body``, ``status``, ``headers``,
+``delay``). A request matches a route when method and path are equal and every query (and
+JSON body) value the route names is present; the route naming the most values wins. Tests and the
+demo share this server.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-CONTENT_TYPES = {".json": "application/json", ".xml": "application/xml",
-                 ".gz": "application/gzip", ".html": "text/html; charset=utf-8",
-                 ".csv": "text/csv; charset=utf-8", ".txt": "text/plain; charset=utf-8"}
+CONTENT_TYPES = {
+    ".json": "application/json",
+    ".xml": "application/xml",
+    ".gz": "application/gzip",
+    ".html": "text/html; charset=utf-8",
+    ".csv": "text/csv; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+}
 
 
 class Route(dict):
@@ -30,8 +37,9 @@ class Route(dict):
         if any(query.get(k) != str(v) for k, v in wanted.items()):
             return None
         body_wanted = self.get("json_body") or {}
-        if body_wanted and (not isinstance(body, dict)
-                            or any(body.get(k) != v for k, v in body_wanted.items())):
+        if body_wanted and (
+            not isinstance(body, dict) or any(body.get(k) != v for k, v in body_wanted.items())
+        ):
             return None
         return len(wanted) + len(body_wanted)
 
@@ -39,8 +47,9 @@ class Route(dict):
 class ReplayServer:
     """Serves a snapshot on 127.0.0.1 in a background thread; use as a context manager."""
 
-    def __init__(self, directory: str | Path | None = None, routes: list[dict] | None = None,
-                 port: int = 0):
+    def __init__(
+        self, directory: str | Path | None = None, routes: list[dict] | None = None, port: int = 0
+    ):
         self.directory = Path(directory) if directory else None
         loaded = []
         if self.directory and (self.directory / "routes.json").exists():
@@ -107,10 +116,14 @@ class ReplayServer:
                 if route is None:
                     self._send(404, b"not recorded\n", {"Content-Type": "text/plain"})
                     return
+                if route.get("delay"):
+                    time.sleep(float(route["delay"]))
                 payload = server.body_of(route)
                 suffix = Path(route.get("file", "")).suffix
-                headers = {"Content-Type": CONTENT_TYPES.get(suffix, "application/octet-stream"),
-                           **(route.get("headers") or {})}
+                headers = {
+                    "Content-Type": CONTENT_TYPES.get(suffix, "application/octet-stream"),
+                    **(route.get("headers") or {}),
+                }
                 self._send(int(route.get("status", 200)), payload, headers)
 
             def _send(self, status: int, payload: bytes, headers: dict[str, str]) -> None:

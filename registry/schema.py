@@ -5,81 +5,207 @@ from __future__ import annotations
 import sqlite_utils
 
 NOTICE_COLUMNS = {
-    "id": str, "source": str, "source_id": str, "procedure_id": str, "deployment_id": str,
-    "url": str, "notice_type": str, "title": str, "description": str, "language": str,
-    "published": str, "buyer_name": str, "buyer_country": str, "buyer_city": str,
-    "place_id": str, "cpv": str, "main_cpv": str, "suppliers": str, "technologies": str,
-    "vendors": str, "value_amount": float, "value_currency": str, "value_eur": float,
-    "first_seen": str, "last_changed": str, "document_url": str, "document_sha256": str,
+    "id": str,
+    "source": str,
+    "source_id": str,
+    "procedure_id": str,
+    "deployment_id": str,
+    "url": str,
+    "notice_type": str,
+    "title": str,
+    "description": str,
+    "language": str,
+    "published": str,
+    "buyer_name": str,
+    "buyer_country": str,
+    "buyer_city": str,
+    "place_id": str,
+    "cpv": str,
+    "main_cpv": str,
+    "suppliers": str,
+    "technologies": str,
+    "vendors": str,
+    "value_amount": float,
+    "value_currency": str,
+    "value_eur": float,
+    "first_seen": str,
+    "last_changed": str,
+    "document_url": str,
+    "document_sha256": str,
     "licence": str,
 }
 
 EXPECTED_TABLES = (
-    "notices", "notice_cpv", "notice_technologies", "notice_vendors", "deployments", "evidence",
-    "deployment_vendors", "deployment_technologies", "vendors", "technologies", "places",
+    "notices",
+    "notice_cpv",
+    "notice_technologies",
+    "notice_vendors",
+    "deployments",
+    "evidence",
+    "deployment_vendors",
+    "deployment_technologies",
+    "vendors",
+    "technologies",
+    "places",
     "sources",
 )
 
 
 def create(db: sqlite_utils.Database) -> None:
     """Create every table of a fresh registry."""
-    db["sources"].create({"id": str, "name": str, "licence": str, "licence_url": str,
-                          "records": int, "last_successful_crawl": str}, pk="id")
-    db["places"].create({"id": str, "city": str, "country": str, "admin1": str,
-                         "latitude": float, "longitude": float}, pk="id")
-    db["vendors"].create({"id": str, "name": str, "country": str, "parent": str,
-                          "aliases": str, "flags": str, "notices": int}, pk="id")
-    db["technologies"].create({"id": str, "label": str, "description": str, "cpv": str},
-                              pk="id")
-    db["deployments"].create({
-        "id": str, "procedure_id": str, "title": str, "status": str, "buyer_name": str,
-        "country": str, "city": str, "place_id": str, "latitude": float, "longitude": float,
-        "vendors": str, "technologies": str, "value_amount": float, "value_currency": str,
-        "value_eur": float, "first_evidence": str, "last_evidence": str, "evidence_count": int,
-        "first_seen": str, "link_rule": str,
-    }, pk="id", foreign_keys=[("place_id", "places", "id")])
-    db["notices"].create(NOTICE_COLUMNS, pk="id", foreign_keys=[
-        ("place_id", "places", "id"), ("source", "sources", "id"),
-        ("deployment_id", "deployments", "id")])
-    db["evidence"].create({
-        "id": str, "deployment_id": str, "kind": str, "record_id": str, "notice_type": str,
-        "title": str, "url": str, "date": str, "document_sha256": str, "source": str,
-        "link_rule": str, "first_seen": str, "licence": str,
-    }, pk="id", foreign_keys=[("deployment_id", "deployments", "id"),
-                              ("record_id", "notices", "id"), ("source", "sources", "id")])
-    db["notice_cpv"].create({"notice_id": str, "cpv": str}, pk=("notice_id", "cpv"),
-                            foreign_keys=[("notice_id", "notices", "id")])
+    db["sources"].create(
+        {
+            "id": str,
+            "name": str,
+            "licence": str,
+            "licence_url": str,
+            "records": int,
+            "last_successful_crawl": str,
+        },
+        pk="id",
+    )
+    db["places"].create(
+        {
+            "id": str,
+            "city": str,
+            "country": str,
+            "admin1": str,
+            "latitude": float,
+            "longitude": float,
+        },
+        pk="id",
+    )
+    db["vendors"].create(
+        {
+            "id": str,
+            "name": str,
+            "country": str,
+            "parent": str,
+            "aliases": str,
+            "flags": str,
+            "notices": int,
+        },
+        pk="id",
+    )
+    db["technologies"].create({"id": str, "label": str, "description": str, "cpv": str}, pk="id")
+    db["deployments"].create(
+        {
+            "id": str,
+            "procedure_id": str,
+            "title": str,
+            "status": str,
+            "buyer_name": str,
+            "country": str,
+            "city": str,
+            "place_id": str,
+            "latitude": float,
+            "longitude": float,
+            "vendors": str,
+            "technologies": str,
+            "value_amount": float,
+            "value_currency": str,
+            "value_eur": float,
+            "first_evidence": str,
+            "last_evidence": str,
+            "evidence_count": int,
+            "first_seen": str,
+            "link_rule": str,
+        },
+        pk="id",
+        foreign_keys=[("place_id", "places", "id")],
+    )
+    db["notices"].create(
+        NOTICE_COLUMNS,
+        pk="id",
+        foreign_keys=[
+            ("place_id", "places", "id"),
+            ("source", "sources", "id"),
+            ("deployment_id", "deployments", "id"),
+        ],
+    )
+    db["evidence"].create(
+        {
+            "id": str,
+            "deployment_id": str,
+            "kind": str,
+            "record_id": str,
+            "notice_type": str,
+            "title": str,
+            "url": str,
+            "date": str,
+            "document_sha256": str,
+            "source": str,
+            "link_rule": str,
+            "first_seen": str,
+            "licence": str,
+        },
+        pk="id",
+        foreign_keys=[
+            ("deployment_id", "deployments", "id"),
+            ("record_id", "notices", "id"),
+            ("source", "sources", "id"),
+        ],
+    )
+    db["notice_cpv"].create(
+        {"notice_id": str, "cpv": str},
+        pk=("notice_id", "cpv"),
+        foreign_keys=[("notice_id", "notices", "id")],
+    )
     db["notice_technologies"].create(
         {"notice_id": str, "technology_id": str, "confidence": float},
         pk=("notice_id", "technology_id"),
-        foreign_keys=[("notice_id", "notices", "id"), ("technology_id", "technologies", "id")])
-    db["notice_vendors"].create({"notice_id": str, "vendor_id": str},
-                                pk=("notice_id", "vendor_id"),
-                                foreign_keys=[("notice_id", "notices", "id"),
-                                              ("vendor_id", "vendors", "id")])
-    db["deployment_vendors"].create({"deployment_id": str, "vendor_id": str},
-                                    pk=("deployment_id", "vendor_id"),
-                                    foreign_keys=[("deployment_id", "deployments", "id"),
-                                                  ("vendor_id", "vendors", "id")])
+        foreign_keys=[("notice_id", "notices", "id"), ("technology_id", "technologies", "id")],
+    )
+    db["notice_vendors"].create(
+        {"notice_id": str, "vendor_id": str},
+        pk=("notice_id", "vendor_id"),
+        foreign_keys=[("notice_id", "notices", "id"), ("vendor_id", "vendors", "id")],
+    )
+    db["deployment_vendors"].create(
+        {"deployment_id": str, "vendor_id": str},
+        pk=("deployment_id", "vendor_id"),
+        foreign_keys=[("deployment_id", "deployments", "id"), ("vendor_id", "vendors", "id")],
+    )
     db["deployment_technologies"].create(
-        {"deployment_id": str, "technology_id": str}, pk=("deployment_id", "technology_id"),
-        foreign_keys=[("deployment_id", "deployments", "id"),
-                      ("technology_id", "technologies", "id")])
+        {"deployment_id": str, "technology_id": str},
+        pk=("deployment_id", "technology_id"),
+        foreign_keys=[
+            ("deployment_id", "deployments", "id"),
+            ("technology_id", "technologies", "id"),
+        ],
+    )
 
 
 def index(db: sqlite_utils.Database) -> None:
     """Indexes for the facets and feeds, and full-text search; run after the bulk load."""
     for table, columns in (
-        ("notices", ["buyer_country"]), ("notices", ["main_cpv"]), ("notices", ["buyer_name"]),
-        ("notices", ["notice_type"]), ("notices", ["first_seen"]), ("notices", ["published"]),
-        ("notices", ["procedure_id"]), ("notices", ["source"]), ("notices", ["deployment_id"]),
-        ("notice_cpv", ["cpv"]), ("notice_technologies", ["technology_id"]),
-        ("notice_vendors", ["vendor_id"]), ("evidence", ["deployment_id"]),
-        ("deployments", ["country"]), ("deployments", ["status"]), ("deployments", ["first_seen"]),
-        ("deployment_vendors", ["vendor_id"]), ("deployment_technologies", ["technology_id"]),
+        ("notices", ["buyer_country"]),
+        ("notices", ["main_cpv"]),
+        ("notices", ["buyer_name"]),
+        ("notices", ["notice_type"]),
+        ("notices", ["first_seen"]),
+        ("notices", ["published"]),
+        ("notices", ["procedure_id"]),
+        ("notices", ["source"]),
+        ("notices", ["deployment_id"]),
+        ("notice_cpv", ["cpv"]),
+        ("notice_technologies", ["technology_id"]),
+        ("notice_vendors", ["vendor_id"]),
+        ("evidence", ["deployment_id"]),
+        ("deployments", ["country"]),
+        ("deployments", ["status"]),
+        ("deployments", ["first_seen"]),
+        ("deployment_vendors", ["vendor_id"]),
+        ("deployment_technologies", ["technology_id"]),
     ):
         db[table].create_index(columns, if_not_exists=True)
-    db["notices"].enable_fts(["title", "description", "buyer_name", "suppliers"],
-                             create_triggers=False, tokenize="unicode61 remove_diacritics 2")
-    db["deployments"].enable_fts(["title", "buyer_name", "city", "vendors", "technologies"],
-                                 create_triggers=False, tokenize="unicode61 remove_diacritics 2")
+    db["notices"].enable_fts(
+        ["title", "description", "buyer_name", "suppliers"],
+        create_triggers=False,
+        tokenize="unicode61 remove_diacritics 2",
+    )
+    db["deployments"].enable_fts(
+        ["title", "buyer_name", "city", "vendors", "technologies"],
+        create_triggers=False,
+        tokenize="unicode61 remove_diacritics 2",
+    )

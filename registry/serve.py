@@ -20,11 +20,27 @@ PRODUCTION_SETTINGS = {
 }
 
 
-def datasette_command(registry_db: Path, *, host: str = "127.0.0.1", port: int = 8001,
-                      production: bool = False, allow_sql: bool | None = None) -> list[str]:
+def datasette_command(
+    registry_db: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    production: bool = False,
+    allow_sql: bool | None = None,
+) -> list[str]:
     """The Datasette command line; production serves an immutable file with tight limits."""
-    command = [sys.executable, "-m", "datasette", "serve", "--host", host, "--port", str(port),
-               "--metadata", str(METADATA)]
+    command = [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--metadata",
+        str(METADATA),
+    ]
     command += ["--immutable", str(registry_db)] if production else [str(registry_db)]
     settings = PRODUCTION_SETTINGS if production else DEVELOPMENT_SETTINGS
     for name, value in settings.items():
@@ -34,14 +50,21 @@ def datasette_command(registry_db: Path, *, host: str = "127.0.0.1", port: int =
     return command
 
 
-def serve(registry_db: Path, *, host: str = "127.0.0.1", port: int = 8001,
-          production: bool = False, allow_sql: bool | None = None) -> int:
+def serve(
+    registry_db: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    production: bool = False,
+    allow_sql: bool | None = None,
+) -> int:
     """Serve until interrupted; returns Datasette's exit status."""
     if not registry_db.exists():
         print(f"no registry at {registry_db}: run `survreg build` first", file=sys.stderr)
         return 1
-    command = datasette_command(registry_db, host=host, port=port, production=production,
-                                allow_sql=allow_sql)
+    command = datasette_command(
+        registry_db, host=host, port=port, production=production, allow_sql=allow_sql
+    )
     print(f"serving {registry_db} on http://{host}:{port}/", file=sys.stderr)
     try:
         return subprocess.call(command)

@@ -119,8 +119,19 @@ class CrawlStore:
                 "INSERT INTO records (source, source_id, kind, content_hash, version, first_seen, "
                 "last_seen, last_changed, document_url, document_sha256, run_id, record) "
                 "VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
-                (source, source_id, item.get("kind", "notice"), digest, now, now, now,
-                 document_url, document_sha, run_id, _dumps(item)),
+                (
+                    source,
+                    source_id,
+                    item.get("kind", "notice"),
+                    digest,
+                    now,
+                    now,
+                    now,
+                    document_url,
+                    document_sha,
+                    run_id,
+                    _dumps(item),
+                ),
             )
             return "new"
         old_hash, version, last_changed, old_document, old_record = row
@@ -139,8 +150,18 @@ class CrawlStore:
             "UPDATE records SET content_hash = ?, version = ?, last_seen = ?, last_changed = ?, "
             "document_url = ?, document_sha256 = ?, run_id = ?, record = ? "
             "WHERE source = ? AND source_id = ?",
-            (digest, version + 1, now, now, document_url, document_sha, run_id, _dumps(item),
-             source, source_id),
+            (
+                digest,
+                version + 1,
+                now,
+                now,
+                document_url,
+                document_sha,
+                run_id,
+                _dumps(item),
+                source,
+                source_id,
+            ),
         )
         return "changed"
 
@@ -158,8 +179,11 @@ class CrawlStore:
 
     def iter_records(self, kind: str | None = None) -> Iterator[dict[str, Any]]:
         """Every current record with its store metadata, in a stable order."""
-        sql = ("SELECT source, source_id, kind, first_seen, last_seen, last_changed, version, "
-               "document_url, document_sha256, record FROM records")
+        sql = (
+            "SELECT source, source_id, kind, content_hash, first_seen, last_seen, last_changed, "
+            "version, "
+            "document_url, document_sha256, record FROM records"
+        )
         params: tuple = ()
         if kind:
             sql += " WHERE kind = ?"

@@ -1,4 +1,4 @@
-"""Pure parsers: document bytes in, items (ITEMS.md) out; one entry point that knows every format."""
+"""Pure parsers: document bytes in, items (ITEMS.md) out; one entry point knows every format."""
 
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ def parser_for(format_name: str) -> Callable[..., Iterator[dict]]:
     raise ParseError(f"unknown format {format_name!r}")
 
 
-def parse_document(data: bytes, url: str | None = None, format: str | None = None) -> Iterator[dict]:
+def parse_document(
+    data: bytes, url: str | None = None, format: str | None = None
+) -> Iterator[dict]:
     """Parse one document of any known format (guessed from its content when not given)."""
     name = format or detect_format(data)
     return parser_for(name)(data, url=url, format=name)

@@ -17,15 +17,30 @@ logger = logging.getLogger(__name__)
 
 # A release's tags name the stage it records; amendments and updates change an earlier notice.
 _TAG_TYPES = (
-    ({"tenderAmendment", "tenderUpdate", "tenderCancellation", "awardUpdate",
-      "awardCancellation", "contractAmendment", "contractUpdate", "contractTermination"},
-     "modification"),
+    (
+        {
+            "tenderAmendment",
+            "tenderUpdate",
+            "tenderCancellation",
+            "awardUpdate",
+            "awardCancellation",
+            "contractAmendment",
+            "contractUpdate",
+            "contractTermination",
+        },
+        "modification",
+    ),
     ({"award", "contract", "implementation", "contractImplementation"}, "award"),
     ({"tender"}, "tender"),
     ({"planning", "planningUpdate"}, "prior-information"),
 )
-_NOTICE_DOCUMENT_TYPES = ("awardNotice", "contractNotice", "tenderNotice", "contractAwardNotice",
-                          "biddingDocuments")
+_NOTICE_DOCUMENT_TYPES = (
+    "awardNotice",
+    "contractNotice",
+    "tenderNotice",
+    "contractAwardNotice",
+    "biddingDocuments",
+)
 _MAX_DEPTH = 64
 # ijson builds the events of a whole buffer at once, with prefixes as long as the nesting, so a
 # small buffer bounds the cost of a hostile, deeply nested document before the depth check fires.
@@ -85,8 +100,10 @@ def iter_releases(stream: IO[bytes], package: Package | None = None) -> Iterator
                     raise ParseError(f"JSON nested deeper than {_MAX_DEPTH} levels")
             elif event in ("end_map", "end_array"):
                 depth -= 1
-            if builder is None and prefix in ("releases.item", "records.item", "item") and event in (
-                "start_map",
+            if (
+                builder is None
+                and prefix in ("releases.item", "records.item", "item")
+                and event in ("start_map",)
             ):
                 builder = ijson.ObjectBuilder()
                 container = prefix
@@ -185,10 +202,15 @@ def release_to_item(release: dict, url: str | None = None, source: str = "ocds")
         "procedure_id": ocid,
         "url": _notice_url(release, awards, tender) or url,
         "notice_type": _notice_type(release.get("tag")),
-        "title": _first_str(tender.get("title"), release.get("title"),
-                            *(a.get("title") for a in awards)) or "",
-        "description": _first_str(tender.get("description"), release.get("description"),
-                                  *(a.get("description") for a in awards)),
+        "title": _first_str(
+            tender.get("title"), release.get("title"), *(a.get("title") for a in awards)
+        )
+        or "",
+        "description": _first_str(
+            tender.get("description"),
+            release.get("description"),
+            *(a.get("description") for a in awards),
+        ),
         "language": _str(release.get("language")),
         "published": date,
         "buyer": _buyer(release, parties),
@@ -214,19 +236,27 @@ def _notice_type(tags: Any) -> str:
 
 def _buyer(release: dict, parties: dict) -> dict:
     ref = _dict(release.get("buyer"))
-    party = parties.get(ref.get("id")) or next(
-        (p for p in parties.values() if "buyer" in (p.get("roles") or [])), None
-    ) or next(
-        (p for p in release.get("parties") or []
-         if isinstance(p, dict) and "buyer" in (p.get("roles") or [])), {}
+    party = (
+        parties.get(ref.get("id"))
+        or next((p for p in parties.values() if "buyer" in (p.get("roles") or [])), None)
+        or next(
+            (
+                p
+                for p in release.get("parties") or []
+                if isinstance(p, dict) and "buyer" in (p.get("roles") or [])
+            ),
+            {},
+        )
     )
     address = _dict(party.get("address"))
     contact = _dict(party.get("contactPoint"))
     details = _dict(party.get("details"))
     region = _str(address.get("region"))
     return {
-        "name": _first_str(ref.get("name"), party.get("name"),
-                           _dict(party.get("identifier")).get("legalName")) or "",
+        "name": _first_str(
+            ref.get("name"), party.get("name"), _dict(party.get("identifier")).get("legalName")
+        )
+        or "",
         "country": _first_str(address.get("countryName"), address.get("country")),
         "city": _str(address.get("locality")),
         "region": region,
@@ -237,13 +267,18 @@ def _buyer(release: dict, parties: dict) -> dict:
             "email": _str(contact.get("email")),
             "phone": _str(contact.get("telephone")),
             "url": _first_str(contact.get("url"), details.get("url")),
-        } if contact or details.get("url") else None,
+        }
+        if contact or details.get("url")
+        else None,
     }
 
 
 def _cpvs(tender: dict) -> list[str]:
     codes: list[str] = []
-    classifications = [tender.get("classification"), *(tender.get("additionalClassifications") or [])]
+    classifications = [
+        tender.get("classification"),
+        *(tender.get("additionalClassifications") or []),
+    ]
     for item in tender.get("items") or []:
         if isinstance(item, dict):
             classifications.append(item.get("classification"))
@@ -271,7 +306,9 @@ def _suppliers(awards: list[dict], parties: dict) -> list[dict]:
 
 
 def _value(awards: list[dict], tender: dict) -> dict | None:
-    values = [_dict(a.get("value")) for a in awards if _dict(a.get("value")).get("amount") is not None]
+    values = [
+        _dict(a.get("value")) for a in awards if _dict(a.get("value")).get("amount") is not None
+    ]
     if values:
         currencies = {v.get("currency") for v in values}
         if len(currencies) == 1:

@@ -46,9 +46,17 @@ class SourceSpider(scrapy.Spider):
         if keep_all is not None:
             self.keep_all = str(keep_all).lower() in ("1", "true", "yes")
         self.records_yielded = 0
-        self.arguments = {k: v for k, v in {
-            "sample": sample, "from_date": from_date, "until_date": until_date,
-            "source_url": source_url, **kwargs}.items() if v is not None}
+        self.arguments = {
+            k: v
+            for k, v in {
+                "sample": sample,
+                "from_date": from_date,
+                "until_date": until_date,
+                "source_url": source_url,
+                **kwargs,
+            }.items()
+            if v is not None
+        }
 
     def mirrored(self, url: str) -> str:
         """The URL to fetch: the real URL with the mirror's scheme, host and port."""

@@ -27,12 +27,19 @@ class OcdsSpider(SourceSpider):
     date_format: str = "%Y-%m-%dT00:00:00Z"
     params: dict[str, str] = {}
 
-    def __init__(self, *args: Any, cpv: str | None = None, keyword: str | None = None,
-                 url: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        cpv: str | None = None,
+        keyword: str | None = None,
+        url: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.cpv_filter = tuple(c.strip()[:8] for c in (cpv or "").split(",") if c.strip())
-        self.keyword_filter = tuple(k.strip().lower() for k in (keyword or "").split(",")
-                                    if k.strip())
+        self.keyword_filter = tuple(
+            k.strip().lower() for k in (keyword or "").split(",") if k.strip()
+        )
         if url:
             self.endpoint = url
 
@@ -53,8 +60,12 @@ class OcdsSpider(SourceSpider):
 
     def parse(self, response: Response) -> Iterator[Any]:
         package = ocds.Package()
-        releases = ocds.parse(io.BytesIO(response.body), url=self.real_url(response),
-                              source=self.name, package=package)
+        releases = ocds.parse(
+            io.BytesIO(response.body),
+            url=self.real_url(response),
+            source=self.name,
+            package=package,
+        )
         for item in self.records_from(response, releases):
             if self.wanted(item):
                 yield item

@@ -10,11 +10,23 @@ from crawlers.address_guard import ForbiddenAddress, check_address, check_url, l
 @pytest.mark.parametrize(
     "url",
     [
-        "http://127.0.0.1/", "http://localhost:8080/x", "http://169.254.169.254/latest/meta-data",
-        "http://[::ffff:10.0.0.1]/", "http://2130706433/", "http://0x7f.0.0.1/", "http://127.1/",
-        "http://10.1.2.3/", "http://192.168.0.1/", "http://[::1]/", "http://0.0.0.0/",
-        "file:///etc/passwd", "data:text/plain,hi", "ftp://ftp.example.org/", "gopher://x/",
-        "http://100.64.0.1/", "http://[fe80::1]/",
+        "http://127.0.0.1/",
+        "http://localhost:8080/x",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::ffff:10.0.0.1]/",
+        "http://2130706433/",
+        "http://0x7f.0.0.1/",
+        "http://127.1/",
+        "http://10.1.2.3/",
+        "http://192.168.0.1/",
+        "http://[::1]/",
+        "http://0.0.0.0/",
+        "file:///etc/passwd",
+        "data:text/plain,hi",
+        "ftp://ftp.example.org/",
+        "gopher://x/",
+        "http://100.64.0.1/",
+        "http://[fe80::1]/",
     ],
 )
 def test_private_addresses_and_other_schemes_are_refused(url):
@@ -22,8 +34,14 @@ def test_private_addresses_and_other_schemes_are_refused(url):
         check_url(url)
 
 
-@pytest.mark.parametrize("url", ["https://ted.europa.eu/en/", "http://93.184.215.14/x",
-                                 "https://www.contractsfinder.service.gov.uk/Published"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://ted.europa.eu/en/",
+        "http://93.184.215.14/x",
+        "https://www.contractsfinder.service.gov.uk/Published",
+    ],
+)
 def test_public_http_urls_pass(url):
     check_url(url)
 

@@ -6,9 +6,16 @@ from registry.store import CrawlStore, content_hash
 
 
 def notice(**changes) -> dict:
-    item = {"kind": "notice", "source": "contracts-finder", "source_id": "ocds-1/r1",
-            "title": "CCTV upgrade", "notice_type": "tender", "published": "2024-01-02",
-            "document_url": "https://example.org/a", "document_sha256": "aa"}
+    item = {
+        "kind": "notice",
+        "source": "contracts-finder",
+        "source_id": "ocds-1/r1",
+        "title": "CCTV upgrade",
+        "notice_type": "tender",
+        "published": "2024-01-02",
+        "document_url": "https://example.org/a",
+        "document_sha256": "aa",
+    }
     item.update(changes)
     return item
 
@@ -17,16 +24,23 @@ def test_new_unchanged_changed_and_history(tmp_path):
     store = CrawlStore(tmp_path / "crawl.db")
     assert store.upsert(notice(), now="2024-01-01T00:00:00+00:00") == "new"
     assert store.upsert(notice(document_sha256="bb"), now="2024-01-02T00:00:00+00:00") == (
-        "unchanged")
+        "unchanged"
+    )
     assert store.upsert(notice(title="CCTV upgrade, lot 2"), now="2024-01-03T00:00:00+00:00") == (
-        "changed")
+        "changed"
+    )
     (row,) = store.iter_records()
     assert (row["first_seen"], row["last_seen"], row["version"]) == (
-        "2024-01-01T00:00:00+00:00", "2024-01-03T00:00:00+00:00", 2)
+        "2024-01-01T00:00:00+00:00",
+        "2024-01-03T00:00:00+00:00",
+        2,
+    )
     (old,) = store.db["record_history"].rows
     assert old["version"] == 1 and '"CCTV upgrade"' in old["record"]
     assert (old["valid_from"], old["valid_to"]) == (
-        "2024-01-01T00:00:00+00:00", "2024-01-03T00:00:00+00:00")
+        "2024-01-01T00:00:00+00:00",
+        "2024-01-03T00:00:00+00:00",
+    )
 
 
 def test_hash_ignores_key_order_and_fetch_details():
@@ -38,11 +52,13 @@ def test_hash_ignores_key_order_and_fetch_details():
 def test_runs_are_recorded_and_schema_is_versioned(tmp_path):
     store = CrawlStore(tmp_path / "crawl.db")
     run = store.start_run("ted", {"sample": 1})
-    store.finish_run(run, finish_reason="finished", records_new=3,
-                     responses_by_status={"200": 2})
+    store.finish_run(run, finish_reason="finished", records_new=3, responses_by_status={"200": 2})
     (row,) = store.runs("ted")
     assert (row["finish_reason"], row["records_new"], row["responses_by_status"]) == (
-        "finished", 3, '{"200": 2}')
+        "finished",
+        3,
+        '{"200": 2}',
+    )
     store.close()
     again = CrawlStore(tmp_path / "crawl.db")
     assert again.conn.execute("PRAGMA user_version").fetchone()[0] == again.migrate() == 1

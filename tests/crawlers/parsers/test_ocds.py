@@ -123,8 +123,10 @@ def test_record_packages_yield_compiled_releases():
 def test_json_lines_of_releases():
     lines = b"\n".join(
         (OCDS / name).read_bytes().replace(b"\n", b"")
-        for name in ("uk-contractsfinder_release_window-replacement.json",
-                     "uk-contractsfinder_release_door-access-and-cctv-control.json")
+        for name in (
+            "uk-contractsfinder_release_window-replacement.json",
+            "uk-contractsfinder_release_door-access-and-cctv-control.json",
+        )
     )
     titles = [i["title"] for i in ocds.parse(lines)]
     assert titles == ["Sumner House - Window Replacement", "Door access and CCTV control"]
@@ -141,8 +143,12 @@ def test_format_is_detected_from_content():
     [
         (b'{"releases": [{"ocid": "ocds-x", "id": "1", "tag": ["tender"]', "invalid JSON"),
         (b'{"releases": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}", "nested deeper"),
-        ('{"releases": [{"ocid": "ocds-x", "id": "1", "title": "Vid\u00e9o"}]}'.encode("latin-1"),
-         "invalid JSON"),
+        (
+            '{"releases": [{"ocid": "ocds-x", "id": "1", "title": "Vid\u00e9o"}]}'.encode(
+                "latin-1"
+            ),
+            "invalid JSON",
+        ),
         (b'{"releases": [{"id": "1", "tag": ["tender"]}]}', "no ocid"),
     ],
 )

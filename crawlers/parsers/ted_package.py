@@ -1,0 +1,93 @@
+"""TED daily packages (tar.gz of one OJ S issue), streamed member by member, never to disk."""
+
+from __future__ import annotations
+
+import tarfile
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO
+
+from crawlers.parsers import ted
+from crawlers.parsers.errors import ParseError
+
+# A notice above this is not a notice (the largest real ones are a few MB with all translations).
+MAX_MEMBER_BYTES = 32 * 1024 * 1024
+
+
+@dataclass
+class Member:
+    """What one package member gave: items, or the error that stopped it, or a skip."""
+
+    name: str
+    items: list[dict] = field(default_factory=list)
+    error: str | None = None
+    relevant: bool = True
+
+
+class Relevance:
+    """A cheap pre-check on raw bytes: a wanted CPV code or keyword appears somewhere.
+
+    False positives are fine (the full parse and the build decide); it must not miss, so
+    CPV anchors match their whole subtree (35120000 matches 3512xxxx).
+    """
+
+    def __init__(self, cpv_codes: Iterable[str], keywords: Iterable[str]):
+        prefixes = sorted({_cpv_prefix(code) for code in cpv_codes if code})
+        # Codes stand as element text (eForms '>35120000<') or an attribute (legacy CODE="...");
+        # plain substring tests are far faster than a regex scan of every position.
+        self._cpv = tuple(f"{lead}{p}".encode() for p in prefixes for lead in (">", '"'))
+        # bytes.lower() folds ASCII only, so keywords are matched in their lower-case UTF-8 form.
+        self._keywords = tuple(k.lower().encode("utf-8") for k in keywords if k)
+
+    def __call__(self, data: bytes) -> bool:
+        if any(code in data for code in self._cpv):
+            return True
+        if self._keywords:
+            lowered = data.lower()
+            return any(keyword in lowered for keyword in self._keywords)
+        return False
+
+
+def _cpv_prefix(code: str) -> str:
+    digits = code.split("-")[0].strip()
+    return digits.rstrip("0")[:8] or digits[:2]
+
+
+def iter_package(
+    fileobj: IO[bytes],
+    relevant: Relevance | None = None,
+    max_member_bytes: int = MAX_MEMBER_BYTES,
+) -> Iterator[Member]:
+    """Members of a gzipped tar stream, each parsed on its own; a bad member never stops the rest.
+
+    A truncated or corrupt archive ends with a Member named '<package>' carrying the error.
+    """
+    count = 0
+    try:
+        with tarfile.open(fileobj=fileobj, mode="r|gz") as archive:
+            for info in archive:
+                if not info.isfile() or not info.name.lower().endswith(".xml"):
+                    continue
+                count += 1
+                if info.size > max_member_bytes:
+                    yield Member(info.name, error=f"{info.name}: {info.size} bytes, over the limit")
+                    continue
+                handle = archive.extractfile(info)
+                data = handle.read() if handle is not None else b""
+                if len(data) != info.size:
+                    raise EOFError(f"member {info.name} cut short")
+                yield _member(info.name, data, relevant)
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        yield Member(
+            "<package>", error=f"truncated or corrupt package after {count} members: {exc}"
+        )
+
+
+def _member(name: str, data: bytes, relevant: Relevance | None) -> Member:
+    if relevant is not None and not relevant(data):
+        return Member(name, relevant=False)
+    try:
+        return Member(name, items=list(ted.parse(data, url=None)))
+    except ParseError as exc:
+        return Member(name, error=f"{name}: {exc}")

@@ -1,0 +1,62 @@
+"""Country names and codes as sources write them to ISO 3166-1 alpha-2."""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pycountry
+
+ALIASES_CSV = Path(__file__).resolve().parent.parent / "reference" / "country-aliases.csv"
+# "GB-ENG", "US-CA": an ISO 3166-2 subdivision names its country in the prefix.
+_SUBDIVISION = re.compile(r"([A-Za-z]{2})-[A-Za-z0-9]{1,3}")
+_NON_WORD = re.compile(r"[\W_]+")
+# Letters that Unicode does not decompose into a base letter and an accent.
+_LETTERS = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"}
+)
+
+
+def to_alpha2(raw: Any) -> str | None:
+    """ISO 3166-1 alpha-2 for an alpha-2/alpha-3 code, EU code (UK, EL) or English/local name."""
+    if not isinstance(raw, str) or len(raw) > 100:
+        return None
+    return _lookup(raw)
+
+
+@lru_cache(maxsize=2048)
+def _lookup(raw: str) -> str | None:
+    key = fold(raw)
+    if found := _index().get(key):
+        return found
+    if match := _SUBDIVISION.fullmatch(raw.strip()):
+        return _index().get(fold(match.group(1)))
+    return None
+
+
+def fold(text: str) -> str:
+    """Case-, accent- and punctuation-free key: "Éire " meets "eire", "Łódź" meets "Lodz"."""
+    text = text.casefold()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+@lru_cache(maxsize=1)
+def _index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for country in pycountry.countries:
+        for key in ("alpha_2", "alpha_3", "name", "common_name", "official_name"):
+            if value := getattr(country, key, None):
+                index.setdefault(fold(value), country.alpha_2)
+    with ALIASES_CSV.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            # Reviewed aliases win over pycountry names (none conflict today; the table is the
+            # place to settle a conflict if one appears).
+            index[fold(row["alias"])] = row["alpha2"]
+    return index

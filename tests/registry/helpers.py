@@ -1,0 +1,50 @@
+"""Filling a real crawl store from recorded documents, for build and serving tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crawlers.parsers import parse_document
+from registry.store import CrawlStore
+
+
+def store_documents(crawl_db: Path, *documents: Path, extra: list[dict] | None = None) -> int:
+    """Parse documents into the crawl store as a crawl would; returns the number of items."""
+    store = CrawlStore(crawl_db)
+    count = 0
+    with store.transaction():
+        for path in documents:
+            for item in parse_document(path.read_bytes()):
+                item["document_url"] = f"https://example.org/recorded/{path.name}"
+                item["document_sha256"] = "0" * 64
+                store.upsert(item)
+                count += 1
+        for item in extra or []:
+            store.upsert(item)
+            count += 1
+    store.close()
+    return count
+
+
+def notice(source_id: str, **fields) -> dict:
+    """A minimal notice item."""
+    item = {
+        "kind": "notice",
+        "source": "contracts-finder",
+        "source_id": source_id,
+        "procedure_id": None,
+        "url": None,
+        "notice_type": "tender",
+        "title": "CCTV cameras",
+        "description": None,
+        "language": "en",
+        "published": "2024-03-01",
+        "buyer": {"name": "Example Council", "country": "GB", "city": None},
+        "cpv": ["32323500"],
+        "suppliers": [],
+        "value": None,
+        "technologies": [],
+        "vendors": [],
+    }
+    item.update(fields)
+    return item

@@ -1,0 +1,198 @@
+"""Vendor resolution: supplier names, near misses, free text, resellers, reference table."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from registry.normalise.vendors import (
+    load_vendors,
+    manufacturers_sold,
+    resolve_vendor,
+    vendors_in_text,
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "vendor"),
+    [
+        ("Hangzhou Hikvision Digital Technology Co., Ltd.", "hikvision"),
+        ("HIKVISION UK LTD", "hikvision"),
+        ("Hikvision Europe B.V.", "hikvision"),
+        ("杭州海康威视数字技术股份有限公司", "hikvision"),
+        ("海康威视", "hikvision"),
+        ("Zhejiang Dahua Technology Co., Ltd.", "dahua"),
+        ("浙江大华技术股份有限公司", "dahua"),
+        ("Huawei Technologies (UK) Co., Ltd", "huawei"),
+        ("华为技术有限公司", "huawei"),
+        ("Motorola Solutions UK Limited", "motorola-solutions"),
+        ("Motorola Solutions, Inc.", "motorola-solutions"),
+        ("Axis Communications AB", "axis"),
+        ("Flock Group Inc", "flock-safety"),
+        ("Flock Safety", "flock-safety"),
+        ("ShotSpotter, Inc.", "soundthinking"),
+        ("SoundThinking", "soundthinking"),
+        ("Vigilant Solutions, LLC", "vigilant-solutions"),
+        ("Avigilon Corporation", "avigilon"),
+        ("Pelco Inc", "pelco"),
+        ("Milestone Systems A/S", "milestone"),
+        ("Axon Enterprise, Inc.", "axon"),
+        ("TASER International", "axon"),
+        ("Genetec Inc.", "genetec"),
+        ("Zhejiang Uniview Technologies Co., Ltd.", "uniview"),
+        ("Hanwha Techwin Europe Ltd", "hanwha-vision"),
+        ("IDEMIA Identity & Security France SAS", "idemia"),
+        ("Cellebrite DI Ltd.", "cellebrite"),
+    ],
+)
+def test_supplier_names_resolve_to_the_vendor(name: str, vendor: str) -> None:
+    assert resolve_vendor(name) == vendor
+
+
+@pytest.mark.parametrize(
+    ("typo", "vendor"),
+    [
+        ("Hikvison Digital Technology", "hikvision"),
+        ("Avigilion Corp", "avigilon"),
+        ("Motorola Solution UK Ltd", "motorola-solutions"),
+        ("Hik Vision Ltd", "hikvision"),
+    ],
+)
+def test_one_letter_typos_of_long_names_still_resolve(typo: str, vendor: str) -> None:
+    assert resolve_vendor(typo) == vendor
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Axis Security Services Ltd",  # UK guarding firm, not Axis Communications
+        "Axis Europe plc",
+        "AXIS",  # bare ambiguous name without context
+        "Dahl",
+        "Dahl Engineering GmbH",
+        "Avalon Security Ltd",
+        "Pelican Products Inc",
+        "Flockton Builders",
+        "Hua Wei Restaurant",
+        "Millstone Systems Ltd",  # one letter from Milestone Systems, but a substitution
+        "Genentech Inc",
+        "Motorola Mobility LLC",  # phones, Lenovo: not Motorola Solutions
+        "WatchGuard Technologies, Inc.",  # firewalls, not WatchGuard Video
+        "Reliance High-Tech Limited",  # reseller: stays itself
+        "WCL UK Ltd t/a Everything ICT",
+        "GOUGH & KELLY LTD",
+        "Uniforce Spółka z ograniczoną odpowiedzialnością Spółka komandytowa",
+        "Legrand Electric Limited",
+        "",
+        "   ",
+    ],
+)
+def test_near_misses_and_resellers_resolve_to_none(name: str) -> None:
+    assert resolve_vendor(name) is None
+
+
+def test_ambiguous_bare_names_need_context() -> None:
+    assert resolve_vendor("WatchGuard") is None
+    assert resolve_vendor("WatchGuard", context="Body-worn Cameras") == "watchguard"
+    assert resolve_vendor("Axon", context="Body-worn Cameras") == "axon"
+    assert resolve_vendor("Axon", context="Neuroscience reagents") is None
+    assert resolve_vendor("Flock", context="License plate reader cameras") == "flock-safety"
+
+
+def test_trading_as_names_try_each_part() -> None:
+    assert resolve_vendor("Security Direct Ltd t/a Hikvision UK") == "hikvision"
+
+
+def test_non_strings_and_huge_names_are_none() -> None:
+    assert resolve_vendor(None) is None  # type: ignore[arg-type]
+    assert resolve_vendor("Hikvision " * 100) is None
+
+
+def test_vendors_in_text_finds_each_vendor_in_order_of_mention() -> None:
+    text = (
+        "It was reported that 99% of all cameras were made by Hikvision and the other 1% by Axis. "
+        "It was believed that Hikvision / Dahua was used by approximately 73% of local authorities."
+    )
+    assert vendors_in_text(text) == ["hikvision", "axis", "dahua"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The axis of rotation is vertical.",
+        "The Axis of rotation is vertical and the motor turns slowly.",
+        "A flock of birds crossed the field.",
+        "Residents were vigilant about parking.",
+        "Vigilant residents reported the fault.",
+        "Flockton Builders won the contract for the new library.",
+        "Lunch at Hua Wei Restaurant.",
+        "He replaced his Motorola Mobility phone.",
+        "WatchGuard Technologies sells firewalls.",
+        "Section 4.2 of the NEC applies to the wiring.",
+        "Harris Park hosts the summer fair.",
+        "A hailstorm damaged roofs.",
+        "We face both challenges and opportunities.",
+    ],
+)
+def test_vendors_in_text_keeps_ordinary_words_out(text: str) -> None:
+    assert vendors_in_text(text) == []
+
+
+def test_ambiguous_names_count_with_context_in_the_same_sentence() -> None:
+    assert vendors_in_text("Axis announced new PTZ cameras for Melbourne.") == ["axis"]
+    assert vendors_in_text("Flock cameras read plates.") == ["flock-safety"]
+    assert vendors_in_text("Axis Communications network cameras") == ["axis"]
+    # Context in another sentence does not count.
+    assert vendors_in_text("Axis grew. Cameras were installed later.") == []
+
+
+def test_vendors_in_text_reads_chinese_names_as_substrings() -> None:
+    text = "贵阳市与海康威视签约，大华股份和华为参与平安城市建设，宇视科技提供摄像机。"
+    assert vendors_in_text(text) == ["hikvision", "dahua", "huawei", "uniview"]
+
+
+def test_vendors_in_text_knows_former_names() -> None:
+    assert vendors_in_text("ShotSpotter expands to 7 new cities") == ["soundthinking"]
+    assert vendors_in_text("Shot Spotter helps pinpoint gunshots") == ["soundthinking"]
+    assert vendors_in_text("TASER International renamed itself") == ["axon"]
+
+
+def test_manufacturers_sold_reads_reseller_claims() -> None:
+    text = (
+        "We are an authorised Hikvision partner. Contract for the supply of Dahua cameras and "
+        "Axis certified partner services; distributor of Avigilon."
+    )
+    assert manufacturers_sold(text) == ["hikvision", "axis", "dahua", "avigilon"]
+
+
+def test_manufacturers_sold_ignores_plain_mentions() -> None:
+    assert manufacturers_sold("The council no longer uses Hikvision as a supplier.") == []
+    assert manufacturers_sold("Hikvision was the biggest CCTV manufacturer in the world.") == []
+
+
+def test_reference_table_has_required_vendors_parents_and_sourced_flags() -> None:
+    vendors = {v["id"]: v for v in load_vendors()}
+    for vid in [
+        "hikvision", "huawei", "dahua", "axis", "motorola-solutions", "flock-safety",
+        "soundthinking", "hanwha-vision", "uniview", "avigilon", "vigilant-solutions", "pelco",
+        "watchguard", "axon", "fusus", "genetec", "milestone", "bosch-security", "idemia", "nec",
+        "cognitec", "clearview-ai", "briefcam", "verint", "palantir", "zte", "tiandy",
+        "sensetime", "megvii", "cellebrite", "l3harris", "dataminr", "skydio", "dji",
+    ]:  # fmt: skip
+        assert vid in vendors, vid
+        assert re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", vid)
+        assert vendors[vid]["source"].startswith("http")
+    for child in ("vigilant-solutions", "avigilon", "pelco", "watchguard"):
+        assert vendors[child]["parent"] == "motorola-solutions"
+    assert vendors["fusus"]["parent"] == "axon"
+    assert "ShotSpotter" in vendors["soundthinking"]["aliases"]
+    assert "海康威视" in vendors["hikvision"]["aliases"]
+    assert {f["list"] for f in vendors["hikvision"]["flags"]} == {
+        "fcc-covered-list", "ndaa-889", "us-entity-list", "ofac-ns-cmic",
+    }  # fmt: skip
+    for vendor in vendors.values():
+        assert vendor.get("parent") in (None, *vendors)
+        for flag in vendor.get("flags", []):
+            assert flag["source"].startswith("https://") and flag["date"]
+    assert vendors["hikvision"]["country"] == "CN" and vendors["axis"]["country"] == "SE"
