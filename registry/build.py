@@ -15,7 +15,8 @@ from typing import Any
 import sqlite_utils
 from tqdm import tqdm
 
-from registry import link, schema
+from registry import link, schema, tables_datasets
+from registry.links import safe_link
 from registry.normalise.record import normalise_record
 from registry.normalise.technologies import load_taxonomy
 from registry.normalise.vendors import load_vendors
@@ -24,7 +25,6 @@ from registry.store import CrawlStore
 
 logger = logging.getLogger(__name__)
 BATCH = 2000
-SAFE_SCHEMES = ("http://", "https://")
 
 
 class BuildError(RuntimeError):
@@ -35,6 +35,7 @@ class BuildError(RuntimeError):
 class BuildReport:
     records: int = 0
     notices: int = 0
+    dataset_rows: int = 0
     deployments: int = 0
     failed: int = 0
     failures: list[str] = field(default_factory=list)
@@ -68,6 +69,7 @@ def _build_into(crawl_db: Path, target: Path, progress: bool | None) -> BuildRep
     report = BuildReport()
     try:
         schema.create(db)
+        tables_datasets.create(db)
         _load_reference(db, store)
         total = store.count()
         show = sys.stderr.isatty() if progress is None else progress
@@ -79,9 +81,15 @@ def _build_into(crawl_db: Path, target: Path, progress: bool | None) -> BuildRep
             desc="build",
         )
         _load_notices(db, rows, report)
+        report.dataset_rows, failures = tables_datasets.load(
+            db, store.iter_records(kind="dataset_row")
+        )
+        report.failed += len(failures)
+        report.failures.extend(failures[:20])
         link.derive_deployments(db)
         _count_vendor_notices(db)
         schema.index(db)
+        tables_datasets.index(db)
         report.deployments = db["deployments"].count
         db.execute("ANALYZE")
         db.conn.commit()
@@ -126,7 +134,7 @@ def _load_reference(db: sqlite_utils.Database, store: CrawlStore) -> None:
             "id": t["id"],
             "label": t.get("label"),
             "description": t.get("description"),
-            "cpv": " ".join(str(c) for c in t.get("cpv") or []),
+            "cpv": " ".join(c["code"] for c in t.get("cpv") or []),
         }
         for t in load_taxonomy()
     )
@@ -227,13 +235,6 @@ def record_place(record: dict) -> dict | None:
     if not isinstance(place, dict) or not place.get("id"):
         return None
     return {k: place.get(k) for k in ("id", "city", "country", "admin1", "latitude", "longitude")}
-
-
-def safe_link(url: Any) -> str | None:
-    """A URL fit to publish as a link: http(s) only, so no javascript: or data: survives."""
-    if isinstance(url, str) and url.strip().lower().startswith(SAFE_SCHEMES):
-        return url.strip()
-    return None
 
 
 def _json(value: Any) -> str:

@@ -48,6 +48,7 @@ EXPECTED_TABLES = (
     "technologies",
     "places",
     "sources",
+    "dataset_rows",
 )
 
 

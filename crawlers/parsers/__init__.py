@@ -10,7 +10,11 @@ from crawlers.parsers.errors import ParseError
 
 # Format name prefix → parser module. Each module has sniff(head) -> str | None and
 # parse(data, url=None, ...) -> Iterator[dict]; the first module whose sniff answers wins.
-PARSER_MODULES = ("crawlers.parsers.ted", "crawlers.parsers.ocds")
+PARSER_MODULES = (
+    "crawlers.parsers.ted",
+    "crawlers.parsers.ocds",
+    "crawlers.parsers.datasets",
+)
 
 
 def _modules() -> list[ModuleType]:

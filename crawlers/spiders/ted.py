@@ -14,27 +14,23 @@ from scrapy.http import Response
 from crawlers.parsers import ted, ted_api, ted_package
 from crawlers.parsers.errors import ParseError
 from crawlers.spiders.base import SourceSpider
+from registry.normalise.technologies import load_taxonomy
 
 SEARCH_URL = "https://api.ted.europa.eu/v3/notices/search"
 PACKAGE_URL = "https://ted.europa.eu/packages/daily/{issue}"
-# DESIGN.md taxonomy CPV anchors, until the taxonomy file replaces this list.
-CPV_ANCHORS = (
-    "32323500",
-    "35125300",
-    "35120000",
-    "32235000",
-    "32234000",
-    "35125000",
-    "35123500",
-    "35125110",
-    "34970000",
-    "34971000",
-    "35613000",
-    "42961000",
-    "92222000",
-    "50344100",
-)
-# Technologies without a CPV code of their own, in a few EU languages (the build classifies).
+
+
+def search_cpv_codes(min_weight: float = 0.3) -> tuple[str, ...]:
+    """Taxonomy CPV codes strong enough to search TED by (weaker ones need a keyword as well)."""
+    codes = (
+        c["code"] for t in load_taxonomy() for c in t.get("cpv") or [] if c["weight"] >= min_weight
+    )
+    return tuple(dict.fromkeys(codes))
+
+
+CPV_ANCHORS = search_cpv_codes()
+# Search terms for technologies without a CPV code of their own. The expert query has a length
+# limit, so this is a short multilingual list; the build classifies with the whole taxonomy.
 KEYWORDS = (
     "video surveillance",
     "video-surveillance",

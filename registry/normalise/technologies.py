@@ -18,9 +18,8 @@ from registry.normalise.languages import to_iso639_1
 KEYWORD_WEIGHT = 0.8
 WEAK_WEIGHT = 0.4
 TITLE_BONUS = 0.1  # keywords in the title region are stronger evidence than in body text
-TITLE_CHARS = (
-    160  # callers pass "title. description": the title is the first sentence, this long at most
-)
+# Callers pass "title. description": the title region is the first sentence, this long at most.
+TITLE_CHARS = 160
 NEAR_MISS_FACTOR = 0.3  # a technology's negative term, or a guard-services title
 GUARD_CPV_FACTOR = 0.6  # guard/security-service CPV without a surveillance CPV
 STRONG_CPV = 0.5  # a CPV weight from which weak keywords may add evidence
@@ -180,7 +179,9 @@ def _guard_cpv() -> frozenset[str]:
     return frozenset(_reference().get("guard_cpv") or [])
 
 
+@cache
 def _language_key(language: str | None) -> str | None:
+    """The taxonomy's key for a language as written ("DEU", "de-AT"), None for all languages."""
     if not language:
         return None
     code = to_iso639_1(language)
@@ -246,7 +247,7 @@ def classify(cpv: list[str], text: str, language: str | None = None) -> list[tup
                     target[tech][term] = max(weight, target[tech].get(term, 0.0))
 
     surveillance_cpv = any(w >= STRONG_CPV for w in best_cpv.values())
-    supported = {t for t in strong} | {t for t, w in best_cpv.items() if w >= STRONG_CPV}
+    supported = set(strong) | {t for t, w in best_cpv.items() if w >= STRONG_CPV}
     for tech in set(strong) | set(weak):
         factor = 1.0
         if tech in near_miss:

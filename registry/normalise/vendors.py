@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 
@@ -23,6 +23,7 @@ FUZZY_MIN_LENGTH = 8
 FUZZY_MAX_DISTANCE = 1
 FUZZY_MAX_DISTANCE_LONG = 2  # for cores of LONG_NAME letters or more
 LONG_NAME = 20
+MAX_TEXT = 100_000  # characters of free text read: bounded cost per record
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _NON_WORD = re.compile(r"[^\w\u3400-\u9fff]+")
@@ -101,12 +102,18 @@ def _keys(name: str) -> tuple[str, str]:
     return " ".join(tokens), "".join(core)
 
 
-def _trie(names: list[str]) -> str:
-    """Case-folded names as one trie-shaped alternation: much faster than a flat one."""
+def _lower(text: str) -> str:
+    # str.lower keeps the length (match offsets stay valid) for every character but U+0130.
+    return text.replace("\u0130", "I").lower()
+
+
+def _trie(names: list[str] | dict[str, str], lower: bool = True) -> str:
+    """Names as one trie-shaped alternation, much faster than a flat one; spaces match [\\s-]+."""
     root: dict[str, dict] = {}
     for name in names:
         node = root
-        for char in re.sub(r"[\s\-]+", " ", name.strip().casefold()):
+        name = _lower(name) if lower else name
+        for char in re.sub(r"[\s\-]+", " ", name.strip()):
             node = node.setdefault(char, {})
         node[""] = {}
 
@@ -190,15 +197,15 @@ def _index() -> _Index:
         if cjk_ids
         else None,
         cjk_ids=cjk_ids,
-        plain=re.compile(rf"(?<!\w){_trie(text_names)}(?!\w)", re.IGNORECASE),
+        plain=re.compile(rf"(?<!\w){_trie(text_names)}(?!\w)"),  # on _lower(text)
         plain_ids=plain_ids,
-        ambiguous=re.compile(rf"(?<!\w)(?:{alternation(ambiguous_ids)})(?!\w)")
+        ambiguous=re.compile(rf"(?<!\w){_trie(ambiguous_ids, lower=False)}(?!\w)")
         if ambiguous_ids
         else None,
         ambiguous_ids=ambiguous_ids,
         ambiguous_cores={_keys(a)[1]: vid for a, vid in ambiguous_ids.items()},
         context=context,
-        not_text=re.compile(rf"(?<!\w){_trie(not_text)}(?!\w)", re.IGNORECASE)
+        not_text=re.compile(rf"(?<!\w){_trie(not_text)}(?!\w)")  # on _lower(text)
         if not_text
         else None,
         brands=brands,
@@ -214,37 +221,41 @@ def resolve_vendor(name: str, context: str | None = None) -> str | None:
     if not isinstance(name, str) or not name.strip() or len(name) > 300:
         return None
     for part in _TRADING_AS.split(name):
-        if found := _resolve_one(part, context):
+        found, ambiguous = _resolve_name(part)
+        if found:
             return found
+        if ambiguous and isinstance(context, str) and _index().context[ambiguous].search(context):
+            return ambiguous
     return None
 
 
-def _resolve_one(name: str, context: str | None) -> str | None:
+@lru_cache(maxsize=65536)  # the same suppliers recur across a million notices
+def _resolve_name(name: str) -> tuple[str | None, str | None]:
+    """(vendor id, or None; vendor id an ambiguous bare name would take with context)."""
     index = _index()
     full, squashed = _keys(name)
     if not squashed or full in index.not_names:
-        return None
+        return None, None
     written = " ".join(_tokens(name))
     if found := index.exact.get(written) or index.exact.get(full) or index.core.get(squashed):
-        return found
+        return found, None
     if index.cjk and (match := index.cjk.search(name)):
-        return index.cjk_ids[match.group()]
-    if context and (vid := index.ambiguous_cores.get(squashed)):
-        if index.context[vid].search(context):
-            return vid
+        return index.cjk_ids[match.group()], None
+    if ambiguous := index.ambiguous_cores.get(squashed):
+        return None, ambiguous
     if len(squashed) >= FUZZY_MIN_LENGTH and not _CJK.search(squashed):
         limit = FUZZY_MAX_DISTANCE_LONG if len(squashed) >= LONG_NAME else FUZZY_MAX_DISTANCE
         best = process.extractOne(
             squashed, index.fuzzy_keys, scorer=Indel.distance, score_cutoff=limit
         )
         if best is not None:
-            return index.core[best[0]]
-    return None
+            return index.core[best[0]], None
+    return None, None
 
 
-def _excluded_spans(text: str) -> list[tuple[int, int]]:
+def _excluded_spans(lowered: str) -> list[tuple[int, int]]:
     index = _index()
-    return [m.span() for m in index.not_text.finditer(text)] if index.not_text else []
+    return [m.span() for m in index.not_text.finditer(lowered)] if index.not_text else []
 
 
 def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
@@ -266,9 +277,11 @@ def vendors_in_text(text: str) -> list[str]:
     if not isinstance(text, str) or not text:
         return []
     index = _index()
-    excluded = _excluded_spans(text)
+    text = text[:MAX_TEXT]
+    lowered = _lower(text)
+    excluded = _excluded_spans(lowered)
     found: list[tuple[int, str]] = []
-    for match in index.plain.finditer(text):
+    for match in index.plain.finditer(lowered):
         if not _overlaps(match.span(), excluded):
             found.append((match.start(), index.plain_ids[" ".join(_tokens(match.group()))]))
     if index.ambiguous:
@@ -279,7 +292,7 @@ def vendors_in_text(text: str) -> list[str]:
             vid = index.ambiguous_ids.get(alias) or index.ambiguous_ids.get(match.group())
             if vid and index.context[vid].search(_sentence(text, *match.span())):
                 found.append((match.start(), vid))
-    if index.cjk:
+    if index.cjk and not text.isascii():
         found.extend((m.start(), index.cjk_ids[m.group()]) for m in index.cjk.finditer(text))
     seen: dict[str, None] = {}
     for _, vid in sorted(found):

@@ -1,0 +1,241 @@
+"""Dataset rows (Atlas, Flock, OpenStreetMap) to public records: places, taxonomy, vendors, dates.
+
+The record: kind, source, source_id, id ("source/source_id"), dataset, group (rows sharing a group
+are one registry row: an OSM place × surveillance:type × operator; otherwise the id), url, title,
+description, agency (redacted text), place (resolved places row or None), place_raw, country
+(alpha-2), technologies (taxonomy ids), technologies_raw, technologies_unmapped, vendors (ids),
+vendors_raw, camera_count (int or None), quantities [{count: int|None, of}], links, licence,
+date (ISO, or the year alone), date_raw, latitude/longitude (floats or None), retention_days,
+shared_with (count of other organisations that may search), osm_ids.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from registry.normalise import places as places_module
+from registry.normalise.countries import fold, to_alpha2
+from registry.normalise.dates import parse_date
+from registry.normalise.places import resolve_place
+from registry.normalise.redact import redact_text
+from registry.normalise.vendors import resolve_vendor
+from registry.sources import licence_of, load_sources
+
+DATE_ORDER = {"atlas-of-surveillance": "MDY"}  # US sources write month first
+# An OSM camera without an address belongs to the nearest gazetteer town within this distance.
+NEAREST_KM = 25.0
+_INTEGER = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
+_YEAR = re.compile(r"\s*((?:19|20)\d\d)\s*$")
+_RETENTION = re.compile(r"\s*(\d+)\s*days?\s*$", re.IGNORECASE)
+
+
+def normalise_dataset_row(item: dict) -> dict:
+    """The public record of a ``dataset_row`` item."""
+    source = item["source"]
+    raw_place = item.get("place") or {}
+    latitude, longitude = (
+        coordinate(item.get("latitude"), 90),
+        coordinate(item.get("longitude"), 180),
+    )
+    place = _place(raw_place, latitude, longitude)
+    country = (place.country if place else None) or to_alpha2(raw_place.get("country"))
+    mapped, unmapped = technologies(source, item.get("technologies_raw") or [])
+    context = " ".join(item.get("technologies_raw") or []) + " " + str(item.get("title") or "")
+    vendors = [
+        v for name in item.get("vendors_raw") or [] if (v := resolve_vendor(name, context=context))
+    ]
+    quantities = [
+        {"count": count(q.get("count")), "of": q.get("of")} for q in item.get("quantities") or []
+    ]
+    record_id = f"{source}/{item['source_id']}"
+    return {
+        "kind": "dataset_row",
+        "source": source,
+        "source_id": item["source_id"],
+        "id": record_id,
+        "dataset": item.get("dataset"),
+        "group": _group(item, place, country) or record_id,
+        "url": item.get("url"),
+        "title": redact_text(item.get("title")) or record_id,
+        "description": redact_text(item.get("description")) or None,
+        "agency": redact_text(item.get("agency")) or None,
+        "place": _place_row(place),
+        "place_raw": raw_place,
+        "country": country,
+        "technologies": list(dict.fromkeys(mapped)),
+        "technologies_raw": list(item.get("technologies_raw") or []),
+        "technologies_unmapped": unmapped,
+        "vendors": list(dict.fromkeys(vendors)),
+        "vendors_raw": list(item.get("vendors_raw") or []),
+        "camera_count": next(
+            (
+                q["count"]
+                for q in quantities
+                if str(q["of"]).startswith("cameras") and q["count"] is not None
+            ),
+            None,
+        ),
+        "quantities": quantities,
+        "links": list(item.get("links") or []),
+        "licence": licence_of(source) if source in load_sources() else item.get("licence"),
+        "date": _date(item.get("date_raw"), DATE_ORDER.get(source)),
+        "date_raw": item.get("date_raw"),
+        "latitude": latitude,
+        "longitude": longitude,
+        "retention_days": retention_days(item.get("retention_raw")),
+        "shared_with": shared_with(item.get("external_organizations")),
+        "osm_ids": [item["source_id"]] if source == "osm-surveillance" else [],
+    }
+
+
+def technologies(source: str, names: list[str]) -> tuple[list[str], list[str]]:
+    """(taxonomy ids, names without one) for a source's own technology names."""
+    table = _technology_table()
+    mapped, unmapped = [], []
+    for name in names:
+        found = table.get((source, fold(str(name))))
+        if found:
+            mapped.append(found)
+        else:
+            unmapped.append(name)
+    return mapped, unmapped
+
+
+def count(raw: Any) -> int | None:
+    """A count as written ("6", "1,200", 12) as an int; None for anything else."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw if raw >= 0 else None
+    if isinstance(raw, str) and (match := _INTEGER.fullmatch(raw.strip())):
+        return int(match.group().replace(",", ""))
+    return None
+
+
+def coordinate(raw: Any, limit: float) -> float | None:
+    """A latitude (limit 90) or longitude (180) as float; "46,2044" (decimal comma) is read too."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")
+        try:
+            raw = float(text)
+        except ValueError:
+            return None
+    if not isinstance(raw, int | float) or not math.isfinite(raw) or abs(raw) > limit:
+        return None
+    return float(raw)
+
+
+def retention_days(raw: Any) -> int | None:
+    """Days from "30 days"; None for "-Infinity days" (portals that state no limit) and blanks."""
+    match = _RETENTION.match(raw) if isinstance(raw, str) else None
+    return int(match.group(1)) if match else None
+
+
+def shared_with(organisations: Any) -> int | None:
+    """How many other organisations may search the data: the list's length, or a lone count."""
+    if not isinstance(organisations, list) or not organisations:
+        return None
+    if len(organisations) == 1 and (n := count(organisations[0])) is not None:
+        return n
+    return len(organisations)
+
+
+def _date(raw: Any, order: str | None) -> str | None:
+    if isinstance(raw, str) and (year := _YEAR.match(raw)):
+        return year.group(1)
+    return parse_date(raw, date_order=order)
+
+
+def _place(
+    raw: dict, latitude: float | None, longitude: float | None
+) -> places_module.Place | None:
+    country = to_alpha2(raw.get("country")) if raw.get("country") else None
+    for name in (raw.get("city"), raw.get("county")):
+        if name and (place := resolve_place(name, country, region=raw.get("state"))):
+            return place
+    if latitude is not None and longitude is not None:
+        return nearest_place(latitude, longitude, country)
+    return None
+
+
+def nearest_place(
+    latitude: float, longitude: float, country: str | None = None
+) -> places_module.Place | None:
+    """The gazetteer town nearest to a point, within NEAREST_KM (and ``country`` if given)."""
+    cities, ids, grid = places_module._cities(), places_module._ids(), _grid()
+    best, best_km = None, NEAREST_KM
+    row, col = math.floor(latitude), math.floor(longitude)
+    for cell in ((row + dr, col + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)):
+        for geonames_id in grid.get(cell, ()):
+            city = cities[geonames_id]
+            if country and city[2] != country:
+                continue
+            km = _km(latitude, longitude, city[3], city[4])
+            if km < best_km:
+                best, best_km = geonames_id, km
+    if best is None:
+        return None
+    name, _, country_, lat, lon, admin1, _ = cities[best]
+    return places_module.Place(ids[best], name, country_, lat, lon, admin1, best)
+
+
+@cache
+def _grid() -> dict[tuple[int, int], list[int]]:
+    # The gazetteer is private to places.py; reading it here keeps place ids identical to
+    # resolve_place's. One-degree cells: 25 km never spans more than the 3 × 3 around a point
+    # below 80° of latitude.
+    grid: dict[tuple[int, int], list[int]] = {}
+    for geonames_id, city in places_module._cities().items():
+        grid.setdefault((math.floor(city[3]), math.floor(city[4])), []).append(geonames_id)
+    return grid
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))
+
+
+def _group(item: dict, place: places_module.Place | None, country: str | None) -> str | None:
+    """OSM elements are published per place × surveillance:type × operator, not one by one."""
+    if item["source"] != "osm-surveillance":
+        return None
+    area = place.id if place else f"{(country or 'xx').lower()}/unplaced"
+    kind = (item.get("technologies_raw") or ["unspecified"])[0]
+    operator = _slug(item.get("agency")) or "unspecified"
+    return f"osm-surveillance/{area}/{_slug(kind) or 'unspecified'}/{operator}"
+
+
+def _slug(text: Any) -> str:
+    return "-".join(fold(str(text or "")).split())[:80]
+
+
+def _place_row(place: places_module.Place | None) -> dict | None:
+    if place is None:
+        return None
+    return {
+        "id": place.id,
+        "city": place.city,
+        "country": place.country,
+        "admin1": place.admin1,
+        "latitude": place.latitude,
+        "longitude": place.longitude,
+    }
+
+
+@cache
+def _technology_table() -> dict[tuple[str, str], str]:
+    text = files("registry").joinpath("reference", "dataset-technologies.csv").read_text("utf-8")
+    return {
+        (row["source"], fold(row["name"])): row["technology_id"]
+        for row in csv.DictReader(text.splitlines())
+        if row["technology_id"]
+    }

@@ -1,0 +1,167 @@
+"""Dataset parsers on the real Atlas, N&O Flock and OpenStreetMap files (and messy variants)."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawlers.parsers import datasets
+from crawlers.parsers.datasets.csvrows import MissingColumnError
+from crawlers.parsers.errors import ParseError
+from tests.conftest import FIXTURES
+
+DATA = FIXTURES / "datasets"
+
+
+def items(name: str, **kwargs) -> list[dict]:
+    return list(datasets.parse((DATA / name).read_bytes(), url=name, **kwargs))
+
+
+@pytest.mark.parametrize(
+    ("name", "format"),
+    [
+        ("atlas-of-surveillance_sample_first-rows.csv", "atlas-csv"),
+        ("atlas_messy_semicolon-bom.csv", "atlas-csv"),
+        ("latest_usage04262023_first40.csv", "flock-usage-csv"),
+        ("nc_agency_survey20240430.csv", "flock-nc-survey-csv"),
+        ("osm_overpass_switzerland_selected-elements.json", "osm-overpass-json"),
+        ("osm_messy_locale-coordinates.json", "osm-overpass-json"),
+    ],
+)
+def test_sniff_names_each_format(name, format):
+    assert datasets.sniff((DATA / name).read_bytes()[:65536]) == format
+
+
+def test_sniff_leaves_other_documents_alone():
+    ocds = FIXTURES / "ocds" / "uk-sell2wales_release_anpr-static-camera-support.json"
+    assert datasets.sniff(ocds.read_bytes()) is None
+    assert datasets.sniff(b"id,name,notes\n1,Abilene KS PD,NA\n") is None
+
+
+def test_atlas_rows_with_exact_repeats_skipped():
+    rows = items("atlas-of-surveillance_sample_first-rows.csv")
+    # 30 data rows; AOS000002 and AOS000003 appear twice, byte for byte; AOS000007 is absent.
+    assert len(rows) == 28
+    ids = [r["source_id"] for r in rows]
+    assert ids[:3] == ["AOS000001", "AOS000002", "AOS000003"] and "AOS000007" not in ids
+    atlanta = rows[2]
+    assert atlanta["place"] == {
+        "city": "Atlanta",
+        "county": "Fulton County, DeKalb County",
+        "state": "GA",
+        "country": "US",
+    }
+    assert atlanta["technologies_raw"] == ["Gunshot Detection"]
+    assert atlanta["vendors_raw"] == ["ShotSpotter"]
+    assert [link["url"] for link in atlanta["links"]] == [
+        "https://www.wsbtv.com/news/local/atlanta/atlanta-police-testing-new-sensors-that-detect"
+        "-sound-of-gunshots/874029120/",
+        "https://www.atlantapd.org/Home/ShowDocument?id=2162",
+        "https://www.cbs46.com/news/metro-atlanta-communities-to-invest-in-gun-detection-"
+        "technology-to-fight-crime/article_f8341a02-6789-11ec-ae15-831cc31f2429.html",
+    ]
+    assert atlanta["links"][0]["source"] == "WSB TV" and atlanta["date_raw"] == "11/16/2018"
+    assert atlanta["line"] == 5
+    tillamook = next(r for r in rows if r["source_id"] == "AOS000009")
+    assert tillamook["vendors_raw"] == []  # empty Vendor cell
+    broomfield = next(r for r in rows if r["source_id"] == "AOS000017")
+    assert broomfield["date_raw"] == "2019"
+    assert all(r["licence"].startswith("CC BY 4.0") for r in rows)
+
+
+def test_atlas_semicolons_bom_placeholders_and_a_short_row():
+    problems = []
+    rows = items("atlas_messy_semicolon-bom.csv", problems=problems)
+    assert [r["source_id"] for r in rows] == ["AOS000012", "AOS000024", "AOS000029"]
+    assert rows[0]["agency"] == "Luna County Sheriff's Department"
+    assert rows[1]["vendors_raw"] == []  # "(empty)"
+    assert [(p.line, p.reason) for p in problems] == [(4, "5 fields where the header has 26")]
+    assert str(problems[0]).startswith("atlas_messy_semicolon-bom.csv line 4")
+
+
+def test_missing_required_column_fails_the_document():
+    with pytest.raises(MissingColumnError, match="missing column.*Technology"):
+        items("atlas_messy_missing-technology-column.csv")
+
+
+def test_flock_usage_rows():
+    rows = items("latest_usage04262023_first40.csv")
+    assert len(rows) == 40
+    avon = rows[0]
+    assert avon["source_id"] == "usage/119" and avon["agency"] == "Avon IN PD"
+    assert avon["place"] == {"city": "Avon", "county": None, "state": "IN", "country": "US"}
+    assert avon["quantities"] == [{"count": "6", "of": "cameras"}]
+    assert avon["retention_raw"] == "30 days"
+    assert avon["hotlists"] == ["NCIC", "NCMEC Amber Alert", "IDACS"]
+    assert avon["external_organizations"] == []  # "NA"
+    assert avon["url"] == "https://transparency.flocksafety.com/avon-in-pd"
+    assert avon["vendors_raw"] == ["Flock Safety"] and avon["technologies_raw"] == ["ALPR"]
+    by_id = {r["source_id"]: r for r in rows}
+    assert by_id["usage/1170"]["place"]["county"] == "Hendricks County"
+    hamlet = by_id["usage/1117"]
+    assert hamlet["external_organizations"] == ["Yancey County NC SO"]
+    dnu = by_id["usage/4961"]
+    assert dnu["retention_raw"] == "-Infinity days"
+    assert dnu["hotlist_hits_30d_raw"] is None  # "Data Unavailable"
+    assert by_id["usage/69"]["quantities"] == []  # cameras "NA"
+    assert by_id["usage/4689"]["retention_raw"] is None
+    assert by_id["usage/2421"]["external_organizations"] == ["988"]
+
+
+def test_flock_nc_survey_rows():
+    rows = items("nc_agency_survey20240430.csv")
+    assert len(rows) == 121
+    companies = [r["vendors_raw"][0] for r in rows if r["vendors_raw"]]
+    assert companies.count("Flock") == 103 and companies.count("Motorola") == 5
+    by_id = {r["source_id"]: r for r in rows}
+    gibsonville = by_id["nc-survey/1006"]
+    assert gibsonville["place"] == {
+        "city": "Gibsonville",
+        "county": "Alamance, Guilford",
+        "state": "NC",
+        "country": "US",
+    }
+    assert gibsonville["quantities"] == [{"count": "2", "of": "cameras (confirmed)"}]
+    hudson = by_id["nc-survey/1234"]
+    assert hudson["url"] == "https://transparency.flocksafety.com/hudson-nc-pd"
+    assert hudson["quantities"] == [
+        {"count": "2", "of": "cameras (confirmed)"},
+        {"count": "2", "of": "cameras (portal)"},
+    ]
+    assert by_id["nc-survey/2837"]["quantities"] == []  # "Unknown"
+
+
+def test_osm_elements():
+    rows = items("osm_overpass_switzerland_selected-elements.json", area="CH")
+    assert len(rows) == 145
+    kinds = [r["technologies_raw"][0] if r["technologies_raw"] else None for r in rows]
+    assert (
+        kinds.count("camera"),
+        kinds.count("ALPR"),
+        kinds.count("guard"),
+        kinds.count(None),
+    ) == (61, 2, 2, 76)
+    first = rows[0]
+    assert first["source_id"] == "node/29773946"
+    assert (first["latitude"], first["longitude"]) == (47.2284849, 8.820002)
+    assert first["place"]["country"] == "CH"
+    assert first["url"] == "https://www.openstreetmap.org/node/29773946"
+    by_id = {r["source_id"]: r for r in rows}
+    post = by_id["node/7475956905"]
+    assert post["agency"] == "Die Post" and post["quantities"] == [{"count": "4", "of": "cameras"}]
+    assert by_id["node/10719033106"]["vendors_raw"] == ["hikvision"]
+    assert by_id["node/2509353836"]["place"]["city"] == "Bern"
+    assert all(r["licence"].startswith("ODbL") for r in rows)
+
+
+def test_osm_locale_damaged_coordinates_and_an_element_without_id():
+    problems = []
+    rows = items("osm_messy_locale-coordinates.json", problems=problems)
+    assert [r["source_id"] for r in rows] == ["node/565072468", "node/7475956905"]
+    assert rows[0]["latitude"] == "46,9486386"  # raw, as written
+    assert [(p.line, p.reason) for p in problems] == [(2, "element without type or id")]
+
+
+@pytest.mark.parametrize("body", [b'{"elements": [{"type": "node", "id": 1, ', b"<html>"])
+def test_broken_overpass_answer_raises(body):
+    with pytest.raises(ParseError):
+        list(datasets.parse(body, url="x", format="osm-overpass-json"))
