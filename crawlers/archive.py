@@ -1,4 +1,8 @@
-"""The document archive: every fetched body stored once, by its SHA-256, gzip-compressed."""
+"""The document archive: every fetched body stored once, by its SHA-256, gzip-compressed.
+
+A file's mtime is when its document was last fetched; ``prune`` drops documents neither fetched
+within the retention period nor cited by a current record or a history row.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import gzip
 import hashlib
 import os
 import tempfile
+import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from scrapy.crawler import Crawler
@@ -33,11 +39,25 @@ class DocumentArchive:
             with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
                 gz.write(body)
             os.replace(tmp, target)
+        else:
+            os.utime(target)
         return digest
 
     def get(self, sha256: str) -> bytes:
         with gzip.open(self.path_for(sha256), "rb") as fh:
             return fh.read()
+
+    def prune(self, keep_days: float, cited: Iterable[str], now: float | None = None) -> list[str]:
+        """Delete documents unfetched for ``keep_days`` and not ``cited``; returns their hashes."""
+        keep = set(cited)
+        cutoff = (now if now is not None else time.time()) - keep_days * 86400
+        removed = []
+        for path in self.root.glob("*/*.gz"):
+            digest = path.name.removesuffix(".gz")
+            if digest not in keep and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed.append(digest)
+        return sorted(removed)
 
 
 class DocumentArchiveMiddleware:

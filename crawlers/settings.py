@@ -1,5 +1,7 @@
 """Scrapy settings: the safety baseline of DESIGN.md; each value says why it is what it is."""
 
+import os
+
 BOT_NAME = "surveillance-registry"
 SPIDER_MODULES = ["crawlers.spiders"]
 NEWSPIDER_MODULE = "crawlers.spiders"
@@ -44,6 +46,7 @@ TWISTED_DNS_RESOLVER = "crawlers.middlewares.GuardedResolver"
 DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.AddressGuardMiddleware": 50,
     "crawlers.middlewares.RetryAfterMiddleware": 540,
+    "crawlers.failures.FailedRequestMiddleware": 500,
 }
 SPIDER_MIDDLEWARES = {
     "crawlers.archive.DocumentArchiveMiddleware": 50,
@@ -60,6 +63,22 @@ SURVREG_CRAWL_DB = None
 SURVREG_ARCHIVE_DIR = None
 # Items are committed in batches: a killed crawl loses at most this many, never a stored one.
 SURVREG_COMMIT_EVERY = 200
+
+# Incremental crawls: keep responses and revalidate them as HTTP says (ETag / Last-Modified give
+# conditional requests, max-age skips the request); responses without validators are not kept.
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_DIR = os.path.abspath(os.path.join(os.environ.get("SURVREG_DATA") or "data", "httpcache"))
+HTTPCACHE_GZIP = True
+# Per-source rate limits on top of AutoThrottle: the hosts that asked for, or need, gentler use.
+DOWNLOAD_SLOTS = {
+    "www.contractsfinder.service.gov.uk": {"concurrency": 1, "delay": 1.0},
+    "www.find-tender.service.gov.uk": {"concurrency": 1, "delay": 1.0},
+    "api.sell2wales.gov.wales": {"concurrency": 1, "delay": 2.0},
+    "api.publiccontractsscotland.gov.uk": {"concurrency": 1, "delay": 2.0},
+    "api.ted.europa.eu": {"concurrency": 1, "delay": 1.0},
+    "overpass-api.de": {"concurrency": 1, "delay": 10.0},
+}
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

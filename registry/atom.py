@@ -1,8 +1,9 @@
 """A Datasette output renderer for Atom feeds that stays valid when a query returns no rows.
 
 It reads the columns datasette-atom defines (``atom_id``, ``atom_title``, ``atom_updated``,
-``atom_content``, ``atom_link``) but writes content as escaped text only, links as http(s)
-only, and a feed with zero entries when nothing matches.
+``atom_content``, ``atom_link``) plus ``atom_related`` (space-separated evidence URLs), but writes
+content as escaped text only, links as http(s) only (a site path in ``atom_link`` is made absolute
+against the request), bidi controls removed, and a feed with zero entries when nothing matches.
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ ATOM = "http://www.w3.org/2005/Atom"
 REQUIRED = {"atom_id", "atom_title", "atom_updated"}
 # Characters XML 1.0 cannot carry at all; crawled text sometimes has them.
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Feed readers show text as is: a bidi override in a title would reverse what follows it.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def xml_text(value: Any) -> str:
-    return _NOT_XML.sub("", "" if value is None else str(value))
+    """Text XML 1.0 can carry, without bidi controls."""
+    return _BIDI.sub("", _NOT_XML.sub("", "" if value is None else str(value)))
 
 
 def atom_date(value: Any) -> str:
@@ -37,13 +41,18 @@ def atom_date(value: Any) -> str:
     return parsed.isoformat()
 
 
-def http_link(value: Any) -> str | None:
+def http_link(value: Any, base: str | None = None) -> str | None:
+    """An http(s) URL, or a site path ("/registry/...") made absolute against ``base``."""
     text = xml_text(value).strip()
+    if base and text.startswith("/") and not text.startswith("//") and "\\" not in text:
+        text = base.rstrip("/") + text
     return text if text.lower().startswith(("http://", "https://")) else None
 
 
-def render_feed(title: str, feed_id: str, self_url: str, rows: list[dict]) -> bytes:
-    """Atom XML for rows carrying the atom_* columns, newest first."""
+def render_feed(
+    title: str, feed_id: str, self_url: str, rows: list[dict], base: str | None = None
+) -> bytes:
+    """Atom XML for rows carrying the atom_* columns, newest first; ``base`` resolves site paths."""
 
     def sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str):
         element = etree.SubElement(parent, f"{{{ATOM}}}{tag}", **attrs)
@@ -66,9 +75,12 @@ def render_feed(title: str, feed_id: str, self_url: str, rows: list[dict]) -> by
         sub(entry, "id", xml_text(row["atom_id"]))
         sub(entry, "title", xml_text(row["atom_title"]) or "(untitled)")
         sub(entry, "updated", atom_date(row["atom_updated"]))
-        link = http_link(row.get("atom_link"))
+        link = http_link(row.get("atom_link"), base)
         if link:
             sub(entry, "link", rel="alternate", href=link)
+        for related in dict.fromkeys(xml_text(row.get("atom_related")).split()):
+            if http_link(related, base):
+                sub(entry, "link", rel="related", href=http_link(related, base))
         if row.get("atom_content") is not None:
             sub(entry, "content", xml_text(row["atom_content"]), type="text")
     return etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
@@ -96,7 +108,11 @@ async def render(datasette, request, database, table, query_name, columns, rows,
     query = request.query_string
     feed_id = f"tag:surveillance-registry,2026:{request.path}" + (f"?{query}" if query else "")
     body = render_feed(
-        title, feed_id, request.url, [dict(zip(columns, r, strict=False)) for r in rows]
+        title,
+        feed_id,
+        request.url,
+        [dict(zip(columns, r, strict=False)) for r in rows],
+        base=f"{request.scheme}://{request.host}",
     )
     return Response(
         body,
@@ -105,6 +121,7 @@ async def render(datasette, request, database, table, query_name, columns, rows,
     )
 
 
-@hookimpl
+# Called last, so ours is the one registered for .atom even where datasette-atom is installed.
+@hookimpl(trylast=True)
 def register_output_renderer(datasette):
     return {"extension": "atom", "render": render, "can_render": can_render}

@@ -15,8 +15,10 @@ from typing import Any
 import sqlite_utils
 from tqdm import tqdm
 
-from registry import link, schema, tables_datasets
+from registry import link, schema, tables_announcements, tables_datasets
+from registry.corrections import Corrections, load_corrections
 from registry.links import safe_link
+from registry.normalise.announcement import normalise_announcement
 from registry.normalise.record import normalise_record
 from registry.normalise.technologies import load_taxonomy
 from registry.normalise.vendors import load_vendors
@@ -36,22 +38,30 @@ class BuildReport:
     records: int = 0
     notices: int = 0
     dataset_rows: int = 0
+    announcements: int = 0
+    suppressed: int = 0
     deployments: int = 0
     failed: int = 0
     failures: list[str] = field(default_factory=list)
 
 
 def build(
-    crawl_db: str | Path, registry_db: str | Path, *, progress: bool | None = None
+    crawl_db: str | Path,
+    registry_db: str | Path,
+    *,
+    progress: bool | None = None,
+    corrections: Corrections | None = None,
 ) -> BuildReport:
     """Build ``registry_db`` from ``crawl_db`` in a temporary file and swap it in atomically."""
     registry_db = Path(registry_db)
     registry_db.parent.mkdir(parents=True, exist_ok=True)
+    corrections = corrections if corrections is not None else load_corrections()
+    previous = previous_deployments(registry_db)
     for stale in registry_db.parent.glob(f"{registry_db.name}.building-*"):
         stale.unlink()
     tmp = registry_db.with_name(f"{registry_db.name}.building-{os.getpid()}")
     try:
-        report = _build_into(Path(crawl_db), tmp, progress)
+        report = _build_into(Path(crawl_db), tmp, progress, corrections, previous)
         _check(tmp, report)
         os.replace(tmp, registry_db)
     finally:
@@ -60,7 +70,28 @@ def build(
     return report
 
 
-def _build_into(crawl_db: Path, target: Path, progress: bool | None) -> BuildReport:
+def previous_deployments(registry_db: Path) -> dict[str, str]:
+    """Record id → deployment id in the live registry (empty when there is none to compare)."""
+    if not registry_db.exists():
+        return {}
+    try:
+        conn = sqlite3.connect(f"file:{registry_db}?mode=ro", uri=True)
+        try:
+            return dict(conn.execute("SELECT record_id, deployment_id FROM evidence"))
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        logger.warning("live registry unreadable, no deployment markers this time: %s", exc)
+        return {}
+
+
+def _build_into(
+    crawl_db: Path,
+    target: Path,
+    progress: bool | None,
+    corrections: Corrections,
+    previous: dict[str, str],
+) -> BuildReport:
     store = CrawlStore(crawl_db)
     db = sqlite_utils.Database(target)
     # A fresh scratch file that is checked before use: durability during the build buys nothing.
@@ -70,26 +101,30 @@ def _build_into(crawl_db: Path, target: Path, progress: bool | None) -> BuildRep
     try:
         schema.create(db)
         tables_datasets.create(db)
+        tables_announcements.create(db)
+        schema.create_corrections(db, corrections.entries)
         _load_reference(db, store)
-        total = store.count()
         show = sys.stderr.isatty() if progress is None else progress
-        rows = tqdm(
-            store.iter_records(kind="notice"),
-            total=total,
-            disable=not show,
-            unit="rec",
-            desc="build",
-        )
-        _load_notices(db, rows, report)
-        report.dataset_rows, failures = tables_datasets.load(
-            db, store.iter_records(kind="dataset_row")
-        )
-        report.failed += len(failures)
-        report.failures.extend(failures[:20])
-        link.derive_deployments(db)
+        with tqdm(total=store.count(), disable=not show, unit="rec", desc="build") as bar:
+
+            def records(kind: str) -> Iterator[dict]:
+                for row in store.iter_records(kind=kind):
+                    bar.update()
+                    if f"{row['source']}/{row['source_id']}" in corrections.suppressed:
+                        report.suppressed += 1
+                        continue
+                    yield row
+
+            _load_notices(db, records("notice"), report)
+            report.dataset_rows, failures = tables_datasets.load(db, records("dataset_row"))
+            report.failed += len(failures)
+            report.failures.extend(failures[:20])
+            _load_announcements(db, records("announcement"), report)
+        link.derive_deployments(db, corrections, previous)
         _count_vendor_notices(db)
         schema.index(db)
         tables_datasets.index(db)
+        tables_announcements.index(db)
         report.deployments = db["deployments"].count
         db.execute("ANALYZE")
         db.conn.commit()
@@ -149,12 +184,7 @@ def _load_notices(db: sqlite_utils.Database, rows: Iterator[dict], report: Build
         try:
             record = normalise_record(json.loads(row["record"]))
         except (ValueError, TypeError, KeyError) as exc:
-            report.failed += 1
-            if len(report.failures) < 20:
-                report.failures.append(f"{row['source']}/{row['source_id']}: {exc}")
-            logger.warning(
-                "record not built: source=%s id=%s reason=%s", row["source"], row["source_id"], exc
-            )
+            _failed(report, row, exc)
             continue
         notice = notice_row(record, row)
         notices.append(notice)
@@ -178,7 +208,38 @@ def _load_notices(db: sqlite_utils.Database, rows: Iterator[dict], report: Build
             notices, cpvs, techs, vendors = [], [], [], []
     report.notices += len(notices)
     _flush(db, notices, cpvs, techs, vendors)
-    db["places"].insert_all(places.values())
+    db["places"].insert_all(places.values(), pk="id", ignore=True)
+
+
+def _load_announcements(
+    db: sqlite_utils.Database, rows: Iterator[dict], report: BuildReport
+) -> None:
+    places: dict[str, dict] = {}
+    for row in rows:
+        report.records += 1
+        try:
+            record = normalise_announcement(json.loads(row["record"]))
+        except (ValueError, TypeError, KeyError) as exc:
+            _failed(report, row, exc)
+            continue
+        tables_announcements.insert(db, record, row)
+        report.announcements += 1
+        for place in record.get("places") or []:
+            if place.get("id") and place.get("latitude") is not None:
+                places.setdefault(place["id"], place)
+    columns = ("id", "city", "country", "admin1", "latitude", "longitude")
+    db["places"].insert_all(
+        ({k: p.get(k) for k in columns} for p in places.values()), pk="id", ignore=True
+    )
+
+
+def _failed(report: BuildReport, row: dict, exc: Exception) -> None:
+    report.failed += 1
+    if len(report.failures) < 20:
+        report.failures.append(f"{row['source']}/{row['source_id']}: {exc}")
+    logger.warning(
+        "record not built: source=%s id=%s reason=%s", row["source"], row["source_id"], exc
+    )
 
 
 def _flush(
@@ -193,7 +254,6 @@ def _flush(
 def notice_row(record: dict, stored: dict[str, Any]) -> dict:
     """The ``notices`` row of a normalised record and its crawl-store metadata."""
     notice_id = f"{record['source']}/{record['source_id']}"
-    key, _rule = link.deployment_key(record.get("procedure_id"), notice_id)
     buyer = record.get("buyer") or {}
     value = record.get("value") or {}
     place = record_place(record)
@@ -202,7 +262,8 @@ def notice_row(record: dict, stored: dict[str, Any]) -> dict:
         "source": record["source"],
         "source_id": record["source_id"],
         "procedure_id": record.get("procedure_id"),
-        "deployment_id": link.stable_id("d", key),
+        "deployment_id": None,
+        "related_notices": " ".join(str(n) for n in record.get("related_notices") or []) or None,
         "url": safe_link(record.get("url")),
         "notice_type": record.get("notice_type"),
         "title": record.get("title") or "",
@@ -231,10 +292,23 @@ def notice_row(record: dict, stored: dict[str, Any]) -> dict:
 
 def record_place(record: dict) -> dict | None:
     """The resolved place of a record's buyer, as a ``places`` row, if the build found one."""
-    place = record.get("place") or (record.get("buyer") or {}).get("place")
-    if not isinstance(place, dict) or not place.get("id"):
+    buyer = record.get("buyer") or {}
+    place = record.get("place") or buyer.get("place")
+    if isinstance(place, dict) and place.get("id"):
+        return {
+            k: place.get(k) for k in ("id", "city", "country", "admin1", "latitude", "longitude")
+        }
+    # normalise_record resolves the buyer's place onto the buyer itself (place_id, coordinates).
+    if not buyer.get("place_id"):
         return None
-    return {k: place.get(k) for k in ("id", "city", "country", "admin1", "latitude", "longitude")}
+    return {
+        "id": buyer["place_id"],
+        "city": buyer.get("city"),
+        "country": buyer.get("country"),
+        "admin1": buyer.get("admin1"),
+        "latitude": buyer.get("latitude"),
+        "longitude": buyer.get("longitude"),
+    }
 
 
 def _json(value: Any) -> str:
@@ -262,7 +336,7 @@ def _check(path: Path, report: BuildReport) -> None:
         notices = conn.execute("SELECT count(*) FROM notices").fetchone()[0]
         if notices != report.notices:
             raise BuildError(f"{notices} notices written, {report.notices} expected")
-        if report.records and not notices:
+        if report.records and not (notices + report.dataset_rows + report.announcements):
             raise BuildError(f"none of {report.records} records could be built")
     finally:
         conn.close()

@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     crawl.add_argument(
         "--allow-loopback", action="store_true", help="allow 127.0.0.1 (for a local mirror only)"
     )
+    crawl.add_argument(
+        "--resume", action="store_true", help="resumable (JOBDIR data/jobs/SOURCE); resume a stop"
+    )
 
     commands.add_parser("build", help="re-derive the registry from the crawl store, atomically")
 
@@ -36,7 +39,31 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--production", action="store_true")
 
-    commands.add_parser("status", help="per-source table of the last crawl runs")
+    commands.add_parser("status", help="per-source health; non-zero exit when one is broken")
+
+    scheduled = commands.add_parser(
+        "scheduled", help="lock, crawl enabled sources incrementally, build, publish on change"
+    )
+    scheduled.add_argument("sources", nargs="*", help="default: every enabled source")
+    scheduled.add_argument(
+        "--mirror", action="append", default=[], metavar="SOURCE=URL", help="a source's mirror"
+    )
+    scheduled.add_argument("--allow-loopback", action="store_true")
+    scheduled.add_argument("--pid-file", type=Path, help="server pid file (data/server.pid)")
+
+    backup = commands.add_parser("backup", help="back up the crawl store (SQLite backup API)")
+    backup.add_argument("destination", type=Path, help="a file, or a directory for a dated file")
+
+    prune = commands.add_parser("archive-prune", help="drop old documents no record cites")
+    prune.add_argument("--keep-days", type=float, required=True)
+
+    production = commands.add_parser(
+        "serve-production", help="gunicorn + uvicorn workers; SIGHUP to the pid file reloads"
+    )
+    production.add_argument("--port", type=int, default=8001)
+    production.add_argument("--host", default="127.0.0.1")
+    production.add_argument("--workers", type=int, default=2)
+    production.add_argument("--pid-file", type=Path, help="default: data/server.pid")
 
     parse = commands.add_parser("parse", help="documents in, normalised records out (JSON lines)")
     parse.add_argument("--format", help="format name (guessed from content when absent)")
@@ -68,7 +95,15 @@ def _crawl(args: argparse.Namespace) -> int:
     }
     status = 0
     for source in sources:
-        result = run_crawl(source, arguments, allow_loopback=args.allow_loopback)
+        settings = None
+        if args.resume:
+            from registry.schedule import prepare_crawl
+            from registry.store import CrawlStore
+
+            store = CrawlStore(paths.crawl_db())
+            arguments, settings, _mode = prepare_crawl(store, source, arguments)
+            store.close()
+        result = run_crawl(source, arguments, settings, allow_loopback=args.allow_loopback)
         status = status or result.returncode
     return status
 
@@ -98,29 +133,67 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from registry.health import format_table, source_health
     from registry.store import CrawlStore
 
     store = CrawlStore(paths.crawl_db())
-    rows = store.conn.execute(
-        "SELECT source, max(started), finish_reason, records_new, records_changed, "
-        "records_unchanged, errors FROM crawl_runs GROUP BY source ORDER BY source"
-    ).fetchall()
-    print(
-        f"{'source':28} {'last run':26} {'finish':10} {'new':>6} {'chg':>6} {'same':>6} {'err':>5}"
-    )
-    broken = 0
-    for source, started, reason, new, changed, same, errors in rows:
-        print(
-            f"{source:28} {started:26} {reason or '-':10} {new:6} {changed:6} {same:6} {errors:5}"
-        )
-        broken += reason != "finished"
-    return 1 if broken else 0
+    healths = source_health(store)
+    store.close()
+    print(format_table(healths))
+    return 1 if any(h.broken for h in healths) else 0
+
+
+def _scheduled(args: argparse.Namespace) -> int:
+    from registry.schedule import LOCKED, LockHeld, run_lock, run_scheduled
+
+    mirrors = dict(m.split("=", 1) for m in args.mirror)
+    try:
+        with run_lock(paths.data_dir() / "scheduled.lock") as note:
+            if note:
+                print(note, file=sys.stderr)
+            report = run_scheduled(
+                args.sources or None,
+                mirrors=mirrors,
+                allow_loopback=args.allow_loopback,
+                pid_file=args.pid_file,
+            )
+    except LockHeld as exc:
+        print(exc, file=sys.stderr)
+        return LOCKED
+    print(report.text())
+    return 1 if report.failed else 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from registry.backup import backup
+
+    print(f"backed up to {backup(paths.crawl_db(), args.destination)}", file=sys.stderr)
+    return 0
+
+
+def _archive_prune(args: argparse.Namespace) -> int:
+    from registry.backup import prune_archive
+
+    removed = prune_archive(paths.crawl_db(), paths.archive_dir(), args.keep_days)
+    print(f"removed {len(removed)} documents from {paths.archive_dir()}", file=sys.stderr)
+    return 0
+
+
+def _serve_production(args: argparse.Namespace) -> int:
+    from registry.asgi import serve_production
+
+    pid_file = args.pid_file or paths.data_dir() / "server.pid"
+    return serve_production(host=args.host, port=args.port, workers=args.workers, pid_file=pid_file)
 
 
 def _parse(args: argparse.Namespace) -> int:
     from crawlers.parsers import parse_document
     from crawlers.parsers.errors import ParseError
+    from registry.normalise.announcement import normalise_announcement
+    from registry.normalise.dataset_row import normalise_dataset_row
     from registry.normalise.record import normalise_record
+
+    normalisers = {"announcement": normalise_announcement, "dataset_row": normalise_dataset_row}
 
     status = 0
     for path in args.files:
@@ -128,7 +201,8 @@ def _parse(args: argparse.Namespace) -> int:
             data = path.read_bytes()
             records = list(parse_document(data, url=None, format=args.format))
             for item in records:
-                record = item if args.raw else normalise_record(item)
+                normalise = normalisers.get(item.get("kind"), normalise_record)
+                record = item if args.raw else normalise(item)
                 print(json.dumps(record, ensure_ascii=False, sort_keys=True, default=str))
         except (OSError, ParseError, ValueError) as exc:
             print(f"{path}: {exc}", file=sys.stderr)
@@ -143,6 +217,10 @@ COMMANDS = {
     "build": _build,
     "serve": _serve,
     "status": _status,
+    "scheduled": _scheduled,
+    "backup": _backup,
+    "archive-prune": _archive_prune,
+    "serve-production": _serve_production,
     "parse": _parse,
 }
 

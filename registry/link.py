@@ -1,27 +1,98 @@
-"""Linking: notices of one procurement become one deployment, with a row of evidence each.
+"""Linking: notices, announcements and dataset rows become deployments, each with its evidence.
 
-Rules, in order (each evidence row names the rule that linked it):
-- ``same-procedure``: notices sharing a procedure id (OCDS ocid, TED procedure identifier).
-- ``single-notice``: a notice without a procedure id is a deployment of its own.
-Deployment ids are hashes of the linking key, so they stay stable across rebuilds.
+Rules, in order; every evidence row names the rule that linked it:
+
+- ``same-procedure``: notices sharing a procedure id (OCDS ocid, TED procedure identifier) of one
+  source are one procurement.
+- ``cites-notice``: a notice that cites another notice (TED legacy ``REF_NOTICE``) joins the
+  procurement of the notice it cites.
+- ``single-notice``: a notice with neither is a procurement of its own.
+- ``same-place-vendor-technology``: an announcement or dataset row joins the procurement whose
+  notices share its place, one of its technologies and one of its vendors.
+- ``same-story``: announcements that no procurement matches, sharing place, vendor, technology and
+  month (two outlets telling one story), are one announced deployment; dataset rows that no
+  procurement matches, sharing place, vendor and technology, are one observed deployment.
+- ``single-observation``: what has no place, vendor or technology to match on stands alone.
+- ``correction-merge`` / ``correction-split``: the reviewed corrections file said so.
+
+A deployment id is a hash of its linking key, the key of its earliest evidence, so it stays the
+same across rebuilds. When a rebuild makes an old id disappear, a row in ``deployment_markers``
+points at its successor (merged, split) or says it was withdrawn.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import sqlite_utils
 
-# A deployment's status is the furthest stage its evidence reaches.
-STATUS_RANK = {"prior-information": 1, "tender": 2, "modification": 2, "other": 2, "award": 3}
+from registry.corrections import Corrections
+
+# The stage each kind of evidence shows; a deployment's status is the furthest stage reached.
+NOTICE_STAGE = {"prior-information": 1, "tender": 2, "modification": 2, "other": 2, "award": 3}
+ANNOUNCED, OPERATIONAL = 4, 5
 STATUS_NAMES = {1: "planned", 2: "tendered", 3: "awarded", 4: "announced", 5: "operational"}
 
 
-def deployment_key(procedure_id: str | None, notice_id: str) -> tuple[str, str]:
-    """The linking key of a notice and the rule it follows."""
-    if procedure_id:
-        return f"procedure:{procedure_id}", "same-procedure"
-    return f"notice:{notice_id}", "single-notice"
+@dataclass(frozen=True)
+class EvidenceKind:
+    """How one table of records takes part in linking."""
+
+    kind: str
+    table: str
+    key_column: str  # the column of its link tables naming the record
+    technologies: str
+    vendors: str
+    facts: str  # SELECT of the common evidence columns, over the table aliased r
+    story: str = "NULL"  # SQL of a key that groups records telling one story, if the kind has one
+
+
+EVIDENCE_KINDS = (
+    EvidenceKind(
+        "notice",
+        "notices",
+        "notice_id",
+        "notice_technologies",
+        "notice_vendors",
+        """SELECT r.id AS record_id, 'notice' AS kind, r.deployment_id, r.notice_type AS detail,
+                  stage_rank(r.notice_type) AS stage, r.title,
+                  coalesce(r.url, r.document_url) AS url,
+                  r.published AS date, r.document_sha256, r.source, r.first_seen, r.licence,
+                  r.buyer_name AS organisation, r.buyer_country AS country, r.buyer_city AS city,
+                  r.place_id, r.value_amount, r.value_currency, r.value_eur, NULL AS quantity
+           FROM notices r""",
+    ),
+    EvidenceKind(
+        "dataset_row",
+        "dataset_rows",
+        "dataset_row_id",
+        "dataset_row_technologies",
+        "dataset_row_vendors",
+        f"""SELECT r.id AS record_id, 'dataset_row', r.deployment_id, r.dataset, {OPERATIONAL},
+                   r.title,
+                   coalesce(r.url, r.document_url), r.date, r.document_sha256, r.source,
+                   r.first_seen, r.licence, r.agency, r.country, r.city, r.place_id, NULL, NULL,
+                   NULL, r.camera_count
+            FROM dataset_rows r WHERE r.source != 'osm-surveillance'""",
+    ),
+    EvidenceKind(
+        "announcement",
+        "announcements",
+        "announcement_id",
+        "announcement_technologies",
+        "announcement_vendors",
+        f"""SELECT r.id AS record_id, 'announcement', r.deployment_id, r.site_name, {ANNOUNCED},
+                   r.title,
+                   coalesce(r.url, r.document_url), coalesce(r.event_date, r.published),
+                   r.document_sha256, r.source, r.first_seen, r.licence, NULL, r.country, r.city,
+                   r.place_id, r.value_amount, r.value_currency, NULL, r.cameras
+            FROM announcements r""",
+        story="r.event_key",
+    ),
+)
 
 
 def stable_id(prefix: str, key: str) -> str:
@@ -29,64 +100,283 @@ def stable_id(prefix: str, key: str) -> str:
     return f"{prefix}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:16]}"
 
 
-def derive_deployments(db: sqlite_utils.Database) -> None:
-    """Fill deployments, evidence and their link tables from the notices already loaded."""
+class _Groups:
+    """Union-find over linking keys; a group is named by its earliest member."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+        self.order: dict[str, tuple[str, str]] = {}
+
+    def add(self, key: str, first_seen: str) -> None:
+        self.parent.setdefault(key, key)
+        rank = (first_seen or "", key)
+        if key not in self.order or rank < self.order[key]:
+            self.order[key] = rank
+
+    def find(self, key: str) -> str:
+        root = key
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[key] != root:
+            self.parent[key], key = root, self.parent[key]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            first, second = sorted((ra, rb), key=lambda k: self.order[k])
+            self.parent[second] = first
+
+
+def derive_deployments(
+    db: sqlite_utils.Database,
+    corrections: Corrections | None = None,
+    previous: dict[str, str] | None = None,
+) -> None:
+    """Assign every record its deployment, then fill deployments, evidence and markers.
+
+    ``previous`` maps record ids to the deployment ids of the live registry, for markers.
+    """
+    corrections = corrections or Corrections()
     conn = db.conn
-    conn.create_function("stage_rank", 1, lambda t: STATUS_RANK.get(t, 2), deterministic=True)
-    conn.create_function("stage_name", 1, lambda r: STATUS_NAMES.get(r), deterministic=True)
-    conn.executescript(
+    conn.create_function("stage_rank", 1, lambda t: NOTICE_STAGE.get(t, 2), deterministic=True)
+    conn.create_function("stage_name", 1, STATUS_NAMES.get, deterministic=True)
+    kinds = [k for k in EVIDENCE_KINDS if db[k.table].exists()]
+    for kind in kinds:
+        if "deployment_id" not in db[kind.table].columns_dict:
+            db[kind.table].add_column("deployment_id", str)
+    links = _procedure_links(db)
+    links.update(_observation_links(db, kinds, links))
+    _apply_corrections(links, corrections)
+    _write_links(db, kinds, links)
+    _fill(db, kinds, corrections)
+    _markers(db, previous or {}, corrections)
+
+
+def _procedure_links(db: sqlite_utils.Database) -> dict[str, tuple[str, str]]:
+    groups = _Groups()
+    notice_key: dict[str, tuple[str, str]] = {}
+    citations: list[tuple[str, str]] = []
+    rows = db.execute(
+        "SELECT id, source, procedure_id, related_notices, first_seen FROM notices"
+    ).fetchall()
+    for notice_id, source, procedure_id, related, first_seen in rows:
+        if procedure_id:
+            key, rule = f"procedure:{source}:{procedure_id}", "same-procedure"
+        else:
+            key, rule = f"notice:{notice_id}", "single-notice"
+        groups.add(key, first_seen)
+        notice_key[notice_id] = (key, rule)
+        for cited in (related or "").split():
+            citations.append((notice_id, f"{source}/{cited}"))
+    cited_rule: dict[str, str] = {}
+    for citing, cited in citations:
+        if cited in notice_key:
+            groups.union(notice_key[citing][0], notice_key[cited][0])
+            cited_rule[citing] = "cites-notice"
+    links = {}
+    for notice_id, (key, rule) in notice_key.items():
+        root = groups.find(key)
+        if notice_id in cited_rule and root != key:
+            rule = "cites-notice"
+        links[notice_id] = (root, rule)
+    return links
+
+
+def _observation_links(
+    db: sqlite_utils.Database, kinds: list[EvidenceKind], notice_links: dict[str, tuple[str, str]]
+) -> dict[str, tuple[str, str]]:
+    procurement_keys: dict[tuple[str, str, str], str] = {}
+    for place_id, technology, vendor, notice_id in db.execute(
+        "SELECT n.place_id, t.technology_id, v.vendor_id, n.id FROM notices n "
+        "JOIN notice_technologies t ON t.notice_id = n.id "
+        "JOIN notice_vendors v ON v.notice_id = n.id WHERE n.place_id IS NOT NULL "
+        "ORDER BY n.first_seen, n.id"
+    ):
+        procurement_keys.setdefault((place_id, technology, vendor), notice_links[notice_id][0])
+    links: dict[str, tuple[str, str]] = {}
+    for kind in kinds:
+        if kind.kind == "notice":
+            continue
+        for record_id, place_id, technologies, vendors, story in _observations(db, kind):
+            combos = [(place_id, t, v) for t in technologies for v in vendors] if place_id else []
+            match = next((procurement_keys[c] for c in combos if c in procurement_keys), None)
+            if match:
+                links[record_id] = (match, "same-place-vendor-technology")
+            elif story:
+                links[record_id] = (f"{kind.kind}:{story}", "same-story")
+            elif combos:
+                links[record_id] = (f"{kind.kind}:{':'.join(combos[0])}", "same-story")
+            else:
+                links[record_id] = (f"{kind.kind}:{record_id}", "single-observation")
+    return links
+
+
+def _observations(db: sqlite_utils.Database, kind: EvidenceKind) -> Iterable[tuple]:
+    facts = {
+        row[0]: row
+        for row in db.execute(
+            f"SELECT r.id, r.place_id, {kind.story} FROM {kind.table} r WHERE r.id IN "
+            f"(SELECT record_id FROM ({kind.facts}))"
+        )
+    }
+    technologies: dict[str, list[str]] = {}
+    for record_id, technology in db.execute(
+        f"SELECT {kind.key_column}, technology_id FROM {kind.technologies} ORDER BY rowid"
+    ):
+        technologies.setdefault(record_id, []).append(technology)
+    vendors: dict[str, list[str]] = {}
+    for record_id, vendor in db.execute(
+        f"SELECT {kind.key_column}, vendor_id FROM {kind.vendors} ORDER BY rowid"
+    ):
+        vendors.setdefault(record_id, []).append(vendor)
+    for record_id, (_, place_id, story) in sorted(facts.items()):
+        yield (
+            record_id,
+            place_id,
+            technologies.get(record_id, []),
+            vendors.get(record_id, []),
+            story,
+        )
+
+
+def _apply_corrections(links: dict[str, tuple[str, str]], corrections: Corrections) -> None:
+    for record_id in corrections.splits:
+        if record_id in links:
+            links[record_id] = (f"split:{record_id}", "correction-split")
+    merged_into = corrections.merged_into()
+    if not merged_into:
+        return
+    key_of = {stable_id("d", key): key for key, _ in links.values()}
+    for record_id, (key, _rule) in list(links.items()):
+        target = merged_into.get(stable_id("d", key))
+        if target and target in key_of:
+            links[record_id] = (key_of[target], "correction-merge")
+
+
+def _write_links(
+    db: sqlite_utils.Database, kinds: list[EvidenceKind], links: dict[str, tuple[str, str]]
+) -> None:
+    db.execute(
+        "CREATE TEMP TABLE _links (record_id TEXT PRIMARY KEY, deployment_id TEXT, link_rule TEXT)"
+    )
+    db.conn.executemany(
+        "INSERT INTO _links VALUES (?, ?, ?)",
+        ((r, stable_id("d", key), rule) for r, (key, rule) in links.items()),
+    )
+    for kind in kinds:
+        db.execute(
+            f"UPDATE {kind.table} SET deployment_id = "
+            f"(SELECT deployment_id FROM _links WHERE record_id = {kind.table}.id)"
+        )
+
+
+def _fill(db: sqlite_utils.Database, kinds: list[EvidenceKind], corrections: Corrections) -> None:
+    union = " UNION ALL ".join(k.facts for k in kinds)
+    db.execute(
+        f"CREATE TEMP VIEW _facts AS SELECT f.*, l.link_rule FROM ({union}) f "
+        "JOIN _links l ON l.record_id = f.record_id"
+    )
+    db.executescript(
         """
-        INSERT INTO evidence (id, deployment_id, kind, record_id, notice_type, title, url, date,
+        INSERT INTO evidence (id, deployment_id, kind, record_id, detail, title, url, date,
                               document_sha256, source, link_rule, first_seen, licence)
-        SELECT 'e:' || n.id, n.deployment_id, 'notice', n.id, n.notice_type,
-               n.title, coalesce(n.url, n.document_url), n.published, n.document_sha256,
-               n.source, CASE WHEN n.procedure_id IS NULL THEN 'single-notice'
-                              ELSE 'same-procedure' END,
-               n.first_seen, n.licence
-        FROM notices n;
+        SELECT 'e:' || record_id, deployment_id, kind, record_id, detail, title, url, date,
+               document_sha256, source, link_rule, first_seen, licence FROM _facts;
 
         WITH ranked AS (
-            SELECT n.*, row_number() OVER (
+            SELECT f.*, row_number() OVER (
                 PARTITION BY deployment_id
-                ORDER BY coalesce(published, '') DESC, stage_rank(notice_type) DESC, id) AS latest,
+                ORDER BY coalesce(date, '') DESC, stage DESC, record_id) AS latest,
               row_number() OVER (
                 PARTITION BY deployment_id
-                ORDER BY value_amount IS NULL, stage_rank(notice_type) DESC,
-                         coalesce(published, '') DESC, id) AS best_value
-            FROM notices n
+                ORDER BY value_amount IS NULL, stage DESC, coalesce(date, '') DESC,
+                         record_id) AS best_value,
+              row_number() OVER (
+                PARTITION BY deployment_id
+                ORDER BY place_id IS NULL, kind != 'notice', first_seen, record_id) AS best_place
+            FROM _facts f
         ), grouped AS (
-            SELECT deployment_id, max(stage_rank(notice_type)) AS stage,
-                   min(published) AS first_evidence, max(published) AS last_evidence,
-                   count(*) AS evidence_count, min(first_seen) AS first_seen,
-                   max(procedure_id) AS procedure_id
-            FROM notices GROUP BY deployment_id
+            SELECT deployment_id, max(stage) AS stage, min(date) AS first_evidence,
+                   max(date) AS last_evidence, count(*) AS evidence_count,
+                   min(first_seen) AS first_seen, max(quantity) AS cameras,
+                   group_concat(DISTINCT link_rule) AS rules
+            FROM _facts GROUP BY deployment_id
         )
         INSERT INTO deployments (id, procedure_id, title, status, buyer_name, country, city,
                                  place_id, latitude, longitude, value_amount, value_currency,
-                                 value_eur, first_evidence, last_evidence, evidence_count,
-                                 first_seen, link_rule)
-        SELECT g.deployment_id, g.procedure_id, l.title, stage_name(g.stage), l.buyer_name,
-               l.buyer_country, coalesce(p.city, l.buyer_city), l.place_id, p.latitude,
-               p.longitude, v.value_amount, v.value_currency, v.value_eur, g.first_evidence,
-               g.last_evidence, g.evidence_count, g.first_seen,
-               CASE WHEN g.procedure_id IS NULL THEN 'single-notice' ELSE 'same-procedure' END
+                                 value_eur, cameras, first_evidence, last_evidence,
+                                 evidence_count, first_seen, link_rule)
+        SELECT g.deployment_id,
+               (SELECT max(procedure_id) FROM notices WHERE deployment_id = g.deployment_id),
+               l.title, stage_name(g.stage), p.organisation, coalesce(p.country, l.country),
+               coalesce(pl.city, p.city), p.place_id, pl.latitude, pl.longitude, v.value_amount,
+               v.value_currency, v.value_eur, g.cameras, g.first_evidence, g.last_evidence,
+               g.evidence_count, g.first_seen, g.rules
         FROM grouped g
         JOIN ranked l ON l.deployment_id = g.deployment_id AND l.latest = 1
         JOIN ranked v ON v.deployment_id = g.deployment_id AND v.best_value = 1
-        LEFT JOIN places p ON p.id = l.place_id;
-
-        INSERT OR IGNORE INTO deployment_vendors (deployment_id, vendor_id)
-        SELECT n.deployment_id, nv.vendor_id FROM notice_vendors nv
-        JOIN notices n ON n.id = nv.notice_id;
-
-        INSERT OR IGNORE INTO deployment_technologies (deployment_id, technology_id)
-        SELECT n.deployment_id, nt.technology_id FROM notice_technologies nt
-        JOIN notices n ON n.id = nt.notice_id;
-
+        JOIN ranked p ON p.deployment_id = g.deployment_id AND p.best_place = 1
+        LEFT JOIN places pl ON pl.id = p.place_id;
+        """
+    )
+    for kind in kinds:
+        db.execute(
+            f"INSERT OR IGNORE INTO deployment_vendors (deployment_id, vendor_id) "
+            f"SELECT r.deployment_id, x.vendor_id FROM {kind.vendors} x "
+            f"JOIN {kind.table} r ON r.id = x.{kind.key_column} WHERE r.deployment_id IS NOT NULL"
+        )
+        db.execute(
+            f"INSERT OR IGNORE INTO deployment_technologies (deployment_id, technology_id) "
+            f"SELECT r.deployment_id, x.technology_id FROM {kind.technologies} x "
+            f"JOIN {kind.table} r ON r.id = x.{kind.key_column} "
+            f"WHERE r.deployment_id IS NOT NULL"
+        )
+    db.executescript(
+        """
         UPDATE deployments SET
           vendors = (SELECT group_concat(vendor_id, ' ') FROM deployment_vendors
                      WHERE deployment_id = deployments.id),
           technologies = (SELECT group_concat(technology_id, ' ') FROM deployment_technologies
-                          WHERE deployment_id = deployments.id);
+                          WHERE deployment_id = deployments.id),
+          -- An indexed integer, so the year facet stays fast at a million rows.
+          year = CAST(substr(first_evidence, 1, 4) AS INTEGER);
         """
     )
+    for deployment_id, notes in corrections.notes.items():
+        text = "; ".join(f"{n['note']} ({n['date']})" for n in notes)
+        db.execute("UPDATE deployments SET note = ? WHERE id = ?", [text, deployment_id])
+
+
+def _markers(db: sqlite_utils.Database, previous: dict[str, str], corrections: Corrections) -> None:
+    """Markers for deployment ids of the live registry that this build no longer has."""
+    current = {
+        row[0]: row[1] for row in db.execute("SELECT record_id, deployment_id FROM evidence")
+    }
+    alive = {row[0] for row in db.execute("SELECT id FROM deployments")}
+    successors: dict[str, set[str]] = {}
+    for record_id, old in previous.items():
+        if old not in alive:
+            successors.setdefault(old, set())
+            if record_id in current:
+                successors[old].add(current[record_id])
+    merged_into = corrections.merged_into()
+    reasons = {d: m for m in corrections.merges for d in m["deployments"][1:]}
+    rows = []
+    for old, new in sorted(successors.items()):
+        if not new:
+            state, reason = "withdrawn", "no evidence left: removed at its source or suppressed"
+        elif len(new) == 1:
+            state = "merged"
+            entry = reasons.get(old)
+            reason = (
+                f"correction: {entry['reason']} ({entry['date']})"
+                if old in merged_into
+                else "its evidence now belongs to a deployment linked by another rule"
+            )
+        else:
+            state, reason = "split", "its evidence now belongs to several deployments"
+        rows.append(
+            {"id": old, "state": state, "successors": json.dumps(sorted(new)), "reason": reason}
+        )
+    db["deployment_markers"].insert_all(rows, replace=True)

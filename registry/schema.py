@@ -20,6 +20,7 @@ NOTICE_COLUMNS = {
     "buyer_country": str,
     "buyer_city": str,
     "place_id": str,
+    "related_notices": str,
     "cpv": str,
     "main_cpv": str,
     "suppliers": str,
@@ -49,6 +50,9 @@ EXPECTED_TABLES = (
     "places",
     "sources",
     "dataset_rows",
+    "announcements",
+    "deployment_markers",
+    "corrections",
 )
 
 
@@ -106,11 +110,14 @@ def create(db: sqlite_utils.Database) -> None:
             "value_amount": float,
             "value_currency": str,
             "value_eur": float,
+            "cameras": int,
+            "note": str,
             "first_evidence": str,
             "last_evidence": str,
             "evidence_count": int,
             "first_seen": str,
             "link_rule": str,
+            "year": int,
         },
         pk="id",
         foreign_keys=[("place_id", "places", "id")],
@@ -130,7 +137,7 @@ def create(db: sqlite_utils.Database) -> None:
             "deployment_id": str,
             "kind": str,
             "record_id": str,
-            "notice_type": str,
+            "detail": str,
             "title": str,
             "url": str,
             "date": str,
@@ -143,7 +150,6 @@ def create(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[
             ("deployment_id", "deployments", "id"),
-            ("record_id", "notices", "id"),
             ("source", "sources", "id"),
         ],
     )
@@ -177,6 +183,26 @@ def create(db: sqlite_utils.Database) -> None:
     )
 
 
+def create_corrections(db: sqlite_utils.Database, entries: list[dict]) -> None:
+    """The public record of the corrections applied, and markers of retired deployment ids."""
+    db["corrections"].create(
+        {"id": int, "action": str, "target": str, "reason": str, "date": str}, pk="id"
+    )
+    db["corrections"].insert_all(
+        {
+            "id": number,
+            "action": e["action"],
+            "target": str(e.get("record") or e.get("deployment") or e.get("deployments")),
+            "reason": e.get("reason") or e.get("note"),
+            "date": e["date"],
+        }
+        for number, e in enumerate(entries, start=1)
+    )
+    db["deployment_markers"].create(
+        {"id": str, "state": str, "successors": str, "reason": str}, pk="id"
+    )
+
+
 def index(db: sqlite_utils.Database) -> None:
     """Indexes for the facets and feeds, and full-text search; run after the bulk load."""
     for table, columns in (
@@ -196,6 +222,10 @@ def index(db: sqlite_utils.Database) -> None:
         ("deployments", ["country"]),
         ("deployments", ["status"]),
         ("deployments", ["first_seen"]),
+        ("deployments", ["city"]),
+        ("deployments", ["place_id"]),
+        ("deployments", ["year"]),
+        ("evidence", ["first_seen"]),
         ("deployment_vendors", ["vendor_id"]),
         ("deployment_technologies", ["technology_id"]),
     ):

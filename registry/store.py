@@ -63,6 +63,19 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX crawl_runs_source ON crawl_runs (source, started);
     """,
+    # Maintainer alerts raised by registry/health.py; one open alert per source and kind.
+    """
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        message TEXT NOT NULL,
+        run_id INTEGER,
+        raised TEXT NOT NULL,
+        resolved TEXT
+    );
+    CREATE INDEX alerts_open ON alerts (source, kind, resolved);
+    """,
 )
 
 

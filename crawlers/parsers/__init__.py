@@ -14,6 +14,8 @@ PARSER_MODULES = (
     "crawlers.parsers.ted",
     "crawlers.parsers.ocds",
     "crawlers.parsers.datasets",
+    # Last: its plain-text sniff accepts any text whose first line is a URL.
+    "crawlers.parsers.article",
 )
 
 
@@ -28,7 +30,8 @@ def detect_format(data: bytes) -> str:
         name = module.sniff(head)
         if name:
             return name
-    raise ParseError("unrecognised format (not OCDS JSON, TED XML or TED API JSON)")
+    known = ", ".join(name for module in _modules() for name in module.FORMATS)
+    raise ParseError(f"unrecognised format (known formats: {known})")
 
 
 def parser_for(format_name: str) -> Callable[..., Iterator[dict]]:

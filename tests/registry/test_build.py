@@ -134,7 +134,7 @@ def test_killed_build_leaves_live_registry_untouched_and_readable(built, tmp_pat
     script = textwrap.dedent(f"""
         import os, signal
         from registry import build, link
-        def die(db):
+        def die(*args):
             os.kill(os.getpid(), signal.SIGKILL)
         link.derive_deployments = die
         build.build({str(tmp_path / "crawl.db")!r}, {str(registry_db)!r}, progress=False)

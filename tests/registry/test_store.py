@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from registry.store import CrawlStore, content_hash
+from registry.store import MIGRATIONS, CrawlStore, content_hash
 
 
 def notice(**changes) -> dict:
@@ -61,4 +61,5 @@ def test_runs_are_recorded_and_schema_is_versioned(tmp_path):
     )
     store.close()
     again = CrawlStore(tmp_path / "crawl.db")
-    assert again.conn.execute("PRAGMA user_version").fetchone()[0] == again.migrate() == 1
+    assert again.conn.execute("PRAGMA user_version").fetchone()[0] == again.migrate()
+    assert again.migrate() == len(MIGRATIONS)

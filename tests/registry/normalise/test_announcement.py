@@ -1,0 +1,186 @@
+"""Announcement facts: vendors, places, technologies, quantities, money, dates, event keys."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from crawlers.parsers import article
+from registry.normalise.announcement import (
+    event_key,
+    extract_quantities,
+    is_deployment,
+    normalise_announcement,
+    snippet,
+)
+from tests.conftest import FIXTURES
+
+ARTICLES = FIXTURES / "articles"
+EXPECTED = yaml.safe_load((ARTICLES / "expected.yaml").read_text("utf-8"))
+
+
+def record_of(name: str) -> dict:
+    return normalise_announcement(next(article.parse((ARTICLES / name).read_bytes())))
+
+
+def item(text: str, title: str = "", **extra) -> dict:
+    return {
+        "kind": "announcement",
+        "source": "news-feed",
+        "source_id": "x",
+        "title": title,
+        "text": text,
+        **extra,
+    }
+
+
+# Articles whose every fact the extraction gets right (benchmarks/announcement_accuracy.py
+# measures all of them; the misses are listed in the report).
+EXACT = [
+    "citizenportal_cibolo-tx_flock-alpr-purchase.txt",
+    "citizenportal_fair-oaks-ranch-tx_flock-alpr-pilot.txt",
+    "communityimpact_flower-mound-tx_flock-tabled-2023.txt",
+    "elgin-il_vigilant-solutions-lpr-agreement-2014.txt",
+    "guns-com_shotspotter-expands-7-new-cities-2017.txt",
+    "nation-pk_huawei_lahore-psca-safe-city-2023.txt",
+    "pittks_police_flock-alpr-media-release-2024.txt",
+    "asmag_axis_billerica-police.txt",
+    "huawei_enterprise_wujiang-police-case.txt",
+]
+
+
+@pytest.mark.parametrize("name", EXACT)
+def test_facts_match_what_a_reader_finds(name):
+    record, want = record_of(name), EXPECTED[name]
+    assert set(record["vendors"]) == set(want["vendors"])
+    assert {(p["city"], p["country"]) for p in record["places"]} == {
+        tuple(p) for p in want["places"]
+    }
+    assert set(record["technologies"]) >= set(want["technologies"])
+    assert {(q["count"], q["of"]) for q in record["quantities"]} == {
+        tuple(q) for q in want["quantities"]
+    }
+    value = record["value"]
+    assert (value and [value["amount"], value["currency"]]) == (want["value"] or None)
+
+
+def test_record_has_the_issue_shape_and_a_short_public_snippet():
+    record = record_of("pittks_police_flock-alpr-media-release-2024.txt")
+    assert record["kind"] == "announcement"
+    assert record["published"] == "2024-03-20"
+    assert record["event_date"] == "2023-08-22"  # the vote, months before the release
+    assert record["places"][0]["id"].startswith("us/pittsburg")
+    assert len(record["snippet"]) <= 300 and record["snippet"].endswith("…")
+    assert record["text"].startswith("Skip To Content")  # whole text kept for the crawl store
+    assert is_deployment(record)
+
+
+def test_event_date_without_year_takes_the_publication_year_before_it():
+    record = record_of("eguizhou_hisense_guiyang-skynet-cameras-2017.txt")
+    assert (record["published"], record["event_date"]) == ("2017-01-03", "2016-12-28")
+
+
+def test_vendor_of_the_publishing_site_counts_when_the_text_does_not_name_it():
+    record = record_of("huawei_ict-insights_karamay-very-safe-city.txt")
+    assert record["vendors"] == ["huawei"]
+    assert normalise_announcement(item("Cameras in Lyons.", vendor="axis"))["vendors"] == ["axis"]
+
+
+def test_bare_dollars_are_read_by_the_country_of_the_story():
+    text = "Melbourne, Australia: the council awarded a $2.5 million contract for 120 CCTV cameras."
+    record = normalise_announcement(item(text))
+    assert record["value"] == {"amount": 2_500_000.0, "currency": "AUD"}
+    assert record["places"][0] == {"city": "Melbourne", "country": "AU", "id": "au/melbourne"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("It has 1,200 CCTV cameras and 38 sites.", [(1200, "cameras"), (38, "sites")]),
+        ("installation of nine cameras", [(9, "cameras")]),
+        ("a target to activate two thousand PSCA cameras by August 14", [(2000, "cameras")]),
+        (
+            "41 Flock Safety Falcon automated license plate recognition (ALPR) cameras",
+            [(41, "cameras")],
+        ),
+        ("贵阳市新增2,000个摄像头", [(2000, "cameras")]),
+        ("Since 2012 cameras were installed; 60 incidents of gunfire.", []),
+        ("220 Highway Patrol vehicles", [(220, "vehicles")]),
+    ],
+)
+def test_quantities(text, expected):
+    assert [(q["count"], q["of"]) for q in extract_quantities(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "High-speed camera for the materials laboratory",
+            "The university laboratory buys a high-speed camera recording 10,000 frames per second "
+            "for fracture mechanics experiments.",
+        ),
+        (
+            "Lecture capture and video management system",
+            "The university procures a video management system for recording lectures and "
+            "streaming seminars to students.",
+        ),
+        (
+            "Security guard services",
+            "Manned guarding and security guard services for the council depot, including key "
+            "holding and patrols.",
+        ),
+    ],
+    ids=["lab-camera", "lecture-video", "guard-services"],
+)
+def test_near_misses_are_not_deployments(title, text):
+    record = normalise_announcement(item(text, title=title))
+    assert not is_deployment(record), record["technologies"]
+
+
+def test_speed_camera_is_not_licence_plate_recognition():
+    text = (
+        "The county installed two speed cameras on the A14 to enforce the 40 mph speed limit "
+        "near the school."
+    )
+    record = normalise_announcement(item(text, title="Speed cameras on the A14"))
+    assert "alpr" not in record["technologies"]
+
+
+def test_same_story_from_two_outlets_has_one_event_key():
+    first = item(
+        "The Pittsburg City Commission voted on Tuesday to lease 14 Flock Safety licence "
+        "plate recognition cameras.",
+        published="2023-08-23",
+        url="https://a.example/1",
+    )
+    second = item(
+        "Pittsburg police will get 14 Flock LPR cameras after the City Commission vote.",
+        title="Flock cameras coming to Pittsburg, Kansas",
+        published="2023-08-25",
+        url="https://b.example/news/2",
+    )
+    one, two = normalise_announcement(first), normalise_announcement(second)
+    assert event_key(one) == event_key(two)
+    other = normalise_announcement(
+        item(
+            "The Cibolo City Council bought 41 Flock Safety licence plate cameras.",
+            published="2023-08-25",
+        )
+    )
+    assert event_key(other) != event_key(one)
+
+
+def test_snippet_is_short_whole_words_and_redacted():
+    text = "Contact j.smith@example.org or call 01234 567890. " + "word " * 200
+    short = snippet(text)
+    assert len(short) <= 300 and "j.smith@" not in short and "567890" not in short
+    assert snippet(None) is None
+
+
+def test_empty_and_odd_items_give_nulls_not_errors():
+    record = normalise_announcement({"kind": "announcement", "source": "x", "source_id": "y"})
+    assert record["vendors"] == record["places"] == record["technologies"] == []
+    assert record["value"] is None and record["published"] is None and record["snippet"] is None
+    odd = normalise_announcement(item("x" * 300_000, published="not a date", language="??"))
+    assert odd["published"] is None and odd["language"] is None
