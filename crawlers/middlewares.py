@@ -13,6 +13,7 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.resolver import CachingThreadedResolver
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer
 from twisted.internet.error import DNSLookupError
 
@@ -101,7 +102,8 @@ class RetryAfterMiddleware:
         from twisted.internet import reactor
         from twisted.internet.task import deferLater
 
-        await deferLater(reactor, wait)
+        # Under the asyncio reactor a coroutine cannot await a bare Deferred.
+        await maybe_deferred_to_future(deferLater(reactor, wait))
         return retry
 
 

@@ -45,7 +45,9 @@ SURVREG_ALLOW_LOOPBACK = False
 TWISTED_DNS_RESOLVER = "crawlers.middlewares.GuardedResolver"
 DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.AddressGuardMiddleware": 50,
-    "crawlers.middlewares.RetryAfterMiddleware": 540,
+    # Above RetryMiddleware (550): responses pass middlewares from high to low, so at 540 the
+    # plain retry took every 429/503 first and Retry-After was never waited for.
+    "crawlers.middlewares.RetryAfterMiddleware": 560,
     "crawlers.failures.FailedRequestMiddleware": 500,
 }
 SPIDER_MIDDLEWARES = {

@@ -93,10 +93,12 @@ def _named(name: str) -> etree._Element:
 
 
 def can_render(columns: list[str]) -> bool:
+    """Whether a result has the columns a feed needs."""
     return REQUIRED.issubset(columns)
 
 
-async def render(datasette, request, database, table, query_name, columns, rows, data):
+async def render(datasette, request, database, table, query_name, columns, rows, data) -> Response:
+    """The Atom response for a table or canned query result."""
     if not can_render(columns):
         return Response.text(
             "This query does not return atom_id, atom_title and atom_updated", status=400

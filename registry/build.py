@@ -7,7 +7,7 @@ import logging
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -179,13 +179,7 @@ def _load_notices(db: sqlite_utils.Database, rows: Iterator[dict], report: Build
     notices, cpvs, techs, vendors = [], [], [], []
     places: dict[str, dict] = {}
     known_vendors = {row["id"] for row in db["vendors"].rows}
-    for row in rows:
-        report.records += 1
-        try:
-            record = normalise_record(json.loads(row["record"]))
-        except (ValueError, TypeError, KeyError) as exc:
-            _failed(report, row, exc)
-            continue
+    for row, record in _normalised(rows, normalise_record, report):
         notice = notice_row(record, row)
         notices.append(notice)
         place = record_place(record)
@@ -215,13 +209,7 @@ def _load_announcements(
     db: sqlite_utils.Database, rows: Iterator[dict], report: BuildReport
 ) -> None:
     places: dict[str, dict] = {}
-    for row in rows:
-        report.records += 1
-        try:
-            record = normalise_announcement(json.loads(row["record"]))
-        except (ValueError, TypeError, KeyError) as exc:
-            _failed(report, row, exc)
-            continue
+    for row, record in _normalised(rows, normalise_announcement, report):
         tables_announcements.insert(db, record, row)
         report.announcements += 1
         for place in record.get("places") or []:
@@ -233,13 +221,21 @@ def _load_announcements(
     )
 
 
-def _failed(report: BuildReport, row: dict, exc: Exception) -> None:
-    report.failed += 1
-    if len(report.failures) < 20:
-        report.failures.append(f"{row['source']}/{row['source_id']}: {exc}")
-    logger.warning(
-        "record not built: source=%s id=%s reason=%s", row["source"], row["source_id"], exc
-    )
+def _normalised(
+    rows: Iterator[dict], normalise: Callable[[dict], dict], report: BuildReport
+) -> Iterator[tuple[dict, dict]]:
+    """Crawl-store rows with their normalised records; a record that fails is logged and counted."""
+    for row in rows:
+        report.records += 1
+        try:
+            yield row, normalise(json.loads(row["record"]))
+        except (ValueError, TypeError, KeyError) as exc:
+            report.failed += 1
+            if len(report.failures) < 20:
+                report.failures.append(f"{row['source']}/{row['source_id']}: {exc}")
+            logger.warning(
+                "record not built: source=%s id=%s reason=%s", row["source"], row["source_id"], exc
+            )
 
 
 def _flush(
@@ -293,11 +289,6 @@ def notice_row(record: dict, stored: dict[str, Any]) -> dict:
 def record_place(record: dict) -> dict | None:
     """The resolved place of a record's buyer, as a ``places`` row, if the build found one."""
     buyer = record.get("buyer") or {}
-    place = record.get("place") or buyer.get("place")
-    if isinstance(place, dict) and place.get("id"):
-        return {
-            k: place.get(k) for k in ("id", "city", "country", "admin1", "latitude", "longitude")
-        }
     # normalise_record resolves the buyer's place onto the buyer itself (place_id, coordinates).
     if not buyer.get("place_id"):
         return None

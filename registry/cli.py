@@ -95,15 +95,15 @@ def _crawl(args: argparse.Namespace) -> int:
     }
     status = 0
     for source in sources:
-        settings = None
+        source_arguments, settings = arguments, None
         if args.resume:
             from registry.schedule import prepare_crawl
             from registry.store import CrawlStore
 
             store = CrawlStore(paths.crawl_db())
-            arguments, settings, _mode = prepare_crawl(store, source, arguments)
+            source_arguments, settings, _mode = prepare_crawl(store, source, arguments)
             store.close()
-        result = run_crawl(source, arguments, settings, allow_loopback=args.allow_loopback)
+        result = run_crawl(source, source_arguments, settings, allow_loopback=args.allow_loopback)
         status = status or result.returncode
     return status
 

@@ -158,28 +158,27 @@ def create(db: sqlite_utils.Database) -> None:
         pk=("notice_id", "cpv"),
         foreign_keys=[("notice_id", "notices", "id")],
     )
-    db["notice_technologies"].create(
-        {"notice_id": str, "technology_id": str, "confidence": float},
-        pk=("notice_id", "technology_id"),
-        foreign_keys=[("notice_id", "notices", "id"), ("technology_id", "technologies", "id")],
+    create_facts(db, "notices", "notice_id")
+    create_facts(db, "deployments", "deployment_id", confidence=False)
+
+
+def create_facts(
+    db: sqlite_utils.Database, table: str, key: str, *, confidence: bool = True
+) -> None:
+    """The ``<kind>_technologies`` and ``<kind>_vendors`` link tables of a record table."""
+    kind = key.removesuffix("_id")
+    technology_columns = {key: str, "technology_id": str}
+    if confidence:
+        technology_columns["confidence"] = float
+    db[f"{kind}_technologies"].create(
+        technology_columns,
+        pk=(key, "technology_id"),
+        foreign_keys=[(key, table, "id"), ("technology_id", "technologies", "id")],
     )
-    db["notice_vendors"].create(
-        {"notice_id": str, "vendor_id": str},
-        pk=("notice_id", "vendor_id"),
-        foreign_keys=[("notice_id", "notices", "id"), ("vendor_id", "vendors", "id")],
-    )
-    db["deployment_vendors"].create(
-        {"deployment_id": str, "vendor_id": str},
-        pk=("deployment_id", "vendor_id"),
-        foreign_keys=[("deployment_id", "deployments", "id"), ("vendor_id", "vendors", "id")],
-    )
-    db["deployment_technologies"].create(
-        {"deployment_id": str, "technology_id": str},
-        pk=("deployment_id", "technology_id"),
-        foreign_keys=[
-            ("deployment_id", "deployments", "id"),
-            ("technology_id", "technologies", "id"),
-        ],
+    db[f"{kind}_vendors"].create(
+        {key: str, "vendor_id": str},
+        pk=(key, "vendor_id"),
+        foreign_keys=[(key, table, "id"), ("vendor_id", "vendors", "id")],
     )
 
 
@@ -225,6 +224,11 @@ def index(db: sqlite_utils.Database) -> None:
         ("deployments", ["city"]),
         ("deployments", ["place_id"]),
         ("deployments", ["year"]),
+        # Facets under a country filter group by these: composite indexes keep them off scans.
+        ("deployments", ["country", "city"]),
+        ("deployments", ["country", "status"]),
+        ("deployments", ["country", "year"]),
+        ("evidence", ["kind"]),
         ("evidence", ["first_seen"]),
         ("deployment_vendors", ["vendor_id"]),
         ("deployment_technologies", ["technology_id"]),

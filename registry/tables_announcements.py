@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
+from registry import schema
 from registry.links import safe_link
 from registry.normalise.announcement import event_key
 
@@ -49,16 +50,7 @@ COLUMNS = {
 def create(db: sqlite_utils.Database) -> None:
     """Create ``announcements``, ``announcement_vendors`` and ``announcement_technologies``."""
     db["announcements"].create(COLUMNS, pk="id")
-    db["announcement_vendors"].create(
-        {"announcement_id": str, "vendor_id": str},
-        pk=("announcement_id", "vendor_id"),
-        foreign_keys=[("announcement_id", "announcements", "id")],
-    )
-    db["announcement_technologies"].create(
-        {"announcement_id": str, "technology_id": str, "confidence": float},
-        pk=("announcement_id", "technology_id"),
-        foreign_keys=[("announcement_id", "announcements", "id")],
-    )
+    schema.create_facts(db, "announcements", "announcement_id")
 
 
 def row(record: dict, stored: dict[str, Any]) -> dict:

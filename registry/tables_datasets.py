@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
+from registry import schema
 from registry.links import safe_link
 from registry.normalise.dataset_row import normalise_dataset_row
 
@@ -62,19 +63,7 @@ def create(db: sqlite_utils.Database) -> None:
     db["dataset_rows"].create(
         COLUMNS, pk="id", foreign_keys=[("place_id", "places", "id"), ("source", "sources", "id")]
     )
-    db["dataset_row_technologies"].create(
-        {"dataset_row_id": str, "technology_id": str},
-        pk=("dataset_row_id", "technology_id"),
-        foreign_keys=[
-            ("dataset_row_id", "dataset_rows", "id"),
-            ("technology_id", "technologies", "id"),
-        ],
-    )
-    db["dataset_row_vendors"].create(
-        {"dataset_row_id": str, "vendor_id": str},
-        pk=("dataset_row_id", "vendor_id"),
-        foreign_keys=[("dataset_row_id", "dataset_rows", "id"), ("vendor_id", "vendors", "id")],
-    )
+    schema.create_facts(db, "dataset_rows", "dataset_row_id", confidence=False)
 
 
 def row(record: dict, stored: dict[str, Any]) -> dict:

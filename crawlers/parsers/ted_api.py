@@ -40,6 +40,8 @@ def _load(data: bytes, name: str) -> object:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ParseError(f"{name}: malformed JSON: {exc}") from exc
+    except RecursionError as exc:  # json.loads recurses once per level of nesting
+        raise ParseError(f"{name}: JSON nested too deeply") from exc
 
 
 def search_page(data: bytes, name: str = "TED v3 search page") -> SearchPage:

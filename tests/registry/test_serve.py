@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import feedparser
 import pytest
@@ -10,9 +11,10 @@ import yaml
 from datasette.app import Datasette
 
 from registry.build import build
-from registry.serve import METADATA
+from registry.serve import METADATA, TEMPLATES, datasette_command
 from tests.conftest import FIXTURES
 from tests.registry.helpers import notice, store_documents
+from tests.registry.test_feeds import build_registry, registry_datasette
 
 HOSTILE = notice(
     "hostile/1",
@@ -93,3 +95,176 @@ def test_hostile_text_is_inert_in_feed_and_page(datasette):
     )
     page = get(datasette, "/registry/notices?buyer_country=DE").text
     assert "<script>alert" not in page and "<img src=x" not in page
+
+
+# Pages, search, facets, citable pages, map, robots and safety on a registry with places.
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    return registry_datasette(build_registry(tmp_path_factory.mktemp("pages")))
+
+
+def berlin_id(registry) -> str:
+    rows = get(registry, "/registry/deployments.json?_shape=array&city=Berlin").json()
+    return rows[0]["id"]
+
+
+def test_metadata_describes_every_table_and_every_query_carries_a_licence(registry):
+    metadata = yaml.safe_load(METADATA.read_text("utf-8"))["databases"]["registry"]
+    tables = get(registry, "/registry.json").json()["tables"]
+    for table in (t["name"] for t in tables if not t["hidden"]):
+        assert metadata["tables"][table].get("title"), table
+        assert metadata["tables"][table].get("description") or metadata["tables"][table].get(
+            "description_html"
+        ), table
+    for name in metadata["queries"]:
+        data = get(registry, f"/registry/{name}.json?id=x&q=cctv").json()
+        assert "licence" in data["columns"], name
+
+
+def test_deployments_facets_include_link_tables_with_labels(registry):
+    data = get(registry, "/registry/deployments.json?_size=0").json()
+    facets = data["facet_results"]
+    assert {"country", "city", "status", "year"} <= set(facets)
+    technologies = facets["deployment_technologies.technology_id"]["results"]
+    face = next(r for r in technologies if r["value"] == "face_recognition")
+    assert face["label"] == "Face recognition" and face["count"] == 1
+    vendors = {r["value"]: r for r in facets["deployment_vendors.vendor_id"]["results"]}
+    assert vendors["hikvision"]["count"] == 1
+    toggle = vendors["hikvision"]["toggle_url"].replace("http://localhost", "")
+    filtered = get(registry, toggle.replace("_size=0", "_size=10"))
+    rows = filtered.json()["rows"]
+    assert [r[2] for r in rows] == ["Hikvision face recognition cameras for the station"]
+    again = filtered.json()["facet_results"]["deployment_vendors.vendor_id"]["results"]
+    assert [r["selected"] for r in again if r["value"] == "hikvision"] == [True]
+
+
+def test_search_all_spans_tables_and_takes_any_text(registry):
+    rows = get(registry, "/registry/search_all.json?q=Hikvision&_shape=array").json()
+    assert {"deployment", "notice"} <= {r["kind"] for r in rows}
+    assert all(r["licence"] for r in rows)
+    for q in ('"', "a OR", "NEAR(", "*"):
+        assert get(registry, f"/registry/search_all.json?q={q}").status_code == 200
+
+
+def test_deployment_page_shows_its_evidence_timeline_as_html_json_and_csv(registry):
+    deployment = berlin_id(registry)
+    page = get(registry, f"/registry/deployment?id={deployment}").text
+    assert "<h1>Hikvision face recognition cameras for the station</h1>" in page
+    timeline = page[page.index('<ol class="timeline">') :]
+    assert timeline.index("2025-01-01") < timeline.index("2025-05-01")
+    assert 'href="https://example.org/notice/1"' in timeline
+    assert '/registry/vendor?id=hikvision"' in page and "/registry/place?id=de%2Fberlin" in page
+    rows = get(registry, f"/registry/deployment.json?id={deployment}&_shape=array").json()
+    assert [r["evidence_url"] for r in rows] == [
+        "https://example.org/notice/2",
+        "https://example.org/notice/1",
+    ]
+    csv = get(registry, f"/registry/deployment.csv?id={deployment}").text
+    assert csv.startswith("deployment_id,") and "https://example.org/notice/1" in csv
+
+
+def test_vendor_and_place_pages(registry):
+    vendor = get(registry, "/registry/vendor?id=hikvision").text
+    assert "海康威视" in vendor and "fcc-covered-list" in vendor
+    assert "Hikvision face recognition cameras for the station" in vendor
+    place = get(registry, "/registry/place?id=de/berlin").text
+    assert "<h1>Berlin, DE</h1>" in place and "/registry/deployment?id=d-" in place
+    rows = get(registry, "/registry/place.json?id=de/berlin&_shape=array").json()
+    assert rows[0]["latitude"] == pytest.approx(52.52, abs=0.01)
+    assert get(registry, "/registry/vendor.csv?id=hikvision").status_code == 200
+    assert "Deployment not found" in get(registry, "/registry/deployment?id=nope").text
+
+
+def test_deployments_table_has_the_cluster_map_and_coordinates(registry):
+    page = get(registry, "/registry/deployments").text
+    assert "datasette-cluster-map" in page and "DATASETTE_CLUSTER_MAP_LATITUDE_COLUMN" in page
+    rows = get(registry, "/registry/deployments.json?_shape=array&city=Berlin").json()
+    assert rows[0]["latitude"] == pytest.approx(52.52, abs=0.01)
+
+
+def test_robots_allow_pages_but_not_query_strings(registry):
+    robots = get(registry, "/robots.txt").text
+    assert "Disallow: /*?" in robots and "Allow: /registry/deployment?id=" in robots
+    assert "Disallow: /*.json" in robots and "Disallow: /-/" in robots
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "//evil.example/",
+        "///evil.example/",
+        "/\\evil.example/",
+        "/\\/evil.example/",
+        "/registry/\\evil.example/",
+        "//evil.example/%2F..",
+    ],
+)
+def test_no_redirect_leaves_the_site(registry, path):
+    response = get(registry, path)
+    location = response.headers.get("location", "").replace("\\", "/")
+    assert not location.startswith("//") and "://" not in location
+    assert response.status_code in (200, 302, 404)
+
+
+def test_hostile_text_is_inert_on_every_page(registry):
+    hostile = get(registry, "/registry/deployments.json?_shape=array&country=FR").json()[0]
+    for path in (
+        "/registry/deployments?country=FR",
+        "/registry/notices?buyer_country=FR",
+        "/registry/evidence",
+        f"/registry/deployment?id={hostile['id']}",
+        "/registry/search_all?q=CCTV",
+        "/registry/place?id=fr/lyon",
+        "/feeds",
+    ):
+        page = get(registry, path).text
+        assert "<script>alert" not in page and "<img src=x" not in page, path
+        assert "<b>Evil</b>" not in page and "\u202e" not in page, path
+        assert 'href="javascript:' not in page.lower(), path
+    assert "[U+202E]gnp.exe" in get(registry, "/registry/deployments?country=FR").text
+    css = get(registry, "/-/survreg.css").text
+    assert "unicode-bidi: isolate" in css
+
+
+def test_runaway_query_is_stopped_without_blocking_others(tmp_path_factory):
+    db = build_registry(tmp_path_factory.mktemp("runaway"))
+    datasette = registry_datasette(db, sql_time_limit_ms=1500, num_sql_threads=3)
+    runaway = (
+        "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n"
+    )
+
+    async def scenario():
+        started = time.monotonic()
+        slow = asyncio.create_task(datasette.client.get("/registry.json", params={"sql": runaway}))
+        await asyncio.sleep(0.2)
+        quick = await datasette.client.get("/registry/deployments.json?_size=1")
+        quick_done = time.monotonic() - started
+        slow_response = await slow
+        return quick, quick_done, slow_response, time.monotonic() - started
+
+    quick, quick_done, slow, total = asyncio.run(scenario())
+    assert quick.status_code == 200 and quick_done < 1.2
+    assert slow.status_code == 400 and "interrupted" in slow.text.lower()
+    assert 1.4 < total < 10
+
+
+def test_production_command_serves_an_immutable_file_with_limits(tmp_path):
+    db = tmp_path / "registry.db"
+    command = datasette_command(db, production=True, inspect=tmp_path / "counts.json")
+    assert command[command.index("--immutable") + 1] == str(db)
+    assert command[command.index("--inspect-file") + 1] == str(tmp_path / "counts.json")
+    assert command[command.index("--template-dir") + 1] == str(TEMPLATES)
+    settings = dict(
+        (command[i + 1], command[i + 2]) for i, a in enumerate(command) if a == "--setting"
+    )
+    assert settings["default_allow_sql"] == "off" and settings["allow_download"] == "off"
+    assert settings["sql_time_limit_ms"] == "1000" and settings["suggest_facets"] == "off"
+    assert "--cors" in command
+    development = datasette_command(db, allow_download=False, cors=True)
+    assert "--immutable" not in development and "--cors" in development
+    assert "default_allow_sql" not in development
+    opened = datasette_command(db, production=True, allow_sql=True, allow_download=True, cors=False)
+    assert "default_allow_sql" not in opened and "--cors" not in opened
+    assert "allow_download" in opened and "on" in opened

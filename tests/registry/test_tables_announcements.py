@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from crawlers.parsers import article
-from registry import tables_announcements
+from registry import schema, tables_announcements
 from registry.normalise.announcement import normalise_announcement
 from tests.conftest import FIXTURES
 
@@ -24,6 +24,7 @@ def record(name: str, source: str = "news-feed") -> dict:
 
 def build(*records: dict) -> sqlite_utils.Database:
     db = sqlite_utils.Database(memory=True)
+    schema.create(db)
     tables_announcements.create(db)
     for rec in records:
         tables_announcements.insert(db, rec, STORED)

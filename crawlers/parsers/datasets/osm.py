@@ -7,14 +7,12 @@ build aggregates them to places (count by ``surveillance:type`` and operator).
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Iterator
 
-import ijson
-
 from crawlers.parsers.datasets.csvrows import RowProblem, report
 from crawlers.parsers.errors import ParseError
+from crawlers.parsers.jsonstream import iter_items
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +45,8 @@ def parse(
     prefix = "item" if start == b"[" else "elements.item"
     count = 0
     try:
-        for count, element in enumerate(
-            ijson.items(io.BytesIO(data), prefix, use_float=True), start=1
-        ):
+        # Nesting is bounded and undecodable text refused here: ijson.items did neither.
+        for count, element in enumerate(iter_items(data, prefix), start=1):
             if (
                 not isinstance(element, dict)
                 or element.get("type") not in ELEMENT_TYPES
@@ -58,8 +55,8 @@ def parse(
                 report(problems, RowProblem(name, count, "element without type or id"))
                 continue
             yield _item(element, area, count)
-    except ijson.JSONError as exc:
-        raise ParseError(f"{name}: invalid JSON after element {count}: {exc}") from exc
+    except ParseError as exc:
+        raise ParseError(f"{name}: after element {count}: {exc}") from exc
 
 
 def _item(element: dict, area: str | None, position: int) -> dict:

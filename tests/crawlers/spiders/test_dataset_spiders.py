@@ -4,43 +4,15 @@ from __future__ import annotations
 
 import json
 
-from registry import paths
 from registry.crawl import run_crawl
 from registry.replay import ReplayServer
-from registry.store import CrawlStore
 from tests.conftest import FIXTURES, SNAPSHOT
+from tests.crawlers.spiders.crawling import crawl, last_run, stored
 
 PRIVATE_EYES = (
     "https://raw.githubusercontent.com/mcclatchy-southeast/private_eyes/"
     "00f29cadee8db87cb3b387caab15ab15aae893ad/data/"
 )
-
-
-def crawl(spider: str, server: ReplayServer, **arguments):
-    result = run_crawl(
-        spider,
-        {"source_url": server.url, **arguments},
-        allow_loopback=True,
-        timeout=180,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    return result
-
-
-def stored(source: str) -> dict[str, dict]:
-    store = CrawlStore(paths.crawl_db())
-    rows = {r["source_id"]: r for r in store.iter_records() if r["source"] == source}
-    store.close()
-    return rows
-
-
-def last_run(source: str) -> dict:
-    store = CrawlStore(paths.crawl_db())
-    run = store.runs(source)[-1]
-    store.close()
-    return run
 
 
 def test_atlas_crawl(data_dir):

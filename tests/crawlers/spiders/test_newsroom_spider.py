@@ -8,44 +8,15 @@ import shutil
 import pytest
 
 from crawlers.spiders import newsrooms
-from registry import paths
-from registry.crawl import run_crawl
 from registry.demo import recorded_arguments
 from registry.replay import ReplayServer
-from registry.store import CrawlStore
 from tests.conftest import SNAPSHOT
+from tests.crawlers.spiders.crawling import crawl, last_run, stored
 
 PITTSBURG = (
     "https://www.pittks.org/news/media-release-flock-automated-license-plate-recognition-cameras/"
 )
 THURROCK = "https://www.thurrock.gov.uk/foi-responses/hikvision-cameras"
-
-
-def crawl(spider: str, server: ReplayServer, **arguments) -> str:
-    result = run_crawl(
-        spider,
-        {"source_url": server.url, **arguments},
-        allow_loopback=True,
-        timeout=180,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stderr
-
-
-def stored() -> dict[str, dict]:
-    store = CrawlStore(paths.crawl_db())
-    rows = {r["source_id"]: {**r, "item": json.loads(r["record"])} for r in store.iter_records()}
-    store.close()
-    return rows
-
-
-def last_run(source: str) -> dict:
-    store = CrawlStore(paths.crawl_db())
-    run = store.runs(source)[-1]
-    store.close()
-    return run
 
 
 @pytest.fixture
@@ -134,7 +105,7 @@ def test_irrelevant_articles_are_dropped_and_broken_pages_counted(data_dir, tmp_
         },
     ]
     with ReplayServer(routes=routes) as server:
-        stderr = crawl("axis", server)
+        stderr = crawl("axis", server).stderr
     assert stored() == {}
     assert "failed document: source=axis url=https://newsroom.axis.com/article/empty" in stderr
     assert "unreadable sitemap" in stderr

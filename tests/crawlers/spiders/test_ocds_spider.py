@@ -11,10 +11,11 @@ import pytest
 
 from crawlers.archive import DocumentArchive
 from registry import paths
-from registry.crawl import crawl_command, crawl_env, run_crawl
+from registry.crawl import crawl_command, crawl_env
 from registry.replay import ReplayServer
 from registry.store import CrawlStore
 from tests.conftest import SNAPSHOT
+from tests.crawlers.spiders.crawling import crawl, last_run, stored
 
 CF = "https://www.contractsfinder.service.gov.uk/Published/Notices/OCDS/Search"
 DONCASTER = (
@@ -24,33 +25,6 @@ DVSA = (
     "ocds-b5fd17-a2406a8c-64c4-49c3-94ee-3fc2b240475b/9d39bfcd-adb9-43eb-9cae-1a227b5820e0-833019"
 )
 WINDOWS = "ocds-b5fd17-75afe551-b5e4-4538-a546-0547477d0f9f/e22ded3b-51"
-
-
-def crawl(spider: str, server: ReplayServer, **arguments) -> subprocess.CompletedProcess:
-    result = run_crawl(
-        spider,
-        {"source_url": server.url, **arguments},
-        allow_loopback=True,
-        timeout=180,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    return result
-
-
-def last_run(source: str) -> dict:
-    store = CrawlStore(paths.crawl_db())
-    run = store.runs(source)[-1]
-    store.close()
-    return run
-
-
-def stored(source: str | None = None) -> dict[str, dict]:
-    store = CrawlStore(paths.crawl_db())
-    rows = {r["source_id"]: r for r in store.iter_records() if source in (None, r["source"])}
-    store.close()
-    return rows
 
 
 @pytest.fixture

@@ -1,0 +1,163 @@
+"""A full rebuild of N synthetic notices: seconds, records/s and the build's peak memory.
+
+    .venv/bin/python benchmarks/bench_build.py [--records N ...] [--workdir DIR] [--what-if-index]
+
+The crawl store is filled with real parsed notices (the recorded OCDS and TED fixtures), each copied
+with a new id, procedure, title, buyer city, value and date, so normalising, linking and indexing do
+the work they do on real data. Each build runs in its own process; its peak RSS comes from wait4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from crawlers.parsers import parse_document  # noqa: E402
+from registry.store import CrawlStore  # noqa: E402
+
+CITIES = ["Doncaster", "Leeds", "München", "Warszawa", "Lyon", "Cambridge", "Dundee", "Köln"]
+TITLES = [
+    "CCTV camera relocation",
+    "Supply of body-worn video cameras",
+    "Dostawa kamer monitoringu wizyjnego",
+    "Videoüberwachung Bahnhof",
+    "ANPR static camera support",
+    "Maintenance of the town centre CCTV system",
+]
+DATES = ["2024-01-23", "2023-09-09T10:00:00+01:00", "12.03.2024", "20200415", "9 September 2023"]
+VALUES = [
+    {"amount": 31376, "currency": "GBP"},
+    {"amount": "1 248 710,76", "currency": "PLN"},
+    {"amount": 250000, "currency": "EUR"},
+    None,
+]
+
+
+def templates() -> list[dict]:
+    """Every notice parsed from the recorded OCDS and TED fixtures."""
+    fixtures = ROOT / "tests" / "fixtures"
+    found = []
+    for path in sorted([*fixtures.glob("ocds/*.json"), *fixtures.glob("ted/**/*.xml")]):
+        try:
+            found.extend(i for i in parse_document(path.read_bytes()) if i["kind"] == "notice")
+        except ValueError:
+            continue
+    return found
+
+
+def fill(crawl_db: Path, records: int, seed: int = 1) -> None:
+    """A crawl store of ``records`` notices varied from the fixture templates."""
+    rng = random.Random(seed)
+    bases = templates()
+    store = CrawlStore(crawl_db)
+    store.conn.execute("BEGIN IMMEDIATE")
+    for n in range(records):
+        item = copy.deepcopy(bases[n % len(bases)])
+        item["source_id"] = f"synthetic-{n}"
+        # Tender and award pairs share a procedure, as real notices do.
+        item["procedure_id"] = f"ocds-synthetic-{n // 2}"
+        item["title"] = f"{rng.choice(TITLES)} {n}"
+        item["published"] = rng.choice(DATES)
+        item["value"] = rng.choice(VALUES)
+        buyer = dict(item.get("buyer") or {})
+        buyer["city"] = rng.choice(CITIES)
+        item["buyer"] = buyer
+        item["document_url"] = f"https://example.org/notice/{n}"
+        item["document_sha256"] = f"{n:064x}"
+        store.upsert(item, now="2026-11-01T00:00:00+00:00")
+        if n % 10000 == 9999:
+            store.conn.execute("COMMIT")
+            store.conn.execute("BEGIN IMMEDIATE")
+    store.conn.execute("COMMIT")
+    store.close()
+
+
+BUILD = """
+import sys
+from registry import link
+from registry.build import build
+if sys.argv[3] == "index":
+    fill = link._fill
+    def indexed_fill(db, kinds, corrections):
+        db.execute("CREATE INDEX IF NOT EXISTS bench_notices_deployment ON notices(deployment_id)")
+        fill(db, kinds, corrections)
+    link._fill = indexed_fill
+report = build(sys.argv[1], sys.argv[2], progress=False)
+print(report.notices, report.deployments, report.failed)
+"""
+
+
+def run_build(crawl_db: Path, registry_db: Path, what_if_index: bool = False) -> dict:
+    """One build in a subprocess: seconds, peak RSS (MiB), notices and deployments.
+
+    ``what_if_index`` adds an index on notices(deployment_id) before link._fill, whose
+    correlated subquery otherwise scans every notice once per deployment.
+    """
+    started = time.monotonic()
+    mode = "index" if what_if_index else "as-is"
+    process = subprocess.Popen(
+        [sys.executable, "-c", BUILD, str(crawl_db), str(registry_db), mode],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    out = process.stdout.read() if process.stdout else ""
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.monotonic() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"build failed with status {status}")
+    notices, deployments, failed = (int(x) for x in out.split())
+    return {
+        "seconds": seconds,
+        "peak_rss_mib": usage.ru_maxrss / 1024,
+        "notices": notices,
+        "deployments": deployments,
+        "failed": failed,
+        "records_per_s": notices / seconds,
+    }
+
+
+def measure(records: int, workdir: Path, what_if_index: bool = False) -> dict:
+    """Fill a store of ``records`` notices (reused when present) and time a full rebuild."""
+    crawl_db = workdir / f"crawl-{records}.db"
+    if not crawl_db.exists():
+        started = time.monotonic()
+        fill(crawl_db, records)
+        print(f"filled {crawl_db} in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    registry_db = workdir / f"registry-{records}.db"
+    registry_db.unlink(missing_ok=True)
+    result = run_build(crawl_db, registry_db, what_if_index)
+    registry_db.unlink(missing_ok=True)
+    return {"records": records, "what_if_index": what_if_index, **result}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--records", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument(
+        "--what-if-index",
+        action="store_true",
+        help="time the build with an index on notices(deployment_id) added before linking",
+    )
+    args = parser.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-build-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    for records in sorted(args.records):
+        print(json.dumps(measure(records, workdir, args.what_if_index)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

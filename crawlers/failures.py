@@ -1,0 +1,45 @@
+"""One fixed log line, and a counted stat, per request that failed for good (after retries)."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+
+class FailedRequestMiddleware:
+    """Sits outside the retry middlewares, so it sees only final answers and final exceptions."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FailedRequestMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if response.status >= 400:
+            self.failed(request, f"HTTP {response.status}")
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        # Refusals (robots.txt, address guard) are decisions with their own log lines.
+        if not isinstance(exception, IgnoreRequest):
+            self.failed(request, f"{type(exception).__name__}: {exception}")
+
+    def failed(self, request: Request, reason: str) -> None:
+        # robots.txt may be missing: Scrapy then crawls as allowed, which is no failure.
+        if request.url.endswith("/robots.txt"):
+            return
+        self.crawler.stats.inc_value("survreg/failed_requests")
+        logger.error(
+            "failed request: source=%s url=%s reason=%s",
+            getattr(self.crawler.spider, "name", "?"),
+            request.meta.get("real_url") or request.url,
+            reason,
+        )

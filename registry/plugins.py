@@ -1,0 +1,353 @@
+"""Datasette plugin: feeds page, OPML, robots, link-table facets, inert bidi, on-site redirects."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
+
+from datasette import hookimpl
+from datasette.database import QueryInterrupted
+from datasette.facets import Facet
+from datasette.utils import (
+    escape_sqlite,
+    path_with_added_args,
+    path_with_removed_args,
+    tilde_encode,
+)
+from datasette.utils.asgi import Response
+from lxml import etree
+from markupsafe import Markup, escape
+
+DATABASE = "registry"
+FEEDS = {
+    "new_deployments": "New deployments",
+    "new_evidence": "New evidence",
+    "new_notices": "New procurement notices",
+}
+FILTERS = ("country", "city", "vendor", "technology")
+# Bidi embedding, override and isolate controls: one in a title can make "gnp.exe" read "exe.png".
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Pages are for search engines; query strings, exports and arbitrary SQL are not, except the
+# citable pages, whose only parameter is the id.
+ROBOTS = """\
+User-agent: *
+Allow: /$
+Allow: /registry/deployment?id=
+Allow: /registry/vendor?id=
+Allow: /registry/place?id=
+Disallow: /*?
+Disallow: /*.json
+Disallow: /*.csv
+Disallow: /*.atom
+Disallow: /registry.db
+Disallow: /-/
+Allow: /
+"""
+CSS = """\
+/* Crawled text may carry bidi controls: keep each value's direction inside its own cell. */
+td, th, dd, dt, li, h1, h2, h3, p, a, .hostile-text { unicode-bidi: isolate; }
+.timeline { list-style: none; padding-left: 0; border-left: 3px solid #ccc; }
+.timeline li { margin: 0 0 0.8em 0; padding-left: 0.8em; }
+.timeline time { font-weight: bold; }
+dl.facts { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; }
+dl.facts dt { font-weight: bold; }
+dl.facts dd { margin: 0; }
+"""
+
+
+def inert(value: Any) -> str:
+    """Text with bidi controls shown as visible code points instead of acting on the layout."""
+    text = "" if value is None else str(value)
+    return BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+
+
+def http_url(value: Any) -> str | None:
+    """The value if it is an http(s) URL, else None: the only links a page may carry."""
+    text = "" if value is None else str(value).strip()
+    return text if text.lower().startswith(("http://", "https://")) else None
+
+
+def json_list(value: Any) -> list:
+    """A JSON list column as a list; anything else as an empty list."""
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return []
+    return parsed if isinstance(parsed, list) else []
+
+
+def base_url(request) -> str:
+    """Scheme and host the request came to, for absolute links in feeds and OPML."""
+    return f"{request.scheme}://{request.host}"
+
+
+def feed_url(request, feed: str, **filters: str) -> str:
+    """Absolute URL of a feed with the given filters."""
+    query = urlencode({k: v for k, v in filters.items() if v})
+    return f"{base_url(request)}/{DATABASE}/{feed}.atom" + (f"?{query}" if query else "")
+
+
+async def _choices(datasette) -> dict[str, list[dict]]:
+    db = datasette.get_database(DATABASE)
+    queries = {
+        "technology": "select id as value, coalesce(label, id) as label from technologies "
+        "order by label",
+        "vendor": "select id as value, coalesce(name, id) as label from vendors order by name",
+        "country": "select distinct country as value, country as label from deployments "
+        "where country is not null order by country",
+        "city": "select id as value, coalesce(city, id) || ' (' || coalesce(country, '?') || ')' "
+        "as label from places where id in (select place_id from deployments) order by label",
+    }
+    return {name: [dict(r) for r in (await db.execute(sql)).rows] for name, sql in queries.items()}
+
+
+async def feeds_page(datasette, request) -> Response:
+    """A page listing every feed, its filters and a form that builds a filtered feed URL."""
+    choices = await _choices(datasette)
+    technologies = [
+        {**t, "url": feed_url(request, "new_deployments", technology=t["value"])}
+        for t in choices["technology"]
+    ]
+    return Response.html(
+        await datasette.render_template(
+            "feeds.html",
+            {
+                "feeds": [
+                    {"name": name, "title": title, "url": feed_url(request, name)}
+                    for name, title in FEEDS.items()
+                ],
+                "choices": choices,
+                "technologies": technologies,
+                "database": DATABASE,
+            },
+            request=request,
+        )
+    )
+
+
+async def opml(datasette, request) -> Response:
+    """OPML 2.0 bundling one new-deployments feed per technology."""
+    choices = await _choices(datasette)
+    root = etree.Element("opml", version="2.0")
+    head = etree.SubElement(root, "head")
+    etree.SubElement(head, "title").text = "Surveillance registry: new deployments by technology"
+    body = etree.SubElement(root, "body")
+    group = etree.SubElement(body, "outline", text="New deployments by technology")
+    for technology in choices["technology"]:
+        title = inert(f"New deployments: {technology['label']}")
+        etree.SubElement(
+            group,
+            "outline",
+            type="rss",
+            version="ATOM1",
+            text=title,
+            title=title,
+            xmlUrl=feed_url(request, "new_deployments", technology=technology["value"]),
+            htmlUrl=f"{base_url(request)}/{DATABASE}/new_deployments?"
+            + urlencode({"technology": technology["value"]}),
+        )
+    body_bytes = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    return Response(
+        body_bytes,
+        content_type="text/x-opml; charset=utf-8",
+        headers={"Cache-Control": "max-age=3600"},
+    )
+
+
+async def robots_txt() -> Response:
+    return Response.text(ROBOTS, headers={"Cache-Control": "max-age=86400"})
+
+
+async def stylesheet() -> Response:
+    return Response(
+        CSS, content_type="text/css; charset=utf-8", headers={"Cache-Control": "max-age=3600"}
+    )
+
+
+class LinkFacet(Facet):
+    """A facet through a link table: ``{"link": "deployment_technologies.technology_id"}``.
+
+    Counts rows of the table by a multi-valued field kept in a link table (fast on its index),
+    labels values through the link table's foreign key, and filters with Datasette's ``_through``.
+    """
+
+    type = "link"
+
+    async def facet_results(self):
+        results, timed_out = [], []
+        db = self.ds.get_database(self.database)
+        size = self.get_facet_size()
+        selected = {
+            (t.get("table"), t.get("column"), str(t.get("value")))
+            for t in _throughs(self.request.args.getlist("_through"))
+        }
+        for source_and_config in self.get_configs():
+            name = source_and_config["config"].get("simple") or ""
+            link_table, _, column = name.partition(".")
+            keys = {fk["column"]: fk for fk in await db.foreign_keys_for_table(link_table)}
+            ours = next((fk for fk in keys.values() if fk["other_table"] == self.table), None)
+            if ours is None or column not in keys:
+                continue
+            sql = (
+                f"select x.{escape_sqlite(column)} as value, count(*) as count "
+                f"from {escape_sqlite(link_table)} x where x.{escape_sqlite(ours['column'])} in "
+                f"(select {escape_sqlite(ours['other_column'])} from ({self.sql})) "
+                f"group by value order by count desc, value limit {size + 1}"
+            )
+            try:
+                rows = (
+                    await self.ds.execute(
+                        self.database,
+                        sql,
+                        self.params,
+                        truncate=False,
+                        custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                    )
+                ).rows
+            except QueryInterrupted:
+                timed_out.append(name)
+                continue
+            labels = await self.ds.expand_foreign_keys(
+                self.database, link_table, column, [r["value"] for r in rows[:size]]
+            )
+            values = []
+            for row in rows[:size]:
+                through = {"table": link_table, "column": column, "value": row["value"]}
+                is_selected = (link_table, column, str(row["value"])) in selected
+                argument = json.dumps(through, separators=(",", ":"))
+                path = (
+                    _without_through(self.request, link_table, column, str(row["value"]))
+                    if is_selected
+                    else path_with_added_args(self.request, {"_through": argument})
+                )
+                values.append(
+                    {
+                        "value": row["value"],
+                        "label": labels.get((column, row["value"])) or row["value"],
+                        "count": row["count"],
+                        "toggle_url": self.ds.absolute_url(self.request, path),
+                        "selected": is_selected,
+                    }
+                )
+            results.append(
+                {
+                    "name": name,
+                    "type": self.type,
+                    "results": values,
+                    "hideable": source_and_config["source"] != "metadata",
+                    "toggle_url": self.ds.urls.path(
+                        path_with_removed_args(self.request, {"_facet_link": name})
+                    ),
+                    "truncated": len(rows) > size,
+                }
+            )
+        return results, timed_out
+
+
+def _throughs(arguments: list[str]) -> list[dict]:
+    parsed = []
+    for argument in arguments:
+        try:
+            value = json.loads(argument)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            parsed.append(value)
+    return parsed
+
+
+def _without_through(request, table: str, column: str, value: str) -> str:
+    target = (table, column, value)
+    keep = [
+        (key, argument)
+        for key, argument in parse_qsl(request.query_string, keep_blank_values=True)
+        if key != "_through"
+        or not any(
+            (t.get("table"), t.get("column"), str(t.get("value"))) == target
+            for t in _throughs([argument])
+        )
+    ]
+    return request.path + ("?" + urlencode(keep) if keep else "")
+
+
+@hookimpl
+def register_facet_classes():
+    return [LinkFacet]
+
+
+@hookimpl
+def register_routes(datasette):
+    return [
+        (r"^/feeds$", feeds_page),
+        (r"^/feeds\.opml$", opml),
+        (r"^/robots\.txt$", robots_txt),
+        (r"^/-/survreg\.css$", stylesheet),
+    ]
+
+
+@hookimpl
+def extra_css_urls(datasette):
+    return ["/-/survreg.css"]
+
+
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    env.filters["inert"] = inert
+    env.filters["http_url"] = http_url
+    env.filters["from_json_list"] = json_list
+    env.filters["urlquote"] = lambda value: quote(str(value), safe="")
+
+
+@hookimpl
+def render_cell(value, column, table, database, datasette):
+    # Only text carrying bidi controls is rendered here; Datasette renders everything else.
+    if isinstance(value, str) and BIDI_CONTROLS.search(value):
+        return Markup('<span class="hostile-text">{}</span>').format(escape(inert(value)))
+    if isinstance(value, dict) and BIDI_CONTROLS.search(str(value.get("label") or "")):
+        return _inert_foreign_key(value, column, table, database, datasette)
+    return None
+
+
+async def _inert_foreign_key(value: dict, column: str, table: str, database: str, datasette):
+    """An expanded foreign key as Datasette links it, with its label made inert."""
+    keys = await datasette.get_database(database).foreign_keys_for_table(table)
+    other = next(fk["other_table"] for fk in keys if fk["column"] == column)
+    return Markup('<a href="{}">{}</a>&nbsp;<em>{}</em>').format(
+        datasette.urls.row(database, other, tilde_encode(str(value["value"]))),
+        inert(value["label"]),
+        value["value"],
+    )
+
+
+def _off_site(location: str) -> bool:
+    # Browsers read "\" as "/" in URLs, so "/\evil.example" is the scheme-relative "//evil.example".
+    normalised = location.replace("\\", "/").lstrip("\t\n\r ")
+    return not normalised.startswith("/") or normalised.startswith("//")
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def guarded(scope, receive, send):
+            if scope["type"] != "http":
+                return await app(scope, receive, send)
+
+            async def send_guarded(message):
+                if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+                    headers = [
+                        (k, v)
+                        for k, v in message.get("headers", [])
+                        if k.lower() != b"location" or not _off_site(v.decode("latin-1"))
+                    ]
+                    if len(headers) != len(message.get("headers", [])):
+                        # A redirect that would leave the site becomes a plain 404.
+                        message = {**message, "status": 404, "headers": headers}
+                await send(message)
+
+            return await app(scope, receive, send_guarded)
+
+        return guarded
+
+    return wrap

@@ -1,0 +1,95 @@
+"""Publishing: compare builds by content, swap the staged registry in, reload the server."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import sqlite3
+from pathlib import Path
+
+# The crawl time alone is no change worth a restart; it is published with the next real one.
+VOLATILE_COLUMNS = {"sources": {"last_successful_crawl"}}
+
+
+def content_digest(path: Path) -> str:
+    """A SHA-256 over every table's schema and rows, independent of file layout and page order."""
+    digest = hashlib.sha256()
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        ).fetchall()
+        virtual = [name for name, sql in tables if sql.upper().startswith("CREATE VIRTUAL")]
+        for name, sql in tables:
+            # FTS indexes are derived from their content tables, which are hashed already.
+            if name in virtual or any(name.startswith(f"{v}_") for v in virtual):
+                continue
+            skip = VOLATILE_COLUMNS.get(name, set())
+            columns = [
+                row[1] for row in conn.execute(f'PRAGMA table_info("{name}")') if row[1] not in skip
+            ]
+            listed = ", ".join(f'"{c}"' for c in columns)
+            digest.update(f"{sql}\0{listed}\0".encode())
+            order = ", ".join(str(i + 1) for i in range(len(columns)))
+            for row in conn.execute(f'SELECT {listed} FROM "{name}" ORDER BY {order}'):
+                digest.update(repr(row).encode("utf-8"))
+    finally:
+        conn.close()
+    return digest.hexdigest()
+
+
+def server_pid(pid_file: Path) -> int | None:
+    """The pid of the running server named by its pid file, or None when none is running."""
+    try:
+        pid = int(pid_file.read_text().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    return pid
+
+
+def publish(staged: Path, live: Path, pid_file: Path) -> int | None:
+    """Swap ``staged`` in as ``live`` and gracefully reload the server; returns its pid if any.
+
+    Gunicorn answers SIGHUP by starting new workers on the new file and letting the old ones
+    finish their requests on the old inode, which their pinned links keep alive.
+    """
+    os.replace(staged, live)
+    sweep_pins(live)
+    pid = server_pid(pid_file)
+    if pid is not None:
+        os.kill(pid, signal.SIGHUP)
+    return pid
+
+
+def pins_dir(live: Path) -> Path:
+    return live.parent / ".serving"
+
+
+def pin(live: Path) -> Path:
+    """A hard link to the live registry's current inode, private to this process.
+
+    A worker serves its pin, so every connection it opens (Datasette opens them lazily, per
+    thread) sees the same file even after a newer registry is swapped in.
+    """
+    directory = pins_dir(live)
+    directory.mkdir(exist_ok=True)
+    sweep_pins(live)
+    pinned = directory / f"{live.stem}-{os.getpid()}{live.suffix}"
+    pinned.unlink(missing_ok=True)
+    os.link(live, pinned)
+    return pinned
+
+
+def sweep_pins(live: Path) -> None:
+    """Remove the pins of workers that are gone (a killed worker cannot remove its own)."""
+    for pinned in pins_dir(live).glob(f"{live.stem}-*{live.suffix}"):
+        pid = pinned.stem.rsplit("-", 1)[-1]
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            pinned.unlink(missing_ok=True)
+        except (PermissionError, ValueError):
+            continue

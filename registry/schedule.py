@@ -1,0 +1,211 @@
+"""``survreg scheduled``: lock, crawl every enabled source incrementally, build, publish on change.
+
+Exit status: 0 when every source crawled healthily, 1 when one failed (or the build did),
+75 (EX_TEMPFAIL) when another scheduled run holds the lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from registry import paths
+from registry.build import BuildError, build
+from registry.crawl import run_crawl
+from registry.health import record_alerts, source_health
+from registry.publish import content_digest, publish
+from registry.sources import load_sources
+from registry.store import CrawlStore
+
+# Incremental crawls start this long before the last successful one did: late publications and
+# clock skew at the source are caught, and the store turns the overlap into "unchanged".
+OVERLAP = dt.timedelta(days=1)
+LOCKED = 75
+
+
+class LockHeld(RuntimeError):
+    """Another scheduled run is alive and holds the lock."""
+
+
+@dataclass
+class SourceOutcome:
+    source: str
+    returncode: int
+    run: dict[str, Any] | None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and self.run is not None and not self.problems
+
+
+@dataclass
+class ScheduleReport:
+    outcomes: list[SourceOutcome] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    published: bool = False
+    failed: bool = False
+
+    def text(self) -> str:
+        """The short report a maintainer reads in cron mail or the journal."""
+        bad = [o for o in self.outcomes if not o.ok]
+        lines = [f"scheduled crawl: {len(self.outcomes)} sources, {len(bad)} failed", *self.notes]
+        for o in self.outcomes:
+            run = o.run or {}
+            lines.append(
+                f"  {o.source:26} {'ok' if o.ok else 'FAILED':7} new {run.get('records_new', 0)},"
+                f" changed {run.get('records_changed', 0)},"
+                f" unchanged {run.get('records_unchanged', 0)},"
+                f" rejected {run.get('records_rejected', 0)}, errors {run.get('errors', 0)}"
+            )
+            if o.returncode:
+                lines.append(f"    crawl exited with status {o.returncode}")
+            lines += [f"    {problem}" for problem in o.problems]
+        return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def run_lock(path: Path) -> Iterator[str | None]:
+    """Hold an exclusive flock on ``path``; yields a note when a dead holder's pid was found.
+
+    The kernel drops a flock when its holder dies, so a pid left in the file by a process that
+    no longer runs is stale by definition and is taken over.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockHeld(f"another scheduled run holds {path} (pid {_read(fd) or '?'})") from None
+        previous = _read(fd)
+        note = None
+        if previous and previous != str(os.getpid()):
+            note = f"stale lock of pid {previous} (no longer running) taken over"
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:
+            yield note
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _read(fd: int) -> str:
+    return os.pread(fd, 64, 0).decode("ascii", "replace").strip()
+
+
+def enabled_sources() -> list[str]:
+    """Sources marked ``enabled`` in sources.yaml, in file order."""
+    return [name for name, config in load_sources().items() if config.get("enabled")]
+
+
+def job_dir(source: str) -> Path:
+    return paths.data_dir() / "jobs" / source
+
+
+def prepare_crawl(
+    store: CrawlStore, source: str, arguments: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """Arguments, settings and mode of a resumable crawl (Scrapy JOBDIR under data/jobs/).
+
+    A crawl stopped gracefully (``shutdown``) resumes from its saved queue. A killed one left a
+    queue and seen-requests file that may disagree, so it is re-run from scratch with the same
+    arguments: the store's upserts make the repeated part "unchanged", never a duplicate.
+    """
+    runs = store.runs(source)
+    last = runs[-1] if runs else None
+    directory = job_dir(source)
+    mode = "fresh"
+    if last and last["finished"] is None:
+        store.finish_run(last["id"], finish_reason="killed")
+        mode = "restart"
+    elif last and last["finish_reason"] == "shutdown":
+        mode = "resume"
+    if mode != "fresh":
+        stored = json.loads(last["arguments"] or "{}")
+        arguments = {**stored, **{k: v for k, v in arguments.items() if k == "source_url" and v}}
+    if mode != "resume":
+        shutil.rmtree(directory, ignore_errors=True)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    return arguments, {"JOBDIR": str(directory)}, mode
+
+
+def incremental_from(last_success: dict[str, Any] | None) -> str | None:
+    """``from_date`` of an incremental crawl: the last success's start minus the overlap."""
+    if not last_success:
+        return None
+    started = dt.datetime.fromisoformat(last_success["started"])
+    return (started - OVERLAP).date().isoformat()
+
+
+def run_scheduled(
+    sources: list[str] | None = None,
+    *,
+    mirrors: dict[str, str] | None = None,
+    allow_loopback: bool = False,
+    pid_file: Path | None = None,
+) -> ScheduleReport:
+    """Crawl, record alerts, build into a staging file and publish it if its content changed."""
+    report = ScheduleReport()
+    config = load_sources()
+    sources = sources or enabled_sources()
+    mirrors = mirrors or {}
+    store = CrawlStore(paths.crawl_db())
+    try:
+        before = {h.source: h for h in source_health(store)}
+        for source in sources:
+            arguments = dict((config.get(source) or {}).get("arguments") or {})
+            last_success = before[source].last_success if source in before else None
+            if last_success:
+                arguments["from_date"] = incremental_from(last_success)
+            arguments["source_url"] = mirrors.get(source)
+            arguments, settings, mode = prepare_crawl(store, source, arguments)
+            if mode != "fresh":
+                report.notes.append(f"{source}: {mode} of an interrupted crawl")
+            last_id = max((r["id"] for r in store.runs(source)), default=0)
+            result = run_crawl(source, arguments, settings, allow_loopback=allow_loopback)
+            new_runs = [r for r in store.runs(source) if r["id"] > last_id]
+            report.outcomes.append(
+                SourceOutcome(source, result.returncode, new_runs[-1] if new_runs else None)
+            )
+        healths = {h.source: h for h in source_health(store)}
+        for outcome in report.outcomes:
+            health = healths.get(outcome.source)
+            outcome.problems = [f"{k}: {m}" for k, m in health.problems] if health else []
+            if outcome.run is None:
+                outcome.problems.append("the crawl recorded no run")
+        record_alerts(store, list(healths.values()))
+    finally:
+        store.close()
+    report.failed = any(not o.ok for o in report.outcomes)
+    _build_and_publish(report, pid_file or paths.data_dir() / "server.pid")
+    return report
+
+
+def _build_and_publish(report: ScheduleReport, pid_file: Path) -> None:
+    live = paths.registry_db()
+    staged = live.with_name(f"{live.stem}.staged{live.suffix}")
+    try:
+        built = build(paths.crawl_db(), staged, progress=False)
+    except BuildError as exc:
+        report.failed = True
+        report.notes.append(f"build failed, live registry unchanged: {exc}")
+        return
+    if live.exists() and content_digest(staged) == content_digest(live):
+        staged.unlink()
+        report.notes.append("registry unchanged: not published")
+        return
+    pid = publish(staged, live, pid_file)
+    report.published = True
+    reloaded = f"server pid {pid} reloaded" if pid else "no server running"
+    report.notes.append(f"published {built.notices} notices: {reloaded}")

@@ -1,0 +1,45 @@
+"""Running a real crawl against a replay server, and reading what it stored."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from registry import paths
+from registry.crawl import run_crawl
+from registry.replay import ReplayServer
+from registry.store import CrawlStore
+
+
+def crawl(spider: str, server: ReplayServer, **arguments) -> subprocess.CompletedProcess:
+    """Crawl ``spider`` from the replay (loopback allowed), failing the test if Scrapy fails."""
+    result = run_crawl(
+        spider,
+        {"source_url": server.url, **arguments},
+        allow_loopback=True,
+        timeout=180,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def stored(source: str | None = None) -> dict[str, dict]:
+    """Current crawl-store rows by source_id, with the parsed item under ``item``."""
+    store = CrawlStore(paths.crawl_db())
+    rows = {
+        r["source_id"]: {**r, "item": json.loads(r["record"])}
+        for r in store.iter_records()
+        if source in (None, r["source"])
+    }
+    store.close()
+    return rows
+
+
+def last_run(source: str) -> dict:
+    """The latest crawl_runs row of a source."""
+    store = CrawlStore(paths.crawl_db())
+    run = store.runs(source)[-1]
+    store.close()
+    return run

@@ -1,0 +1,93 @@
+"""Running real crawls in subprocesses and measuring them: exit status, log, time, peak memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from registry import paths
+from registry.crawl import LOOPBACK_SETTINGS, PROJECT_ROOT, crawl_command, crawl_env
+from registry.store import CrawlStore
+
+
+def first_hop_settings(first_hop: str) -> dict[str, str]:
+    """Settings of a crawl without loopback whose first hop only may reach ``first_hop``."""
+    middlewares = {
+        "crawlers.middlewares.AddressGuardMiddleware": None,
+        "tests.hardening.guard.FirstHopGuard": 50,
+    }
+    return {
+        "SURVREG_ALLOW_LOOPBACK": "False",
+        "DOWNLOADER_MIDDLEWARES": json.dumps(middlewares),
+        "TWISTED_DNS_RESOLVER": "tests.hardening.guard.FirstHopResolver",
+        "SURVREG_TEST_FIRST_HOP": first_hop,
+    }
+
+
+@dataclass
+class Crawl:
+    returncode: int
+    stderr: str
+    seconds: float
+    peak_rss_mib: float
+
+
+def crawl(
+    spider: str,
+    arguments: dict[str, Any],
+    settings: dict[str, Any] | None = None,
+    *,
+    timeout: float = 60,
+) -> Crawl:
+    """One ``scrapy crawl`` subprocess; its own peak RSS comes from wait4, not from the test's."""
+    merged = {**LOOPBACK_SETTINGS, "LOG_LEVEL": "INFO", **(settings or {})}
+    with tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        process = subprocess.Popen(
+            crawl_command(spider, arguments, merged),
+            env=crawl_env(),
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+        deadline = started + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                process.kill()
+                os.wait4(process.pid, 0)
+                raise TimeoutError(f"crawl of {spider} still running after {timeout} s")
+            time.sleep(0.05)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+    return Crawl(process.returncode, stderr, time.monotonic() - started, usage.ru_maxrss / 1024)
+
+
+def last_run(source: str) -> dict:
+    """The latest crawl_runs row of a source, with its JSON columns decoded."""
+    store = CrawlStore(paths.crawl_db())
+    run = store.runs(source)[-1]
+    store.close()
+    run["responses_by_status"] = json.loads(run["responses_by_status"] or "{}")
+    run["error_samples"] = json.loads(run["error_samples"] or "[]")
+    return run
+
+
+def stored_items(source: str | None = None) -> dict[str, dict]:
+    """Current crawl-store items by source_id."""
+    store = CrawlStore(paths.crawl_db())
+    items = {
+        r["source_id"]: json.loads(r["record"])
+        for r in store.iter_records()
+        if source in (None, r["source"])
+    }
+    store.close()
+    return items

@@ -1,0 +1,129 @@
+"""Publishing under load: gunicorn + uvicorn workers, a swap and SIGHUP, concurrent HTTP readers."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import threading
+import time
+
+import httpx
+import pytest
+
+from registry.asgi import gunicorn_command
+from registry.build import build
+from registry.crawl import crawl_env
+from registry.publish import content_digest, publish, server_pid
+from tests.conftest import FIXTURES
+from tests.registry.helpers import notice, store_documents
+
+PAGE = "/registry/notices.json?_shape=objects&_size=max&_col=title"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def registries(data_dir):
+    """The live registry (recorded UK notices) and a staged one with three notices more."""
+    data_dir.mkdir(parents=True)
+    crawl_db, live, staged = (data_dir / n for n in ("crawl.db", "registry.db", "staged.db"))
+    store_documents(crawl_db, *sorted((FIXTURES / "ocds").glob("uk-*.json")))
+    build(crawl_db, live, progress=False)
+    extra = [notice(f"published/{n}", title=f"CCTV lot {n}") for n in range(3)]
+    store_documents(crawl_db, extra=extra)
+    build(crawl_db, staged, progress=False)
+    return live, staged
+
+
+@pytest.fixture
+def server(data_dir, registries):
+    port, pid_file = free_port(), data_dir / "server.pid"
+    process = subprocess.Popen(
+        gunicorn_command(port=port, workers=2, pid_file=pid_file),
+        env=crawl_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + PAGE, timeout=5).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("gunicorn did not start")
+    yield url, pid_file, process.pid
+    process.terminate()
+    process.wait(timeout=60)
+
+
+def ids_of(response: httpx.Response) -> tuple[frozenset[str], int]:
+    data = response.json()
+    return frozenset(r["id"] for r in data["rows"]), data["filtered_table_rows_count"]
+
+
+def test_publish_under_concurrent_readers_fails_nothing_and_mixes_nothing(registries, server):
+    live, staged = registries
+    url, pid_file, pid = server
+    assert server_pid(pid_file) == pid
+    old, _ = ids_of(httpx.get(url + PAGE))
+    answers: list[tuple[int, frozenset[str] | None, int | None]] = []
+    failures: list[str] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        # A connection per request: a keep-alive connection to a retiring worker is closed
+        # between requests, which clients retry by design; here every request must succeed.
+        while not stop.is_set():
+            try:
+                response = httpx.get(url + PAGE, timeout=30, headers={"Connection": "close"})
+            except httpx.TransportError as exc:
+                failures.append(repr(exc))
+                continue
+            if response.status_code != 200:
+                answers.append((response.status_code, None, None))
+                continue
+            answers.append((200, *ids_of(response)))
+
+    readers = [threading.Thread(target=read) for _ in range(6)]
+    for reader in readers:
+        reader.start()
+    time.sleep(1.5)
+    published_at = len(answers)
+    assert publish(staged, live, pid_file) == pid
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(a[1] and a[1] != old for a in answers[-6:]):
+        time.sleep(0.1)
+    time.sleep(3)
+    stop.set()
+    for reader in readers:
+        reader.join(timeout=60)
+
+    assert failures == []
+    assert {status for status, _, _ in answers} == {200}
+    new = next(ids for _, ids, _ in reversed(answers))
+    assert new - old == {f"contracts-finder/published/{n}" for n in range(3)}
+    assert old <= new
+    # Every answer is wholly the old registry or wholly the new one, counts included.
+    assert {(ids, count) for _, ids, count in answers} == {(old, len(old)), (new, len(new))}
+    assert answers[published_at - 1][1] == old and answers[-1][1] == new
+    assert not staged.exists()
+    assert {ids for _, ids, _ in answers[-12:]} == {new}
+
+
+def test_content_digest_ignores_file_layout_and_crawl_times(tmp_path):
+    crawl_db = tmp_path / "crawl.db"
+    store_documents(crawl_db, *sorted((FIXTURES / "ocds").glob("uk-*.json")))
+    build(crawl_db, tmp_path / "a.db", progress=False)
+    build(crawl_db, tmp_path / "b.db", progress=False)
+    assert content_digest(tmp_path / "a.db") == content_digest(tmp_path / "b.db")
+    store_documents(crawl_db, extra=[notice("digest/1", title="CCTV upgrade")])
+    build(crawl_db, tmp_path / "c.db", progress=False)
+    assert content_digest(tmp_path / "c.db") != content_digest(tmp_path / "a.db")
