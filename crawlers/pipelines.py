@@ -132,6 +132,7 @@ def run_figures(stats: dict[str, Any]) -> dict[str, Any]:
         "records_changed": int(stats.get("survreg/records_changed", 0)),
         "records_unchanged": int(stats.get("survreg/records_unchanged", 0)),
         "records_rejected": int(stats.get("survreg/records_rejected", 0)),
+        "records_irrelevant": int(stats.get("survreg/records_irrelevant", 0)),
         "records_missing_date": int(stats.get("survreg/records_missing_date", 0)),
         "errors": errors,
         "error_samples": stats.get("survreg/error_samples", []),

@@ -15,7 +15,7 @@ from typing import Any
 import sqlite_utils
 from tqdm import tqdm
 
-from registry import link, schema, tables_announcements, tables_datasets
+from registry import health, link, schema, tables_announcements, tables_datasets
 from registry.corrections import Corrections, load_corrections
 from registry.links import safe_link
 from registry.normalise.announcement import normalise_announcement
@@ -104,6 +104,7 @@ def _build_into(
         tables_announcements.create(db)
         schema.create_corrections(db, corrections.entries)
         _load_reference(db, store)
+        health.copy_alerts(store, db)
         show = sys.stderr.isatty() if progress is None else progress
         with tqdm(total=store.count(), disable=not show, unit="rec", desc="build") as bar:
 

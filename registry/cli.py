@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from registry import paths
+from registry.serve import add_serve_arguments
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,10 +35,7 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("build", help="re-derive the registry from the crawl store, atomically")
 
-    serve = commands.add_parser("serve", help="serve the registry with Datasette")
-    serve.add_argument("--port", type=int, default=8001)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--production", action="store_true")
+    add_serve_arguments(commands.add_parser("serve", help="serve the registry with Datasette"))
 
     commands.add_parser("status", help="per-source health; non-zero exit when one is broken")
 
@@ -127,9 +125,9 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from registry.serve import serve
+    from registry.serve import serve_from_args
 
-    return serve(paths.registry_db(), host=args.host, port=args.port, production=args.production)
+    return serve_from_args(paths.registry_db(), args)
 
 
 def _status(args: argparse.Namespace) -> int:

@@ -53,6 +53,7 @@ EXPECTED_TABLES = (
     "announcements",
     "deployment_markers",
     "corrections",
+    "maintainer_alerts",
 )
 
 

@@ -76,6 +76,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX alerts_open ON alerts (source, kind, resolved);
     """,
+    """
+    ALTER TABLE crawl_runs ADD COLUMN records_irrelevant INTEGER DEFAULT 0;
+    """,
 )
 
 
@@ -86,9 +89,23 @@ def utcnow() -> str:
 
 def content_hash(item: dict) -> str:
     """A hash of what a record says, independent of key order and of fetch details."""
+    return serialised(item)[0]
+
+
+def serialised(item: dict) -> tuple[str, str]:
+    """The content hash of an item and the JSON stored for it, from one serialisation.
+
+    The stored JSON is the canonical body the hash covers with the fetch keys appended: encoding
+    the item twice was half the cost of an upsert.
+    """
     body = {k: v for k, v in item.items() if k not in FETCH_KEYS}
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    fetch = {k: item[k] for k in FETCH_KEYS if k in item}
+    if not fetch:
+        return digest, canonical
+    tail = json.dumps(fetch, ensure_ascii=False, separators=(",", ":"), default=str)[1:]
+    return digest, f"{canonical[:-1]},{tail}" if body else f"{{{tail}"
 
 
 class CrawlStore:
@@ -119,8 +136,13 @@ class CrawlStore:
     def upsert(self, item: dict, *, run_id: int | None = None, now: str | None = None) -> str:
         """Store one item; returns "new", "changed" or "unchanged". Old versions go to history."""
         now = now or utcnow()
+        try:
+            digest, record = serialised(item)
+        except UnicodeEncodeError:
+            # Lone surrogates (JSON escapes such as "\\ud800") fit neither UTF-8 nor SQLite.
+            item = without_surrogates(item)
+            digest, record = serialised(item)
         source, source_id = item["source"], item["source_id"]
-        digest = content_hash(item)
         row = self.conn.execute(
             "SELECT content_hash, version, last_changed, document_sha256, record FROM records "
             "WHERE source = ? AND source_id = ?",
@@ -143,7 +165,7 @@ class CrawlStore:
                     document_url,
                     document_sha,
                     run_id,
-                    _dumps(item),
+                    record,
                 ),
             )
             return "new"
@@ -171,7 +193,7 @@ class CrawlStore:
                 document_url,
                 document_sha,
                 run_id,
-                _dumps(item),
+                record,
                 source,
                 source_id,
             ),
@@ -228,6 +250,12 @@ class _Transaction:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def without_surrogates(item: dict) -> dict:
+    """The item with every lone surrogate replaced by U+FFFD, as a decoder would have done."""
+    text = _dumps(item).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return json.loads(text)
 
 
 def _dumps(value: Any) -> str:

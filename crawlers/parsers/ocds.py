@@ -143,7 +143,7 @@ def _unwrap(obj: dict, container: str) -> Iterator[dict]:
         if isinstance(compiled, dict):
             yield compiled
             return
-        for release in obj.get("releases") or []:
+        for release in _list(obj.get("releases")):
             if isinstance(release, dict) and "tag" in release:
                 yield release
         return
@@ -190,11 +190,14 @@ def release_to_item(release: dict, url: str | None = None, source: str = "ocds")
         logger.warning("OCDS release of %s has no id; derived %r from its date", ocid, release_id)
     if not date:
         warnings.append("release has no date")
+    # Party ids are matched as text: a list or object as an id must not cost the item.
     parties = {
-        p.get("id"): p for p in release.get("parties") or [] if isinstance(p, dict) and p.get("id")
+        _str(p.get("id")): p
+        for p in _list(release.get("parties"))
+        if isinstance(p, dict) and _str(p.get("id"))
     }
     tender = _dict(release.get("tender"))
-    awards = [a for a in release.get("awards") or [] if isinstance(a, dict)]
+    awards = [a for a in _list(release.get("awards")) if isinstance(a, dict)]
     item = {
         "kind": "notice",
         "source": source,
@@ -219,7 +222,7 @@ def release_to_item(release: dict, url: str | None = None, source: str = "ocds")
         "value": _value(awards, tender),
         "technologies": [],
         "vendors": [],
-        "ocds_tags": [t for t in release.get("tag") or [] if isinstance(t, str)],
+        "ocds_tags": [t for t in _list(release.get("tag")) if isinstance(t, str)],
     }
     if warnings:
         item["warnings"] = warnings
@@ -237,13 +240,13 @@ def _notice_type(tags: Any) -> str:
 def _buyer(release: dict, parties: dict) -> dict:
     ref = _dict(release.get("buyer"))
     party = (
-        parties.get(ref.get("id"))
-        or next((p for p in parties.values() if "buyer" in (p.get("roles") or [])), None)
+        parties.get(_str(ref.get("id")))
+        or next((p for p in parties.values() if "buyer" in _list(p.get("roles"))), None)
         or next(
             (
                 p
-                for p in release.get("parties") or []
-                if isinstance(p, dict) and "buyer" in (p.get("roles") or [])
+                for p in _list(release.get("parties"))
+                if isinstance(p, dict) and "buyer" in _list(p.get("roles"))
             ),
             {},
         )
@@ -277,12 +280,12 @@ def _cpvs(tender: dict) -> list[str]:
     codes: list[str] = []
     classifications = [
         tender.get("classification"),
-        *(tender.get("additionalClassifications") or []),
+        *_list(tender.get("additionalClassifications")),
     ]
-    for item in tender.get("items") or []:
+    for item in _list(tender.get("items")):
         if isinstance(item, dict):
             classifications.append(item.get("classification"))
-            classifications.extend(item.get("additionalClassifications") or [])
+            classifications.extend(_list(item.get("additionalClassifications")))
     for c in classifications:
         if isinstance(c, dict) and str(c.get("scheme", "CPV")).upper().startswith("CPV"):
             code = _str(c.get("id"))
@@ -294,10 +297,10 @@ def _cpvs(tender: dict) -> list[str]:
 def _suppliers(awards: list[dict], parties: dict) -> list[dict]:
     seen: dict[str, dict] = {}
     for award in awards:
-        for supplier in award.get("suppliers") or []:
+        for supplier in _list(award.get("suppliers")):
             if not isinstance(supplier, dict):
                 continue
-            party = parties.get(supplier.get("id"), {})
+            party = parties.get(_str(supplier.get("id"))) or {}
             name = _first_str(supplier.get("name"), party.get("name"))
             if name and name not in seen:
                 address = _dict(party.get("address"))
@@ -310,7 +313,7 @@ def _value(awards: list[dict], tender: dict) -> dict | None:
         _dict(a.get("value")) for a in awards if _dict(a.get("value")).get("amount") is not None
     ]
     if values:
-        currencies = {v.get("currency") for v in values}
+        currencies = {_str(v.get("currency")) for v in values}
         if len(currencies) == 1:
             amounts = [v["amount"] for v in values]
             if all(isinstance(a, int | float) for a in amounts):
@@ -323,9 +326,9 @@ def _value(awards: list[dict], tender: dict) -> dict | None:
 
 
 def _notice_url(release: dict, awards: list[dict], tender: dict) -> str | None:
-    documents = [*(tender.get("documents") or [])]
+    documents = [*_list(tender.get("documents"))]
     for award in awards:
-        documents.extend(award.get("documents") or [])
+        documents.extend(_list(award.get("documents")))
     for doc in documents:
         if isinstance(doc, dict) and doc.get("documentType") in _NOTICE_DOCUMENT_TYPES:
             return _str(doc.get("url"))
@@ -334,6 +337,11 @@ def _notice_url(release: dict, awards: list[dict], tender: dict) -> str | None:
 
 def _dict(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list:
+    # A publisher's "array" may be anything: a number or an object there must not cost the item.
+    return value if isinstance(value, list) else []
 
 
 def _str(value: Any) -> str | None:

@@ -67,7 +67,8 @@ def normalise_record(item: dict) -> dict:
         kind=_text(item["kind"]),
         source=_text(item["source"]),
         source_id=_text(item["source_id"]),
-        procedure_id=_redacted(item.get("procedure_id")),
+        # An identifier, not prose: redaction could only damage it.
+        procedure_id=_text(item.get("procedure_id")),
         url=_redacted(item.get("url")),
         notice_type=notice_type
         if isinstance(notice_type, str) and notice_type in NOTICE_TYPES

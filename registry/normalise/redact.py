@@ -31,6 +31,8 @@ _PHONE_LABEL = re.compile(
     re.IGNORECASE,
 )
 _DATE_LIKE = re.compile(r"(?<!\d)\d{1,4}[./-]\d{1,2}[./-]\d{2,4}(?!\d)")
+# TED publication numbers ("194753-2020", "00043489-2024") have a phone's digit count.
+_PUBLICATION_NUMBER = re.compile(r"\d{1,8}-(?:19|20)\d{2}")
 _US_PHONE = re.compile(r"\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}")
 _ROLE_SPLIT = re.compile(r"[\W_]+")
 
@@ -96,6 +98,8 @@ def _phone_replacement(match: re.Match[str]) -> str:
     candidate = match.group(0)
     digits = sum(ch.isdigit() for ch in candidate)
     if not 6 <= digits <= 15 or _DATE_LIKE.search(candidate):
+        return candidate
+    if _PUBLICATION_NUMBER.fullmatch(candidate):
         return candidate
     labelled = _PHONE_LABEL.search(match.string, max(0, match.start() - 40), match.start())
     if labelled:

@@ -33,6 +33,27 @@ class TimedReplay(ReplayServer):
         return super().find(method, target, body)
 
 
+class ConditionalReplay(ReplayServer):
+    """A replay that answers 304 when a request's If-None-Match names its route's ETag."""
+
+    def _handler(self):
+        server = self
+
+        class Handler(super()._handler()):
+            def _conditional(self) -> None:
+                route = server.find(self.command, self.path, b"")
+                etag = (route or {}).get("headers", {}).get("ETag")
+                if etag and self.headers.get("If-None-Match") == etag:
+                    server.hits.append(f"{self.command} {self.path} 304")
+                    self._send(304, b"", {"ETag": etag})
+                else:
+                    self._respond()
+
+            do_GET = _conditional
+
+        return Handler
+
+
 @pytest.fixture
 def cf_snapshot(tmp_path):
     directory = tmp_path / CF
@@ -86,6 +107,20 @@ def test_http_cache_skips_fresh_documents(data_dir, cf_snapshot):
     assert fetched == 2 and refetched == fetched
     assert (second["records_new"], second["records_unchanged"]) == (0, first["records_new"])
     assert (paths.data_dir() / "httpcache" / CF).is_dir()
+
+
+def test_http_cache_revalidates_with_conditional_requests(data_dir, cf_snapshot):
+    with ConditionalReplay(cf_snapshot) as server:
+        for number, route in enumerate(server.routes):
+            route["headers"] = {"ETag": f'"page-{number}"'}
+        _, first = crawl(server)
+        archived = sorted(p.name for p in paths.archive_dir().glob("*/*.gz"))
+        _, second = crawl(server)
+        searches = [h for h in server.hits if h.startswith(f"GET {SEARCH}")]
+    assert len(searches) == 4
+    assert [h.endswith(" 304") for h in searches] == [False, False, True, True]
+    assert (second["records_new"], second["records_unchanged"]) == (0, first["records_new"])
+    assert sorted(p.name for p in paths.archive_dir().glob("*/*.gz")) == archived
 
 
 def test_a_failed_request_is_one_fixed_log_line(data_dir):

@@ -43,6 +43,12 @@ def test_demo_crawls_builds_and_serves_the_recorded_sources(data_dir):
     assert all("127.0.0.1" not in (r["document_url"] or "") for r in rows)
     assert by_title["Empty Homes Security"]["source_id"] == "194753-2020"
     assert by_title["Signálno-bezpečnostná technika"]["buyer_country"] == "SK"
+    empty_homes, tanzania = (
+        by_title["Empty Homes Security"],
+        by_title["Security Services Delegation to Tanzania"],
+    )
+    assert empty_homes["procedure_id"] == "194753-2020"
+    assert empty_homes["deployment_id"] != tanzania["deployment_id"]
 
     hits = get("/registry/notices.json?_search=CCTV&_shape=array").json()
     assert "CCTV camera relocation" in {r["title"] for r in hits}

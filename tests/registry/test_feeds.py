@@ -217,3 +217,48 @@ def test_opml_bundles_one_valid_feed_per_technology(datasette, registry_db):
     }
     face = parse(datasette, "/registry/new_deployments.atom?technology=face_recognition")
     assert [e.title for e in face.entries] == ["Hikvision face recognition cameras for the station"]
+
+
+def test_maintainer_alerts_feed(tmp_path):
+    import asyncio
+
+    import feedparser
+    import sqlite_utils
+    import yaml
+    from datasette.app import Datasette
+
+    from registry.serve import METADATA
+
+    db = sqlite_utils.Database(tmp_path / "registry.db")
+    db["maintainer_alerts"].insert_all(
+        [
+            {
+                "id": 1,
+                "source": "ted",
+                "kind": "zero-records",
+                "message": "0 records where the last good run had 12",
+                "run_id": 7,
+                "raised": "2026-11-28T01:00:00+00:00",
+                "resolved": None,
+            },
+            {
+                "id": 2,
+                "source": "contracts-finder",
+                "kind": "stale",
+                "message": "no success in 3 days",
+                "run_id": 8,
+                "raised": "2026-11-28T02:00:00+00:00",
+                "resolved": None,
+            },
+        ],
+        pk="id",
+    )
+    datasette = Datasette(
+        [str(tmp_path / "registry.db")], metadata=yaml.safe_load(METADATA.read_text("utf-8"))
+    )
+    feed = feedparser.parse(
+        asyncio.run(datasette.client.get("/registry/alerts.atom?source=ted")).text
+    )
+    assert not feed.bozo
+    assert [e.title for e in feed.entries] == ["ted: zero-records"]
+    assert "last good run had 12" in feed.entries[0].summary

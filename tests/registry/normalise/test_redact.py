@@ -147,3 +147,25 @@ def test_linear_on_hostile_input():
     # Quadratic backtracking would take minutes on these.
     assert redact_text("a" * 200_000 + "@").startswith("aaa")
     assert redact_text("1 " * 100_000) == "1 " * 100_000
+
+
+def test_ted_publication_numbers_are_not_phones():
+    assert redact_text("see 194753-2020 and 00043489-2024") == "see 194753-2020 and 00043489-2024"
+    assert redact_text("call +44 1302 736977") == "call [phone removed]"
+
+
+def test_procedure_ids_survive_normalisation():
+    from registry.normalise.record import normalise_record
+
+    item = {
+        "kind": "notice",
+        "source": "ted",
+        "source_id": "194753-2020",
+        "procedure_id": "194753-2020",
+        "related_notices": ["298161-2018"],
+        "notice_type": "tender",
+        "title": "CCTV",
+    }
+    record = normalise_record(item)
+    assert record["procedure_id"] == "194753-2020"
+    assert record["related_notices"] == ["298161-2018"]

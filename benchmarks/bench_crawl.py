@@ -1,0 +1,156 @@
+"""Crawl throughput over loopback: the real OCDS spider against a bare no-op Scrapy spider.
+
+    .venv/bin/python benchmarks/bench_crawl.py [--pages 10000] [--concurrency 16] [--profile OUT]
+
+A local replay serves ``--pages`` small OCDS release packages (the recorded Doncaster release, one
+per page, each with its own ocid). ``bench-ocds`` is an OCDS publisher declared on OcdsSpider that
+lists every page up front, so the crawl is not serialised on ``links.next``; it runs with the
+project's settings, middlewares, archive, pipelines and crawl store. ``bench-bare`` fetches the same
+pages with Scrapy's defaults and does nothing with them. Both run as ``scrapy crawl`` subprocesses
+with the same concurrency, no delays, in the same run; pages/s is over the spider's open time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import scrapy
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from crawlers.spiders.ocds import OcdsSpider  # noqa: E402
+from registry.crawl import LOOPBACK_SETTINGS, crawl_command, crawl_env  # noqa: E402
+from registry.replay import ReplayServer, Route  # noqa: E402
+
+RELEASE = ROOT / "tests/fixtures/ocds/uk-contractsfinder_release_cctv-camera-relocation_doncaster.json"
+REAL = "https://bench.example.org/ocds/page/{n}"
+
+
+class BenchOcdsSpider(OcdsSpider):
+    """A publisher of ``pages`` OCDS package pages, all listed up front (benchmark only)."""
+
+    name = "bench-ocds"
+    keep_all = True
+
+    def __init__(self, *args: Any, pages: str = "10000", **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.pages = int(pages)
+
+    async def start(self):
+        for n in range(self.pages):
+            yield self.request(REAL.format(n=n), callback=self.parse)
+
+
+class BenchBareSpider(scrapy.Spider):
+    """The same pages with nothing done to them: Scrapy's own cost per page."""
+
+    name = "bench-bare"
+    custom_settings = {
+        "DOWNLOADER_MIDDLEWARES": {
+            "crawlers.middlewares.AddressGuardMiddleware": None,
+            "crawlers.middlewares.RetryAfterMiddleware": None,
+            "crawlers.failures.FailedRequestMiddleware": None,
+        },
+        "SPIDER_MIDDLEWARES": {"crawlers.archive.DocumentArchiveMiddleware": None},
+        "ITEM_PIPELINES": {},
+        "HTTPCACHE_ENABLED": False,
+        "TWISTED_DNS_RESOLVER": "scrapy.resolver.CachingThreadedResolver",
+        "LOG_FORMATTER": "scrapy.logformatter.LogFormatter",
+    }
+
+    def __init__(self, *args: Any, pages: str = "10000", source_url: str = "", **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.pages, self.source_url = int(pages), source_url
+
+    async def start(self):
+        for n in range(self.pages):
+            yield scrapy.Request(f"{self.source_url}/ocds/page/{n}", callback=self.parse)
+
+    def parse(self, response):
+        return None
+
+
+class PageServer(ReplayServer):
+    """ReplayServer with routes found by path in a dict: 10,000 routes scanned per request
+    would make the server, not the crawler, the bottleneck."""
+
+    def __init__(self, pages: int):
+        template = json.loads(RELEASE.read_text("utf-8"))
+        routes = []
+        for n in range(pages):
+            release = {**template, "ocid": f"ocds-b5fd17-bench-{n}", "id": f"bench-{n}"}
+            body = json.dumps({"uri": REAL.format(n=n), "releases": [release]})
+            routes.append({"path": f"/ocds/page/{n}", "body": body})
+        super().__init__(routes=routes)
+        self.by_path = {route["path"]: route for route in self.routes}
+        self.by_path["/robots.txt"] = Route(path="/robots.txt", body="User-agent: *\nAllow: /\n")
+
+    def find(self, method: str, target: str, body: bytes) -> Route | None:
+        return self.by_path.get(target.split("?", 1)[0])
+
+
+def crawl(spider: str, server: PageServer, pages: int, concurrency: int, profile: str | None):
+    """One crawl subprocess: pages/s over the spider's open time, peak RSS, pages fetched."""
+    settings = {
+        **LOOPBACK_SETTINGS,
+        "LOG_LEVEL": "INFO",
+        "SPIDER_MODULES": "crawlers.spiders,benchmarks.bench_crawl",
+        "CONCURRENT_REQUESTS": concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "LOGSTATS_INTERVAL": 3600,
+    }
+    command = crawl_command(spider, {"source_url": server.url, "pages": pages}, settings)
+    if profile:
+        command[1:3] = ["-m", "cProfile", "-o", profile, "-m", "scrapy"]
+    with tempfile.TemporaryDirectory() as data, tempfile.TemporaryFile() as err:
+        env = {**crawl_env(), "SURVREG_DATA": data}
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        err.seek(0)
+        log = err.read().decode("utf-8", "replace")
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{spider} failed:\n{log[-3000:]}")
+    elapsed = float(re.search(r"'elapsed_time_seconds': ([0-9.]+)", log).group(1))
+    fetched = int(re.search(r"'downloader/response_status_count/200': (\d+)", log).group(1))
+    stored = re.search(r"'survreg/records_new': (\d+)", log)
+    return {
+        "pages": fetched,
+        "seconds": elapsed,
+        "pages_per_s": fetched / elapsed,
+        "records_new": int(stored.group(1)) if stored else None,
+        "peak_rss_mib": usage.ru_maxrss / 1024,
+    }
+
+
+def run(pages: int, concurrency: int, profile: str | None = None) -> dict:
+    """Both spiders over one replay; the real spider's share of the bare spider's pages/s."""
+    with PageServer(pages) as server:
+        bare = crawl("bench-bare", server, pages, concurrency, None)
+        real = crawl("bench-ocds", server, pages, concurrency, profile)
+    assert real["records_new"] == pages, real
+    return {"bare": bare, "real": real, "ratio": real["pages_per_s"] / bare["pages_per_s"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pages", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--profile", help="write a cProfile of the real spider's crawl here")
+    args = parser.parse_args()
+    started = time.monotonic()
+    result = run(args.pages, args.concurrency, args.profile)
+    print(json.dumps({**result, "wall_s": time.monotonic() - started}))
+
+
+if __name__ == "__main__":
+    main()

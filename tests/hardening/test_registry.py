@@ -1,0 +1,300 @@
+"""The build and the served registry under hostile records, kills and a full disk."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import resource
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import etree
+
+from crawlers.parsers import parse_document
+from registry.build import build
+from registry.crawl import PROJECT_ROOT
+from tests.conftest import FIXTURES
+from tests.registry.helpers import notice, store_documents
+from tests.registry.test_feeds import registry_datasette
+
+XSS = "<script>alert('xss-7')</script>"
+JS = "javascript:alert('xss-7')"
+EVIL = f'{XSS}<img src=x onerror="alert(7)"><a href="{JS}">x</a>'
+
+
+def hostile_notice() -> dict:
+    """A notice whose every text field carries markup and a javascript: URL."""
+    return notice(
+        "hostile/every-field",
+        procedure_id=f"proc-{XSS}",
+        url=JS,
+        title=f"CCTV {EVIL}",
+        description=f"face recognition {EVIL}",
+        language=f"en{XSS}",
+        published=f"2024-03-01{XSS}",
+        buyer={"name": f"Council {EVIL}", "country": "FR", "city": f"Lyon{XSS}"},
+        cpv=["32323500", XSS],
+        suppliers=[{"name": f"Hikvision {EVIL}", "country": f"CN{XSS}"}],
+        value={"amount": XSS, "currency": XSS},
+        related_notices=[XSS],
+        document_url=JS,
+    )
+
+
+def hostile_article() -> dict:
+    """An announcement parsed by the real article parser from a page full of markup tricks."""
+    text = (
+        f"Hikvision cameras at Lyon {XSS} {JS}. The city of Lyon installed 41 Hikvision CCTV "
+        "cameras with face recognition at the station. "
+    ) * 10
+    page = (
+        f'<html><head><title>Lyon CCTV {XSS}</title><link rel="canonical" href="{JS}">'
+        f'<meta property="og:title" content="Lyon &lt;script&gt;alert(7)&lt;/script&gt; CCTV">'
+        f'</head><body><article><h1>Lyon CCTV {XSS}</h1><p>{text}</p></article></body></html>'
+    )
+    (item,) = parse_document(page.encode(), url="https://example.org/lyon", format="html-article")
+    item["source"] = "news-feed"
+    item["published"] = "2024-04-01"
+    return item
+
+
+def hostile_dataset_rows() -> list[dict]:
+    """Atlas rows, through the real CSV parser, with markup in every column."""
+    lines = CSV.read_text("utf-8").splitlines()
+    header = next(csv.reader([lines[0]]))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    row = {h: f"{h} {EVIL}" for h in header}
+    row.update(
+        {
+            "AOSNUMBER": "AOS999999",
+            "City": "Lyon",
+            "State": "VA",
+            "Technology": "Body-worn Cameras",
+            "Link 1": JS,
+            "Link 1 Date": "12/27/2012",
+        }
+    )
+    writer.writerow([row[h] for h in header])
+    return list(parse_document(out.getvalue().encode()))
+
+
+CSV = FIXTURES / "datasets/atlas-of-surveillance_sample_first-rows.csv"
+
+
+@pytest.fixture(scope="module")
+def hostile_registry(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("hostile")
+    items = [hostile_notice(), hostile_article(), *hostile_dataset_rows()]
+    store_documents(directory / "crawl.db", extra=items)
+    report = build(directory / "crawl.db", directory / "registry.db", progress=False)
+    assert report.failed == 0, report.failures
+    assert (report.notices, report.announcements, report.dataset_rows) == (1, 1, 1)
+    return directory / "registry.db"
+
+
+def get(datasette, path: str):
+    return asyncio.run(datasette.client.get(path))
+
+
+PAGES = [
+    "/",
+    "/registry",
+    "/registry/notices",
+    "/registry/notices?_search=CCTV",
+    "/registry/announcements",
+    "/registry/dataset_rows",
+    "/registry/deployments",
+    "/registry/evidence",
+    "/registry/notice_cpv",
+    "/registry/search_all?q=CCTV",
+    "/registry/notices?_facet=buyer_city&_facet=suppliers",
+]
+FEEDS = [
+    "/registry/new_notices.atom",
+    "/registry/new_notices.atom?country=FR",
+    "/registry/new_deployments.atom",
+    "/registry/new_evidence.atom",
+]
+
+
+def test_markup_and_javascript_urls_are_inert_in_every_page(hostile_registry):
+    datasette = registry_datasette(hostile_registry)
+    rows = get(datasette, "/registry/deployments.json?_shape=array").json()
+    notices = get(datasette, "/registry/notices.json?_shape=array").json()
+    assert "<script>" in notices[0]["title"]  # the text is kept, as text
+    detail = [f"/registry/deployment?id={r['id']}" for r in rows]
+    detail += [f"/registry/notices/{notices[0]['id'].replace('/', '~2F')}"]
+    for path in PAGES + detail:
+        response = get(datasette, path)
+        assert response.status_code == 200, path
+        page = response.text
+        assert "alert('xss-7')</script>" not in page, path
+        assert "<img src=x" not in page, path
+        hrefs = re.findall(r"""(?:href|src|action)\s*=\s*["']?\s*([^"'\s>]+)""", page, re.I)
+        assert not [h for h in hrefs if h.lower().lstrip().startswith(("javascript", "data"))], path
+
+
+@pytest.mark.parametrize("path", FEEDS)
+def test_markup_and_javascript_urls_are_inert_in_every_feed(hostile_registry, path):
+    response = get(registry_datasette(hostile_registry), path)
+    assert response.status_code == 200
+    root = etree.fromstring(response.content)
+    tags = {element.tag.split("}")[-1] for element in root.iter() if isinstance(element.tag, str)}
+    assert not tags & {"script", "img", "a"}, tags
+    links = [link.get("href") for link in root.iter("{http://www.w3.org/2005/Atom}link")]
+    assert all(href.startswith(("http://", "https://")) for href in links), links
+    feed = feedparser.parse(response.text)
+    assert not feed.bozo and feed.entries
+    for entry in feed.entries:
+        links = [link.href for link in entry.get("links", [])]
+        assert all(href.startswith(("http://", "https://")) for href in links), links
+        for content in entry.get("content", []):
+            assert content.type == "text/plain" or "<script" not in content.value
+
+
+OFFICIAL = {
+    "name": "Jolanta Kwiatkowska-Brennan",
+    "email": "jolanta.kwiatkowska-brennan@lyon-council.example.org",
+    "telephone": "+44 20 7946 0958",
+}
+
+
+def official_release() -> bytes:
+    """An OCDS release naming an official, with her e-mail and phone, in contact and text."""
+    release = {
+        "ocid": "ocds-b5fd17-privacy",
+        "id": "privacy-1",
+        "date": "2024-05-01T00:00:00Z",
+        "tag": ["tender"],
+        "buyer": {"id": "B1", "name": "Lyon Council"},
+        "parties": [
+            {
+                "id": "B1",
+                "name": "Lyon Council",
+                "roles": ["buyer"],
+                "address": {"locality": "Lyon", "countryName": "France"},
+                "contactPoint": {**OFFICIAL, "url": "https://lyon-council.example.org"},
+            }
+        ],
+        "tender": {
+            "title": "CCTV cameras for the station",
+            "description": (
+                f"Questions to {OFFICIAL['email']} or call 020 7946 0958 "
+                f"(+44 20 7946 0958); tenders to procurement@lyon-council.example.org."
+            ),
+        },
+    }
+    return json.dumps({"releases": [release]}).encode()
+
+
+def test_an_officials_name_email_and_phone_are_absent_from_the_registry_bytes(tmp_path):
+    crawl_db, registry_db = tmp_path / "crawl.db", tmp_path / "registry.db"
+    document = tmp_path / "release.json"
+    document.write_bytes(official_release())
+    store_documents(crawl_db, document)
+    report = build(crawl_db, registry_db, progress=False)
+    assert report.notices == 1
+    data = registry_db.read_bytes()
+    assert not list(tmp_path.glob("registry.db-*"))  # no journal or WAL beside it
+    for personal in (
+        "Jolanta",
+        "Kwiatkowska",
+        "jolanta.kwiatkowska-brennan@",
+        "7946 0958",
+        "79460958",
+        "7946",
+    ):
+        for encoding in ("utf-8", "utf-16-le"):
+            assert personal.encode(encoding) not in data, (personal, encoding)
+    # The organisation and its generic mailbox are public, and stay.
+    assert b"procurement@lyon-council.example.org" in data
+    assert b"Lyon Council" in data
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def live(tmp_path) -> tuple[Path, Path]:
+    """A crawl store of 2,000 notices and a live registry built from its first 7."""
+    crawl_db, registry_db = tmp_path / "crawl.db", tmp_path / "registry.db"
+    store_documents(crawl_db, *sorted((FIXTURES / "ocds").glob("uk-*.json")))
+    build(crawl_db, registry_db, progress=False)
+    store_documents(
+        crawl_db,
+        extra=[
+            notice(f"bulk/{n}", procedure_id=f"bulk-{n // 2}", title=f"CCTV lot {n}")
+            for n in range(2000)
+        ],
+    )
+    return crawl_db, registry_db
+
+
+BUILD = "import sys; from registry.build import build; build(sys.argv[1], sys.argv[2], progress=False)"
+
+
+def test_build_killed_with_sigkill_while_writing_leaves_the_live_registry(live):
+    crawl_db, registry_db = live
+    before = _digest(registry_db)
+    process = subprocess.Popen(
+        [sys.executable, "-c", BUILD, str(crawl_db), str(registry_db)], cwd=PROJECT_ROOT
+    )
+    deadline = time.monotonic() + 30
+    building: list[Path] = []
+    # Kill once the new file has real content in it: mid-way through the notices.
+    while time.monotonic() < deadline and process.poll() is None:
+        building = list(registry_db.parent.glob("registry.db.building-*"))
+        if building and building[0].stat().st_size > 1_000_000:
+            break
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL
+    assert building and building[0].exists(), "the build was not caught mid-way"
+    assert _digest(registry_db) == before
+    conn = sqlite3.connect(f"file:{registry_db}?mode=ro", uri=True)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert conn.execute("select count(*) from notices").fetchone() == (7,)
+    conn.close()
+    report = build(crawl_db, registry_db, progress=False)
+    assert report.notices == 2007
+    assert not list(registry_db.parent.glob("registry.db.building-*"))
+
+
+def _limit_file_size() -> None:
+    # Any write past 2 MB fails with EFBIG, which SQLite reports as a full disk.
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2_000_000, 2_000_000))
+
+
+def test_full_disk_during_a_build_fails_it_and_leaves_the_live_registry(live):
+    crawl_db, registry_db = live
+    before = _digest(registry_db)
+    result = subprocess.run(
+        [sys.executable, "-c", BUILD, str(crawl_db), str(registry_db)],
+        cwd=PROJECT_ROOT,
+        preexec_fn=_limit_file_size,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    # EFBIG reaches SQLite as a failed write; ENOSPC would read "database or disk is full".
+    assert "sqlite3.OperationalError: disk I/O error" in result.stderr
+    assert _digest(registry_db) == before
+    assert not list(registry_db.parent.glob("registry.db.building-*"))
+    conn = sqlite3.connect(f"file:{registry_db}?mode=ro", uri=True)
+    assert conn.execute("select count(*) from notices").fetchone() == (7,)
+    conn.close()
