@@ -1,13 +1,14 @@
 """Crawl throughput over loopback: the real OCDS spider against a bare no-op Scrapy spider.
 
-    .venv/bin/python benchmarks/bench_crawl.py [--pages 10000] [--concurrency 16] [--profile OUT]
+    .venv/bin/python benchmarks/bench_crawl.py [--pages 10000] [--concurrency 16] [--repeat 3]
+        [--profile OUT] [-s NAME=VALUE ...]
 
 A local replay serves ``--pages`` small OCDS release packages (the recorded Doncaster release, one
 per page, each with its own ocid). ``bench-ocds`` is an OCDS publisher declared on OcdsSpider that
 lists every page up front, so the crawl is not serialised on ``links.next``; it runs with the
 project's settings, middlewares, archive, pipelines and crawl store. ``bench-bare`` fetches the same
 pages with Scrapy's defaults and does nothing with them. Both run as ``scrapy crawl`` subprocesses
-with the same concurrency, no delays, in the same run; pages/s is over the spider's open time.
+with the same concurrency, no delays, alternately; pages/s is over the spider's open time.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ from crawlers.spiders.ocds import OcdsSpider  # noqa: E402
 from registry.crawl import LOOPBACK_SETTINGS, crawl_command, crawl_env  # noqa: E402
 from registry.replay import ReplayServer, Route  # noqa: E402
 
-RELEASE = ROOT / "tests/fixtures/ocds/uk-contractsfinder_release_cctv-camera-relocation_doncaster.json"
+RELEASE = (
+    ROOT / "tests/fixtures/ocds/uk-contractsfinder_release_cctv-camera-relocation_doncaster.json"
+)
 REAL = "https://bench.example.org/ocds/page/{n}"
 
 
@@ -90,7 +93,8 @@ class PageServer(ReplayServer):
         for n in range(pages):
             release = {**template, "ocid": f"ocds-b5fd17-bench-{n}", "id": f"bench-{n}"}
             body = json.dumps({"uri": REAL.format(n=n), "releases": [release]})
-            routes.append({"path": f"/ocds/page/{n}", "body": body})
+            json_type = {"Content-Type": "application/json"}
+            routes.append({"path": f"/ocds/page/{n}", "body": body, "headers": json_type})
         super().__init__(routes=routes)
         self.by_path = {route["path"]: route for route in self.routes}
         self.by_path["/robots.txt"] = Route(path="/robots.txt", body="User-agent: *\nAllow: /\n")
@@ -99,10 +103,18 @@ class PageServer(ReplayServer):
         return self.by_path.get(target.split("?", 1)[0])
 
 
-def crawl(spider: str, server: PageServer, pages: int, concurrency: int, profile: str | None):
+def crawl(
+    spider: str,
+    server: PageServer,
+    pages: int,
+    concurrency: int,
+    profile: str | None = None,
+    extra: dict[str, str] | None = None,
+) -> dict:
     """One crawl subprocess: pages/s over the spider's open time, peak RSS, pages fetched."""
     settings = {
         **LOOPBACK_SETTINGS,
+        **(extra or {}),
         "LOG_LEVEL": "INFO",
         "SPIDER_MODULES": "crawlers.spiders,benchmarks.bench_crawl",
         "CONCURRENT_REQUESTS": concurrency,
@@ -114,14 +126,17 @@ def crawl(spider: str, server: PageServer, pages: int, concurrency: int, profile
         command[1:3] = ["-m", "cProfile", "-o", profile, "-m", "scrapy"]
     with tempfile.TemporaryDirectory() as data, tempfile.TemporaryFile() as err:
         env = {**crawl_env(), "SURVREG_DATA": data}
-        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+        process = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err
+        )
         _, status, usage = os.wait4(process.pid, 0)
         err.seek(0)
         log = err.read().decode("utf-8", "replace")
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{spider} failed:\n{log[-3000:]}")
     elapsed = float(re.search(r"'elapsed_time_seconds': ([0-9.]+)", log).group(1))
-    fetched = int(re.search(r"'downloader/response_status_count/200': (\d+)", log).group(1))
+    # robots.txt is one of the 200 answers; it is no page.
+    fetched = int(re.search(r"'downloader/response_status_count/200': (\d+)", log).group(1)) - 1
     stored = re.search(r"'survreg/records_new': (\d+)", log)
     return {
         "pages": fetched,
@@ -132,23 +147,47 @@ def crawl(spider: str, server: PageServer, pages: int, concurrency: int, profile
     }
 
 
-def run(pages: int, concurrency: int, profile: str | None = None) -> dict:
-    """Both spiders over one replay; the real spider's share of the bare spider's pages/s."""
+def run(
+    pages: int,
+    concurrency: int,
+    profile: str | None = None,
+    extra: dict[str, str] | None = None,
+    repeat: int = 1,
+) -> dict:
+    """Both spiders over one replay, alternately ``repeat`` times; the best run of each (the
+    machine is shared: the fastest run is the least disturbed) and the real spider's share."""
+    bares, reals = [], []
     with PageServer(pages) as server:
-        bare = crawl("bench-bare", server, pages, concurrency, None)
-        real = crawl("bench-ocds", server, pages, concurrency, profile)
+        for _ in range(repeat):
+            bares.append(crawl("bench-bare", server, pages, concurrency, None, extra))
+            reals.append(crawl("bench-ocds", server, pages, concurrency, profile, extra))
+    bare = max(bares, key=lambda r: r["pages_per_s"])
+    real = max(reals, key=lambda r: r["pages_per_s"])
     assert real["records_new"] == pages, real
-    return {"bare": bare, "real": real, "ratio": real["pages_per_s"] / bare["pages_per_s"]}
+    return {
+        "bare": bare,
+        "real": real,
+        "ratio": real["pages_per_s"] / bare["pages_per_s"],
+        "runs": {
+            "bare_pages_per_s": [round(r["pages_per_s"]) for r in bares],
+            "real_pages_per_s": [round(r["pages_per_s"]) for r in reals],
+        },
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pages", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--repeat", type=int, default=3, help="alternate runs; best of each")
     parser.add_argument("--profile", help="write a cProfile of the real spider's crawl here")
+    parser.add_argument(
+        "-s", dest="settings", action="append", default=[], help="NAME=VALUE for both crawls"
+    )
     args = parser.parse_args()
+    extra = dict(s.split("=", 1) for s in args.settings)
     started = time.monotonic()
-    result = run(args.pages, args.concurrency, args.profile)
+    result = run(args.pages, args.concurrency, args.profile, extra, args.repeat)
     print(json.dumps({**result, "wall_s": time.monotonic() - started}))
 
 

@@ -25,6 +25,10 @@ class FailedRequestMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status >= 400:
             self.failed(request, f"HTTP {response.status}")
+        elif 300 <= response.status < 400 and b"Location" in response.headers:
+            # The redirect middleware handed it back: its target is not one we follow.
+            location = response.headers[b"Location"].decode("latin-1")
+            self.failed(request, f"HTTP {response.status} to {location}: redirect not followed")
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:

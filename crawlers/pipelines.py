@@ -111,14 +111,10 @@ def run_figures(stats: dict[str, Any]) -> dict[str, Any]:
     """The crawl_runs columns from Scrapy's stats."""
     prefix = "downloader/response_status_count/"
     by_status = {k[len(prefix) :]: v for k, v in stats.items() if k.startswith(prefix)}
+    # Failed requests are counted once each, after retries (crawlers/failures.py), not per try.
     errors = sum(
         int(stats.get(key, 0))
-        for key in (
-            "survreg/parse_errors",
-            "downloader/exception_count",
-            "httperror/response_ignored_count",
-            "survreg/forbidden_address",
-        )
+        for key in ("survreg/parse_errors", "survreg/failed_requests", "survreg/forbidden_address")
     )
     errors += sum(
         int(v)

@@ -49,6 +49,8 @@ DOWNLOADER_MIDDLEWARES = {
     # plain retry took every 429/503 first and Retry-After was never waited for.
     "crawlers.middlewares.RetryAfterMiddleware": 560,
     "crawlers.failures.FailedRequestMiddleware": 500,
+    # Above HttpCompressionMiddleware (590), so it sees each response before decompression.
+    "crawlers.integrity.CompressedIntegrityMiddleware": 595,
 }
 SPIDER_MIDDLEWARES = {
     "crawlers.archive.DocumentArchiveMiddleware": 50,

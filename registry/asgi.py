@@ -1,11 +1,14 @@
 """The production app for gunicorn: Datasette over a pinned link to the live registry.
 
-``survreg serve-production`` runs it; every worker serves the registry file it started with, so
-publishing (swap + SIGHUP) never mixes old and new rows in one worker.
+``survreg serve-production`` runs it. Publishing only swaps the file: before each request a
+worker checks which file ``registry.db`` names, and when it is a new one, pins it and serves
+later requests from a fresh Datasette over the new pin, while requests already running finish on
+the old one. No worker restarts, so no connection is dropped and no answer mixes two builds.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -33,26 +36,40 @@ def datasette_settings() -> dict[str, Any]:
     }
 
 
-def create_app(registry_db: Path) -> Any:
-    """The ASGI app of one worker, serving its own pin of ``registry_db`` as immutable."""
-    # Pins of exited workers are swept by the next worker start or publish.
-    pinned = pin(registry_db)
-    # As ``datasette_command(production=True)``: metadata, templates, settings, CORS.
+class SwappingApp:
+    """An ASGI app that follows the live registry file from one request to the next."""
+
+    def __init__(self, live: Path):
+        self.live = live
+        self.inode: tuple[int, int] | None = None
+        self.app: Any = None
+
+    def current(self) -> Any:
+        stat = os.stat(self.live)
+        inode = (stat.st_dev, stat.st_ino)
+        if inode != self.inode:
+            self.app, self.inode = datasette_app(pin(self.live), self.live.stem), inode
+        return self.app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        await self.current()(scope, receive, send)
+
+
+def datasette_app(pinned: Path, name: str) -> Any:
+    """Datasette over one pinned registry file, as ``datasette_command(production=True)``."""
     datasette = Datasette(
         metadata=yaml.safe_load(METADATA.read_text("utf-8")),
         template_dir=str(TEMPLATES),
         settings=datasette_settings(),
         cors=True,
     )
-    datasette.add_database(
-        Database(datasette, path=str(pinned), is_mutable=False), name=registry_db.stem
-    )
+    datasette.add_database(Database(datasette, path=str(pinned), is_mutable=False), name=name)
     return datasette.app()
 
 
 def production_app() -> Any:
     """The app gunicorn loads in each worker (``registry.asgi:production_app()``)."""
-    return create_app(paths.registry_db())
+    return SwappingApp(paths.registry_db())
 
 
 def gunicorn_command(
@@ -72,7 +89,7 @@ def gunicorn_command(
         f"{host}:{port}",
         "--pid",
         str(pid_file),
-        # Reloads go through SIGHUP to the pid file; no remote-control socket is needed.
+        # Publishing needs no signal (the workers follow the file); no control socket either.
         "--no-control-socket",
         "--graceful-timeout",
         "30",

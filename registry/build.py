@@ -51,12 +51,16 @@ def build(
     *,
     progress: bool | None = None,
     corrections: Corrections | None = None,
+    previous_registry: str | Path | None = None,
 ) -> BuildReport:
-    """Build ``registry_db`` from ``crawl_db`` in a temporary file and swap it in atomically."""
+    """Build ``registry_db`` from ``crawl_db`` in a temporary file and swap it in atomically.
+
+    Retired deployment ids are marked against ``previous_registry`` (default: ``registry_db``).
+    """
     registry_db = Path(registry_db)
     registry_db.parent.mkdir(parents=True, exist_ok=True)
     corrections = corrections if corrections is not None else load_corrections()
-    previous = previous_deployments(registry_db)
+    previous = previous_deployments(Path(previous_registry or registry_db))
     for stale in registry_db.parent.glob(f"{registry_db.name}.building-*"):
         stale.unlink()
     tmp = registry_db.with_name(f"{registry_db.name}.building-{os.getpid()}")

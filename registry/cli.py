@@ -47,7 +47,6 @@ def main(argv: list[str] | None = None) -> int:
         "--mirror", action="append", default=[], metavar="SOURCE=URL", help="a source's mirror"
     )
     scheduled.add_argument("--allow-loopback", action="store_true")
-    scheduled.add_argument("--pid-file", type=Path, help="server pid file (data/server.pid)")
 
     backup = commands.add_parser("backup", help="back up the crawl store (SQLite backup API)")
     backup.add_argument("destination", type=Path, help="a file, or a directory for a dated file")
@@ -56,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     prune.add_argument("--keep-days", type=float, required=True)
 
     production = commands.add_parser(
-        "serve-production", help="gunicorn + uvicorn workers; SIGHUP to the pid file reloads"
+        "serve-production", help="gunicorn + uvicorn workers that follow each published file"
     )
     production.add_argument("--port", type=int, default=8001)
     production.add_argument("--host", default="127.0.0.1")
@@ -153,7 +152,6 @@ def _scheduled(args: argparse.Namespace) -> int:
                 args.sources or None,
                 mirrors=mirrors,
                 allow_loopback=args.allow_loopback,
-                pid_file=args.pid_file,
             )
     except LockHeld as exc:
         print(exc, file=sys.stderr)

@@ -1,10 +1,9 @@
-"""Publishing: compare builds by content, swap the staged registry in, reload the server."""
+"""Publishing: compare builds by content and swap the staged registry in; servers follow it."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-import signal
 import sqlite3
 from pathlib import Path
 
@@ -40,28 +39,13 @@ def content_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def server_pid(pid_file: Path) -> int | None:
-    """The pid of the running server named by its pid file, or None when none is running."""
-    try:
-        pid = int(pid_file.read_text().strip())
-        os.kill(pid, 0)
-    except (OSError, ValueError):
-        return None
-    return pid
+def publish(staged: Path, live: Path) -> None:
+    """Swap ``staged`` in as ``live``; each server worker moves to it at its next request.
 
-
-def publish(staged: Path, live: Path, pid_file: Path) -> int | None:
-    """Swap ``staged`` in as ``live`` and gracefully reload the server; returns its pid if any.
-
-    Gunicorn answers SIGHUP by starting new workers on the new file and letting the old ones
-    finish their requests on the old inode, which their pinned links keep alive.
+    Workers keep serving requests already running from their pin of the old inode.
     """
     os.replace(staged, live)
     sweep_pins(live)
-    pid = server_pid(pid_file)
-    if pid is not None:
-        os.kill(pid, signal.SIGHUP)
-    return pid
 
 
 def pins_dir(live: Path) -> Path:
@@ -72,21 +56,28 @@ def pin(live: Path) -> Path:
     """A hard link to the live registry's current inode, private to this process.
 
     A worker serves its pin, so every connection it opens (Datasette opens them lazily, per
-    thread) sees the same file even after a newer registry is swapped in.
+    thread) sees the same file even after a newer registry is swapped in. The pins this process
+    made before its previous one are removed: no request can still be running on them.
     """
     directory = pins_dir(live)
     directory.mkdir(exist_ok=True)
     sweep_pins(live)
-    pinned = directory / f"{live.stem}-{os.getpid()}{live.suffix}"
-    pinned.unlink(missing_ok=True)
-    os.link(live, pinned)
+    inode = os.stat(live).st_ino
+    pinned = directory / f"{live.stem}-{os.getpid()}-{inode}{live.suffix}"
+    if not pinned.exists():
+        os.link(live, pinned)
+    mine = sorted(
+        directory.glob(f"{live.stem}-{os.getpid()}-*{live.suffix}"), key=lambda p: p.stat().st_mtime
+    )
+    for old in [p for p in mine if p != pinned][:-1]:
+        old.unlink(missing_ok=True)
     return pinned
 
 
 def sweep_pins(live: Path) -> None:
     """Remove the pins of workers that are gone (a killed worker cannot remove its own)."""
     for pinned in pins_dir(live).glob(f"{live.stem}-*{live.suffix}"):
-        pid = pinned.stem.rsplit("-", 1)[-1]
+        pid = pinned.stem.removeprefix(f"{live.stem}-").split("-", 1)[0]
         try:
             os.kill(int(pid), 0)
         except ProcessLookupError:

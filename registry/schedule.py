@@ -153,7 +153,6 @@ def run_scheduled(
     *,
     mirrors: dict[str, str] | None = None,
     allow_loopback: bool = False,
-    pid_file: Path | None = None,
 ) -> ScheduleReport:
     """Crawl, record alerts, build into a staging file and publish it if its content changed."""
     report = ScheduleReport()
@@ -188,15 +187,15 @@ def run_scheduled(
     finally:
         store.close()
     report.failed = any(not o.ok for o in report.outcomes)
-    _build_and_publish(report, pid_file or paths.data_dir() / "server.pid")
+    _build_and_publish(report)
     return report
 
 
-def _build_and_publish(report: ScheduleReport, pid_file: Path) -> None:
+def _build_and_publish(report: ScheduleReport) -> None:
     live = paths.registry_db()
     staged = live.with_name(f"{live.stem}.staged{live.suffix}")
     try:
-        built = build(paths.crawl_db(), staged, progress=False)
+        built = build(paths.crawl_db(), staged, progress=False, previous_registry=live)
     except BuildError as exc:
         report.failed = True
         report.notes.append(f"build failed, live registry unchanged: {exc}")
@@ -205,7 +204,6 @@ def _build_and_publish(report: ScheduleReport, pid_file: Path) -> None:
         staged.unlink()
         report.notes.append("registry unchanged: not published")
         return
-    pid = publish(staged, live, pid_file)
+    publish(staged, live)
     report.published = True
-    reloaded = f"server pid {pid} reloaded" if pid else "no server running"
-    report.notes.append(f"published {built.notices} notices: {reloaded}")
+    report.notes.append(f"published {built.notices} notices")

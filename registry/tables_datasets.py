@@ -1,7 +1,8 @@
 """The ``dataset_rows`` table: rows of open datasets (Atlas, Flock, OpenStreetMap) with licences.
 
 OpenStreetMap elements are published aggregated: one row per place × surveillance:type × operator
-with the camera count and the element ids behind it. Call ``create`` after ``schema.create``,
+with the camera count and the element ids behind it. Flock's own and retired accounts (records
+flagged ``internal``) are left out and counted as skipped. Call ``create`` after ``schema.create``,
 ``load`` after the notices (it adds places the notices did not), ``index`` at the end.
 """
 
@@ -48,6 +49,7 @@ COLUMNS = {
     "date_raw": str,
     "retention_days": int,
     "shared_with": int,
+    "policy": str,
     "element_count": int,
     "osm_ids": str,
     "first_seen": str,
@@ -98,6 +100,7 @@ def row(record: dict, stored: dict[str, Any]) -> dict:
         "date_raw": record.get("date_raw"),
         "retention_days": record.get("retention_days"),
         "shared_with": record.get("shared_with"),
+        "policy": _json(record["policy"]) if record.get("policy") else None,
         "element_count": 1 if osm else None,
         "osm_ids": " ".join(record.get("osm_ids") or []) or None,
         "first_seen": stored["first_seen"],
@@ -108,11 +111,17 @@ def row(record: dict, stored: dict[str, Any]) -> dict:
     }
 
 
-def load(db: sqlite_utils.Database, stored_rows: Iterable[dict]) -> tuple[int, list[str]]:
+def load(
+    db: sqlite_utils.Database,
+    stored_rows: Iterable[dict],
+    skipped: list[str] | None = None,
+) -> tuple[int, list[str]]:
     """Normalise crawl-store rows of kind ``dataset_row`` into the registry.
 
-    Returns (rows written, failures as "source/source_id: reason").
+    Returns (rows written, failures as "source/source_id: reason"); rows left out on purpose are
+    logged and, when ``skipped`` is given, appended to it as "source/source_id: reason".
     """
+    left_out: list[str] = []
     rows: dict[str, dict] = {}
     technologies: dict[str, set[str]] = {}
     vendors: dict[str, set[str]] = {}
@@ -134,6 +143,15 @@ def load(db: sqlite_utils.Database, stored_rows: Iterable[dict]) -> tuple[int, l
                 exc,
             )
             continue
+        if record["internal"]:
+            left_out.append(f"{record['id']}: {record['internal_reason']}")
+            logger.info(
+                "dataset row skipped: id=%s agency=%s reason=%s",
+                record["id"],
+                record["agency"],
+                record["internal_reason"],
+            )
+            continue
         new = row(record, stored)
         rows[new["id"]] = _merge(rows[new["id"]], new) if new["id"] in rows else new
         technologies.setdefault(new["id"], set()).update(
@@ -148,6 +166,10 @@ def load(db: sqlite_utils.Database, stored_rows: Iterable[dict]) -> tuple[int, l
         if aggregate["element_count"]:
             n = aggregate["element_count"]
             aggregate["title"] += f": {n} mapped element{'s' if n > 1 else ''}"
+    if left_out:
+        logger.info("dataset rows skipped as Flock's own or retired accounts: %d", len(left_out))
+    if skipped is not None:
+        skipped.extend(left_out)
     db["places"].insert_all(places.values(), pk="id", ignore=True)
     db["dataset_rows"].insert_all(rows.values(), batch_size=BATCH)
     db["dataset_row_technologies"].insert_all(
@@ -178,7 +200,16 @@ def index(db: sqlite_utils.Database) -> None:
     ):
         db[table].create_index(columns, if_not_exists=True)
     db["dataset_rows"].enable_fts(
-        ["title", "description", "agency", "city", "county", "vendors_raw", "technologies_raw"],
+        [
+            "title",
+            "description",
+            "agency",
+            "city",
+            "county",
+            "vendors_raw",
+            "technologies_raw",
+            "policy",
+        ],
         create_triggers=False,
         tokenize="unicode61 remove_diacritics 2",
     )

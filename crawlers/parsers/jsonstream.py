@@ -1,4 +1,4 @@
-"""Streaming the objects of a JSON array with ijson, with nesting bounded before it costs anything."""
+"""Streaming the values of a JSON array with ijson, nesting bounded before it costs anything."""
 
 from __future__ import annotations
 

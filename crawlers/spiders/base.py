@@ -9,8 +9,11 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from twisted.python.failure import Failure
 
+from crawlers.integrity import TruncatedBody
 from crawlers.parsers.errors import ParseError
 
 logger = logging.getLogger(__name__)
@@ -69,7 +72,20 @@ class SourceSpider(scrapy.Spider):
         """A request for a real source URL, sent to the mirror when there is one."""
         meta = kwargs.pop("meta", {})
         meta.setdefault("real_url", url)
+        kwargs.setdefault("errback", self.request_failed)
         return scrapy.Request(self.mirrored(url), meta=meta, **kwargs)
+
+    def request_failed(self, failure: Failure) -> None:
+        """Count a body dropped while it was being decompressed: over the size limit, or cut short.
+
+        Other failures are logged and counted by FailedRequestMiddleware; these are raised on the
+        way back from the download and never reach that middleware.
+        """
+        if failure.check(TruncatedBody) or (
+            failure.check(IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(failure.value)
+        ):
+            request = failure.request
+            self.document_failed(request.meta.get("real_url") or request.url, str(failure.value))
 
     def real_url(self, response: Response) -> str:
         return response.meta.get("real_url") or response.url

@@ -68,12 +68,17 @@ class AtlasOfSurveillanceSpider(DatasetSpider):
 
 
 class FlockTransparencySpider(DatasetSpider):
-    """The News & Observer "Private Eyes" CSVs (pinned to the commit recorded); MIT, credit N&O."""
+    """The News & Observer "Private Eyes" CSVs (pinned to the commit recorded); MIT, credit N&O.
+
+    Portal usage, the NC survey, the portals' policy texts and the paper's agency list.
+    """
 
     name = "flock-transparency"
     urls = (
         f"{PRIVATE_EYES}latest_usage04262023.csv",
         f"{PRIVATE_EYES}nc_agency_survey20240430.csv",
+        f"{PRIVATE_EYES}agency_policies.csv",
+        f"{PRIVATE_EYES}agency20240426.csv",
     )
 
 

@@ -2,11 +2,14 @@
 
 The record: kind, source, source_id, id ("source/source_id"), dataset, group (rows sharing a group
 are one registry row: an OSM place × surveillance:type × operator; otherwise the id), url, title,
-description, agency (redacted text), place (resolved places row or None), place_raw, country
+description, agency (redacted text; an OSM operator only when it names an organisation, else
+"private operator"), internal (a Flock account of the vendor's own or a retired one, which the
+registry leaves out) and internal_reason, place (resolved places row or None), place_raw, country
 (alpha-2), technologies (taxonomy ids), technologies_raw, technologies_unmapped, vendors (ids),
 vendors_raw, camera_count (int or None), quantities [{count: int|None, of}], links, licence,
 date (ISO, or the year alone), date_raw, latitude/longitude (floats or None), retention_days,
-shared_with (count of other organisations that may search), osm_ids.
+shared_with (count of other organisations that may search), policy (Flock portal policy texts,
+redacted, or None), osm_ids.
 """
 
 from __future__ import annotations
@@ -18,10 +21,9 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from registry.normalise import places as places_module
 from registry.normalise.countries import fold, to_alpha2
 from registry.normalise.dates import parse_date
-from registry.normalise.places import resolve_place
+from registry.normalise.places import Place, nearest_place, resolve_place
 from registry.normalise.redact import redact_text
 from registry.normalise.vendors import resolve_vendor
 from registry.sources import licence_of, load_sources
@@ -32,6 +34,7 @@ NEAREST_KM = 25.0
 _INTEGER = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
 _YEAR = re.compile(r"\s*((?:19|20)\d\d)\s*$")
 _RETENTION = re.compile(r"\s*(\d+)\s*days?\s*$", re.IGNORECASE)
+PRIVATE_OPERATOR = "private operator"
 
 
 def normalise_dataset_row(item: dict) -> dict:
@@ -53,17 +56,25 @@ def normalise_dataset_row(item: dict) -> dict:
         {"count": count(q.get("count")), "of": q.get("of")} for q in item.get("quantities") or []
     ]
     record_id = f"{source}/{item['source_id']}"
+    agency = (
+        public_operator(item.get("agency"))
+        if source == "osm-surveillance"
+        else redact_text(item.get("agency")) or None
+    )
+    internal = internal_account(source, item.get("agency"))
     return {
         "kind": "dataset_row",
         "source": source,
         "source_id": item["source_id"],
         "id": record_id,
         "dataset": item.get("dataset"),
-        "group": _group(item, place, country) or record_id,
+        "group": _group(item, agency, place, country) or record_id,
         "url": item.get("url"),
         "title": redact_text(item.get("title")) or record_id,
         "description": redact_text(item.get("description")) or None,
-        "agency": redact_text(item.get("agency")) or None,
+        "agency": agency,
+        "internal": internal is not None,
+        "internal_reason": internal,
         "place": _place_row(place),
         "place_raw": raw_place,
         "country": country,
@@ -89,6 +100,7 @@ def normalise_dataset_row(item: dict) -> dict:
         "longitude": longitude,
         "retention_days": retention_days(item.get("retention_raw")),
         "shared_with": shared_with(item.get("external_organizations")),
+        "policy": _policy(item.get("policy")),
         "osm_ids": [item["source_id"]] if source == "osm-surveillance" else [],
     }
 
@@ -147,70 +159,84 @@ def shared_with(organisations: Any) -> int | None:
     return len(organisations)
 
 
+def public_operator(raw: Any) -> str | None:
+    """An OSM ``operator`` tag as published: an organisation's name, else "private operator".
+
+    The tag may name a private person, so only a name with an organisation word, a known
+    organisation (operator-organisation-words.csv) or a known vendor is kept.
+    """
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    if not reads_as_organisation(raw):
+        return PRIVATE_OPERATOR
+    return redact_text(raw) or PRIVATE_OPERATOR
+
+
+def reads_as_organisation(name: str) -> bool:
+    """Whether a name has an organisation word, is a known organisation or names a vendor."""
+    tokens, parts, names = _organisation_words()
+    folded = fold(name)
+    words = folded.split()
+    return (
+        folded in names
+        or any(word in tokens for word in words)
+        or any(part in word for word in words for part in parts)
+        or resolve_vendor(name) is not None
+    )
+
+
+def internal_account(source: str, agency: Any) -> str | None:
+    """Why a Flock row is the vendor's own or a retired account, or None for an agency's."""
+    if source != "flock-transparency" or not isinstance(agency, str):
+        return None
+    return next(
+        (reason for pattern, reason in _internal_patterns() if pattern.search(agency)), None
+    )
+
+
+def _policy(raw: Any) -> dict | None:
+    if not isinstance(raw, dict):
+        return None
+    return {
+        key: [redact_text(v) for v in value]
+        if isinstance(value, list)
+        else redact_text(value) or None
+        for key, value in raw.items()
+    }
+
+
 def _date(raw: Any, order: str | None) -> str | None:
     if isinstance(raw, str) and (year := _YEAR.match(raw)):
         return year.group(1)
     return parse_date(raw, date_order=order)
 
 
-def _place(
-    raw: dict, latitude: float | None, longitude: float | None
-) -> places_module.Place | None:
+def _place(raw: dict, latitude: float | None, longitude: float | None) -> Place | None:
     country = to_alpha2(raw.get("country")) if raw.get("country") else None
+    state = raw.get("state")
     for name in (raw.get("city"), raw.get("county")):
-        if name and (place := resolve_place(name, country, region=raw.get("state"))):
+        if name and (place := resolve_place(name, country, region=state)):
+            # resolve_place falls back to a same-named city of another state ("Anchorage KY" is
+            # not Anchorage, Alaska): a stated US state must hold.
+            if country == "US" and isinstance(state, str) and len(state) == 2:
+                if place.admin1 != state.upper():
+                    continue
             return place
     if latitude is not None and longitude is not None:
-        return nearest_place(latitude, longitude, country)
+        return nearest_place(latitude, longitude, country, max_km=NEAREST_KM)
     return None
 
 
-def nearest_place(
-    latitude: float, longitude: float, country: str | None = None
-) -> places_module.Place | None:
-    """The gazetteer town nearest to a point, within NEAREST_KM (and ``country`` if given)."""
-    cities, ids, grid = places_module._cities(), places_module._ids(), _grid()
-    best, best_km = None, NEAREST_KM
-    row, col = math.floor(latitude), math.floor(longitude)
-    for cell in ((row + dr, col + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)):
-        for geonames_id in grid.get(cell, ()):
-            city = cities[geonames_id]
-            if country and city[2] != country:
-                continue
-            km = _km(latitude, longitude, city[3], city[4])
-            if km < best_km:
-                best, best_km = geonames_id, km
-    if best is None:
-        return None
-    name, _, country_, lat, lon, admin1, _ = cities[best]
-    return places_module.Place(ids[best], name, country_, lat, lon, admin1, best)
-
-
-@cache
-def _grid() -> dict[tuple[int, int], list[int]]:
-    # The gazetteer is private to places.py; reading it here keeps place ids identical to
-    # resolve_place's. One-degree cells: 25 km never spans more than the 3 × 3 around a point
-    # below 80° of latitude.
-    grid: dict[tuple[int, int], list[int]] = {}
-    for geonames_id, city in places_module._cities().items():
-        grid.setdefault((math.floor(city[3]), math.floor(city[4])), []).append(geonames_id)
-    return grid
-
-
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))
-
-
-def _group(item: dict, place: places_module.Place | None, country: str | None) -> str | None:
+def _group(
+    item: dict, operator: str | None, place: Place | None, country: str | None
+) -> str | None:
     """OSM elements are published per place × surveillance:type × operator, not one by one."""
     if item["source"] != "osm-surveillance":
         return None
     area = place.id if place else f"{(country or 'xx').lower()}/unplaced"
     kind = (item.get("technologies_raw") or ["unspecified"])[0]
-    operator = _slug(item.get("agency")) or "unspecified"
+    # The published operator, never the raw tag: the group is the row's public id.
+    operator = _slug(operator) or "unspecified"
     return f"osm-surveillance/{area}/{_slug(kind) or 'unspecified'}/{operator}"
 
 
@@ -218,7 +244,7 @@ def _slug(text: Any) -> str:
     return "-".join(fold(str(text or "")).split())[:80]
 
 
-def _place_row(place: places_module.Place | None) -> dict | None:
+def _place_row(place: Place | None) -> dict | None:
     if place is None:
         return None
     return {
@@ -233,9 +259,36 @@ def _place_row(place: places_module.Place | None) -> dict | None:
 
 @cache
 def _technology_table() -> dict[tuple[str, str], str]:
-    text = files("registry").joinpath("reference", "dataset-technologies.csv").read_text("utf-8")
+    text = _reference("dataset-technologies.csv")
     return {
         (row["source"], fold(row["name"])): row["technology_id"]
         for row in csv.DictReader(text.splitlines())
         if row["technology_id"]
     }
+
+
+@cache
+def _organisation_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(whole words, parts of compound words, whole names) that mark an organisation."""
+    text = _reference("operator-organisation-words.csv")
+    by_match: dict[str, set[str]] = {"token": set(), "part": set(), "name": set()}
+    for row in csv.DictReader(text.splitlines()):
+        by_match[row["match"]].add(fold(row["word"]))
+    return (
+        frozenset(by_match["token"]),
+        frozenset(by_match["part"]),
+        frozenset(by_match["name"]),
+    )
+
+
+@cache
+def _internal_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    text = _reference("flock-internal-accounts.csv")
+    return tuple(
+        (re.compile(row["pattern"], re.IGNORECASE), row["reason"])
+        for row in csv.DictReader(text.splitlines())
+    )
+
+
+def _reference(name: str) -> str:
+    return files("registry").joinpath("reference", name).read_text("utf-8")

@@ -8,6 +8,7 @@ the GeoNames id too if that is still ambiguous. Ids are stable for a given geona
 from __future__ import annotations
 
 import csv
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -105,6 +106,48 @@ def _best(name: str, country: str | None, admin1: str | None) -> Place | None:
         geonames_id, _ = max(entries, key=lambda entry: cities[entry[0]][6])
     name_, _, country_, latitude, longitude, admin1_, _ = cities[geonames_id]
     return Place(_ids()[geonames_id], name_, country_, latitude, longitude, admin1_, geonames_id)
+
+
+def nearest_place(
+    latitude: float, longitude: float, country: str | None = None, max_km: float = 25
+) -> Place | None:
+    """The gazetteer city nearest to a WGS84 point within ``max_km`` (in ``country``, if given)."""
+    cities, ids, grid = _cities(), _ids(), _grid()
+    best, best_km = None, float(max_km)
+    # One-degree cells: a degree of latitude is 111 km, so this many cells around the point's own
+    # cover max_km except where longitude degrees shrink near the poles.
+    reach = max(1, math.ceil(max_km / 111))
+    row, col = math.floor(latitude), math.floor(longitude)
+    for dr in range(-reach, reach + 1):
+        for dc in range(-reach, reach + 1):
+            for geonames_id in grid.get((row + dr, col + dc), ()):
+                city = cities[geonames_id]
+                if country and city[2] != country:
+                    continue
+                km = _km(latitude, longitude, city[3], city[4])
+                if km < best_km:
+                    best, best_km = geonames_id, km
+    if best is None:
+        return None
+    name, _, country_, lat, lon, admin1, _ = cities[best]
+    return Place(ids[best], name, country_, lat, lon, admin1, best)
+
+
+@lru_cache(maxsize=1)
+def _grid() -> dict[tuple[int, int], list[int]]:
+    """(floor latitude, floor longitude) -> GeoNames ids of the cities in that one-degree cell."""
+    grid: dict[tuple[int, int], list[int]] = {}
+    for geonames_id, city in _cities().items():
+        grid.setdefault((math.floor(city[3]), math.floor(city[4])), []).append(geonames_id)
+    return grid
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine, mean Earth radius)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from crawlers import settings as project_settings
 from registry import paths
 from registry.crawl import LOOPBACK_SETTINGS, PROJECT_ROOT, crawl_command, crawl_env
 from registry.store import CrawlStore
@@ -17,7 +18,9 @@ from registry.store import CrawlStore
 
 def first_hop_settings(first_hop: str) -> dict[str, str]:
     """Settings of a crawl without loopback whose first hop only may reach ``first_hop``."""
+    # -s replaces the whole setting, so start from the project's own middlewares.
     middlewares = {
+        **project_settings.DOWNLOADER_MIDDLEWARES,
         "crawlers.middlewares.AddressGuardMiddleware": None,
         "tests.hardening.guard.FirstHopGuard": 50,
     }

@@ -23,7 +23,8 @@ from tests.registry.helpers import notice
 
 SECRET = "TOPSECRET-7f3a"
 
-# (fixture, text of the notice title in it): the title is where an expanded entity would show.
+# One recorded notice per XML format; its title is replaced by the entity reference, so an
+# expanded entity would show in the item's title.
 XML_FIXTURES = {
     "ted-eforms": "ted/ted-eforms/sdk-example-cn_24_cumbria.xml",
     "ted-legacy": next(
@@ -52,7 +53,7 @@ def secret_file(tmp_path) -> Path:
 def payloads(canary_url: str, secret: Path) -> dict[str, tuple[str, str]]:
     """name → (internal DTD or "", the reference placed where the title text was)."""
     lol = '<!ENTITY l0 "lol">' + "".join(
-        f'<!ENTITY l{i} "{("&l%d;" % (i - 1)) * 10}">' for i in range(1, 10)
+        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10)
     )
     return {
         "xxe-file": (f'[<!ENTITY x SYSTEM "file://{secret}">]', "&x;"),

@@ -50,7 +50,6 @@ JSON = st.recursive(
 )
 
 
-
 def shaped(**fields: st.SearchStrategy) -> st.SearchStrategy:
     """Objects with any of ``fields`` (each of its own strategy or any JSON at all), or any JSON."""
     return JSON | st.fixed_dictionaries({}, optional={k: v | JSON for k, v in fields.items()})

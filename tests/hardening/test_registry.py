@@ -40,7 +40,8 @@ def hostile_notice() -> dict:
         procedure_id=f"proc-{XSS}",
         url=JS,
         title=f"CCTV {EVIL}",
-        description=f"face recognition {EVIL}",
+        # NUL is not XML and a lone surrogate is not UTF-8: neither may break a page or a feed.
+        description=f"face recognition {EVIL} nul\x00 lone\ud800 bidi\u202e",
         language=f"en{XSS}",
         published=f"2024-03-01{XSS}",
         buyer={"name": f"Council {EVIL}", "country": "FR", "city": f"Lyon{XSS}"},
@@ -61,7 +62,7 @@ def hostile_article() -> dict:
     page = (
         f'<html><head><title>Lyon CCTV {XSS}</title><link rel="canonical" href="{JS}">'
         f'<meta property="og:title" content="Lyon &lt;script&gt;alert(7)&lt;/script&gt; CCTV">'
-        f'</head><body><article><h1>Lyon CCTV {XSS}</h1><p>{text}</p></article></body></html>'
+        f"</head><body><article><h1>Lyon CCTV {XSS}</h1><p>{text}</p></article></body></html>"
     )
     (item,) = parse_document(page.encode(), url="https://example.org/lyon", format="html-article")
     item["source"] = "news-feed"
@@ -244,7 +245,9 @@ def live(tmp_path) -> tuple[Path, Path]:
     return crawl_db, registry_db
 
 
-BUILD = "import sys; from registry.build import build; build(sys.argv[1], sys.argv[2], progress=False)"
+BUILD = (
+    "import sys; from registry.build import build; build(sys.argv[1], sys.argv[2], progress=False)"
+)
 
 
 def test_build_killed_with_sigkill_while_writing_leaves_the_live_registry(live):

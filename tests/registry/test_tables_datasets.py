@@ -18,6 +18,8 @@ FILES = (
     "atlas-of-surveillance_sample_first-rows.csv",
     "latest_usage04262023_first40.csv",
     "nc_agency_survey20240430.csv",
+    "agency_policies_selected.csv",
+    "agency20240426_selected.csv",
     "osm_overpass_switzerland_selected-elements.json",
 )
 
@@ -35,21 +37,26 @@ def registry(tmp_path):
     schema.create(db)
     _load_reference(db, store)
     tables_datasets.create(db)
-    written, failures = tables_datasets.load(db, store.iter_records(kind="dataset_row"))
+    skipped: list[str] = []
+    written, failures = tables_datasets.load(
+        db, store.iter_records(kind="dataset_row"), skipped=skipped
+    )
     tables_datasets.index(db)
     store.close()
-    return db, written, failures
+    return db, written, failures, skipped
 
 
 def test_rows_links_and_licences(registry):
-    db, written, failures = registry
+    db, written, failures, _ = registry
     assert failures == []
     assert db["dataset_rows"].count == written
     counts = dict(
         db.execute("select source, count(*) from dataset_rows group by source").fetchall()
     )
     assert counts["atlas-of-surveillance"] == 28
-    assert counts["flock-transparency"] == 40 + 121
+    # Usage 40 less "DNU"; the survey; policies 34 less 8 and the agency list 114 less 48 of
+    # Flock's own or retired accounts.
+    assert counts["flock-transparency"] == 39 + 121 + 26 + 66
     # 145 OSM elements become far fewer place × type × operator rows.
     assert counts["osm-surveillance"] < 145
     assert (
@@ -79,7 +86,7 @@ def test_rows_links_and_licences(registry):
 
 
 def test_osm_elements_are_aggregated_with_their_ids(registry):
-    db, _, _ = registry
+    db, _, _, _ = registry
     (post,) = db["dataset_rows"].rows_where("osm_ids like ?", ["%node/7475956905%"])
     # Two Die Post nodes of camera:count 4 side by side: one row, eight cameras, both ids.
     assert set(post["osm_ids"].split()) == {"node/7475956905", "node/7475956906"}
@@ -97,9 +104,37 @@ def test_osm_elements_are_aggregated_with_their_ids(registry):
 
 
 def test_full_text_search(registry):
-    db, _, _ = registry
+    db, _, _, _ = registry
     hits = {r["id"] for r in db["dataset_rows"].search("ShotSpotter")}
     assert "atlas-of-surveillance/AOS000002" in hits
     assert {r["id"] for r in db["dataset_rows"].search("Gibsonville")} == {
         "flock-transparency/nc-survey/1006"
     }
+
+
+def test_flock_internal_accounts_are_skipped_with_a_reason(registry):
+    db, _, _, skipped = registry
+    assert len(skipped) == 1 + 8 + 48
+    assert "flock-transparency/usage/4961: 'DNU' (do not use)" in "\n".join(skipped)
+    reasons = dict(entry.split(": ", 1) for entry in skipped)
+    assert reasons["flock-transparency/agency/881"].startswith("Flock Safety's own accounts")
+    published = {r["id"] for r in db["dataset_rows"].rows_where("source = 'flock-transparency'")}
+    assert not published & set(reasons)
+    assert "flock-transparency/agency/1491" in published  # Little Flock AR PD, a real town
+    assert (
+        db.execute(
+            "select count(*) from dataset_rows where agency like 'Flock Safety%' or agency = 'DNU'"
+        ).fetchone()[0]
+        == 0
+    )
+
+
+def test_flock_policy_rows(registry):
+    db, _, _, _ = registry
+    rossford = db["dataset_rows"].get("flock-transparency/policy/3423")
+    assert rossford["date"] == "2023-12-06" and rossford["dataset"] == "flock-policies-csv"
+    policy = json.loads(rossford["policy"])
+    assert policy["prohibited_uses"].startswith("Traffic enforcement")
+    assert db["dataset_rows"].get("flock-transparency/usage/119")["policy"] is None
+    hits = {r["id"] for r in db["dataset_rows"].search("immigration")}
+    assert "flock-transparency/policy/96" in hits and "flock-transparency/policy/3423" not in hits

@@ -4,8 +4,9 @@ Each row becomes a ``dataset_row`` item, values as the source wrote them:
 
     kind="dataset_row",
     source ("atlas-of-surveillance" | "flock-transparency" | "osm-surveillance"),
-    source_id (Atlas "AOS000012"; Flock "usage/<agency id>" | "nc-survey/<agency id>";
-               OSM "node/123"), dataset (format name), line (CSV line or element position),
+    source_id (Atlas "AOS000012"; Flock "usage/<agency id>" | "nc-survey/<agency id>" |
+               "policy/<agency id>" | "agency/<agency id>"; OSM "node/123"),
+    dataset (format name), line (CSV line or element position),
     url|None (the row's own page: Flock portal, OSM element), title (built from the row's names),
     description|None, agency|None (agency or OSM operator),
     place: {city, county, state, country} (raw strings or None; Atlas and Flock are US-only),
@@ -13,7 +14,8 @@ Each row becomes a ``dataset_row`` item, values as the source wrote them:
     quantities: [{count: raw string, of: "cameras" ...}], links: [{url, ...source, type, date}],
     licence, date_raw|None, latitude/longitude (OSM, raw), plus per-dataset extras
     (Atlas agency_type, jurisdiction_type; Flock retention_raw, external_organizations, hotlists,
-    *_30d_raw; OSM zone, surveillance, camera_type, tags).
+    *_30d_raw, policy {detected, not_detected, acceptable_use, prohibited_uses, access, hotlist},
+    policy_hash; OSM zone, surveillance, camera_type, tags).
 
 Rows that cannot be read are logged and appended to ``problems`` (file and line); a document
 that cannot be read at all raises ParseError.

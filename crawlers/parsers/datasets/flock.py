@@ -1,21 +1,38 @@
 """The News & Observer "Private Eyes" data on Flock Safety ALPR (MIT; credit The News & Observer).
 
-Two CSVs of github.com/mcclatchy-southeast/private_eyes: ``latest_usage*.csv``, the last scrape of
-each agency's Flock transparency portal (retention, cameras, who may search, usage in 30 days),
-and ``nc_agency_survey*.csv``, the paper's survey of North Carolina agencies using ALPR (of any
-vendor). Every row is an agency running ALPR; ids are the paper's agency ids.
+Four CSVs of github.com/mcclatchy-southeast/private_eyes: ``latest_usage*.csv``, the last scrape of
+each agency's Flock transparency portal (retention, cameras, who may search, usage in 30 days);
+``agency_policies.csv``, an earlier scrape (2023) of the same portals' policy texts (what is and is
+not detected, acceptable and prohibited uses, access and hotlist policy); ``agency*.csv``, the
+paper's list of every Flock organisation it found (portals and their sharing lists) with its
+cleaning notes; and ``nc_agency_survey*.csv``, the paper's survey of North Carolina agencies using
+ALPR (of any vendor). Every row is an organisation running ALPR; ids are the paper's agency ids,
+shared by all four files. Policies and usage are own rows, not joined: they were scraped on
+different dates, and each row keeps its own date and document.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 
 from crawlers.parsers.datasets.csvrows import RowProblem, header_of, read_rows, report
 
+logger = logging.getLogger(__name__)
+
 SOURCE = "flock-transparency"
 USAGE, SURVEY = "flock-usage-csv", "flock-nc-survey-csv"
-FORMATS = (USAGE, SURVEY)
+POLICIES, AGENCIES = "flock-policies-csv", "flock-agency-list-csv"
+FORMATS = (USAGE, SURVEY, POLICIES, AGENCIES)
+POLICY_FIELDS = {
+    "detected": "whats_detected",
+    "not_detected": "whats_not_detected",
+    "acceptable_use": "acceptable_use_policy",
+    "prohibited_uses": "prohibited_uses",
+    "access": "access_policy",
+    "hotlist": "hotlist_policy",
+}
 LICENCE = "MIT (credit: an analysis by The News & Observer)"
 TECHNOLOGY = "ALPR"
 STATES = frozenset(
@@ -33,6 +50,11 @@ def sniff(head: bytes) -> str | None:
         return USAGE
     if "cams_confirmed" in header and "company" in header:
         return SURVEY
+    if "acceptable_use_policy" in header and "agency" in header:
+        return POLICIES
+    # The agency list has only these three generic columns: nothing looser is claimed.
+    if [c.strip('"') for c in header.split(",")] == ["id", "name", "notes"]:
+        return AGENCIES
     return None
 
 
@@ -42,12 +64,18 @@ def parse(
     format: str | None = None,
     problems: list[RowProblem] | None = None,
 ) -> Iterator[dict]:
-    """Items of a usage or survey CSV (``format`` as ``sniff`` names it)."""
+    """Items of one of the four CSVs (``format`` as ``sniff`` names it)."""
     format = format or sniff(data[:8192]) or USAGE
     name = url or f"{format}.csv"
     if format == SURVEY:
         rows = read_rows(data, name, ("id", "name", "company"), problems)
         build = _survey_item
+    elif format == POLICIES:
+        rows = _latest_scrape(read_rows(data, name, ("id", "agency"), problems), name)
+        build = _policy_item
+    elif format == AGENCIES:
+        rows = read_rows(data, name, ("id", "name"), problems)
+        build = _agency_item
     else:
         rows = read_rows(data, name, ("id", "agency", "number_of_owned_cameras"), problems)
         build = _usage_item
@@ -113,6 +141,62 @@ def _survey_item(row: dict[str, str | None], line: int) -> dict:
         "links": links,
         "date_raw": None,
     }
+
+
+def _policy_item(row: dict[str, str | None], line: int) -> dict:
+    agency = row["agency"]
+    policy = {key: row.get(column) for key, column in POLICY_FIELDS.items()}
+    for key in ("detected", "not_detected"):
+        policy[key] = _list(policy[key])
+    return {
+        **_common(row, line, "policy", POLICIES, agency),
+        "url": row.get("url"),
+        "title": f"{agency}: Flock Safety ALPR policy",
+        "description": None,
+        "place": agency_place(agency),
+        "vendors_raw": ["Flock Safety"],
+        "quantities": [],
+        "links": [{"url": row["url"], "type": "Flock transparency portal"}]
+        if row.get("url")
+        else [],
+        "date_raw": row.get("updated"),
+        "accessed_raw": row.get("accessed"),
+        "policy_hash": row.get("hash"),
+        "policy": policy,
+    }
+
+
+def _agency_item(row: dict[str, str | None], line: int) -> dict:
+    agency = row["name"]
+    return {
+        **_common(row, line, "agency", AGENCIES, agency),
+        "url": None,
+        "title": f"{agency}: Flock Safety ALPR (N&O agency list)",
+        # The paper's cleaning note ("Duplicate of ...", "added from ex org check").
+        "description": row.get("notes"),
+        "place": agency_place(agency),
+        "vendors_raw": ["Flock Safety"],
+        "quantities": [],
+        "links": [],
+        "date_raw": None,
+    }
+
+
+def _latest_scrape(
+    rows: Iterator[tuple[int, dict[str, str | None]]], name: str
+) -> Iterator[tuple[int, dict[str, str | None]]]:
+    """One row per agency id: the policy file repeats a portal once per day it was scraped."""
+    latest: dict[str, tuple[int, dict[str, str | None]]] = {}
+    for line, row in rows:
+        key = row.get("id") or f"line {line}"  # rows without an id are reported by the caller
+        kept = latest.get(key)
+        # ISO 8601 timestamps sort as text; a later line wins a tie or a missing date.
+        if kept is not None and (row.get("updated") or "") < (kept[1].get("updated") or ""):
+            kept, (line, row) = (line, row), kept
+        if kept is not None:
+            logger.info("earlier scrape skipped: file=%s line=%d id=%s", name, kept[0], key)
+        latest[key] = (line, row)
+    yield from latest.values()
 
 
 def _common(

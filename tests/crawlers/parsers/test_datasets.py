@@ -23,6 +23,8 @@ def items(name: str, **kwargs) -> list[dict]:
         ("atlas_messy_semicolon-bom.csv", "atlas-csv"),
         ("latest_usage04262023_first40.csv", "flock-usage-csv"),
         ("nc_agency_survey20240430.csv", "flock-nc-survey-csv"),
+        ("agency_policies_selected.csv", "flock-policies-csv"),
+        ("agency20240426_selected.csv", "flock-agency-list-csv"),
         ("osm_overpass_switzerland_selected-elements.json", "osm-overpass-json"),
         ("osm_messy_locale-coordinates.json", "osm-overpass-json"),
     ],
@@ -34,7 +36,8 @@ def test_sniff_names_each_format(name, format):
 def test_sniff_leaves_other_documents_alone():
     ocds = FIXTURES / "ocds" / "uk-sell2wales_release_anpr-static-camera-support.json"
     assert datasets.sniff(ocds.read_bytes()) is None
-    assert datasets.sniff(b"id,name,notes\n1,Abilene KS PD,NA\n") is None
+    # The agency list is claimed by its exact header only: one more column and it is not.
+    assert datasets.sniff(b"id,name,notes,city\n1,Abilene KS PD,NA,Abilene\n") is None
 
 
 def test_atlas_rows_with_exact_repeats_skipped():
@@ -128,6 +131,61 @@ def test_flock_nc_survey_rows():
         {"count": "2", "of": "cameras (portal)"},
     ]
     assert by_id["nc-survey/2837"]["quantities"] == []  # "Unknown"
+
+
+def test_flock_policy_rows_keep_the_latest_scrape_of_each_portal():
+    rows = items("agency_policies_selected.csv")
+    # 36 records of 34 ids: Rossford OH PD (3423) was scraped on 4, 5 and 6 December 2023.
+    assert len(rows) == 34
+    ids = [r["source_id"] for r in rows]
+    assert len(set(ids)) == 34 and ids[0] == "policy/96"
+    rossford = rows[ids.index("policy/3423")]
+    assert (rossford["line"], rossford["date_raw"]) == (34, "2023-12-06T19:53:33Z")
+    assert rossford["policy_hash"] == "61beedb93e9bb5c94cdc07ae87297753"
+    assert rossford["policy"]["prohibited_uses"].startswith("Traffic enforcement, harassment")
+    atherton = rows[0]
+    assert atherton["agency"] == "Atherton CA PD" and atherton["dataset"] == "flock-policies-csv"
+    assert atherton["place"] == {"city": "Atherton", "county": None, "state": "CA", "country": "US"}
+    assert atherton["url"] == "https://transparency.flocksafety.com/atherton-ca-pd"
+    assert atherton["date_raw"] == "2023-07-27T12:04:07Z"
+    assert atherton["policy"] == {
+        "detected": ["License Plates", "Vehicles"],
+        "not_detected": ["Facial recognition", "People", "Gender", "Race"],
+        "acceptable_use": "Data is used for law enforcement purposes only. Data is owned by "
+        "Atherton Police Department and is never sold to 3rd parties.",
+        "prohibited_uses": "Immigration enforcement, traffic enforcement, harrassment or "
+        "intimidation, usage based solely on a protected class (i.e. race, sex, religion), "
+        "Personal use.",
+        "access": "All system access requires a valid reason and is stored indefinitely.",
+        "hotlist": "Hotlist hits are required to be human verified prior to action.",
+    }
+    by_id = dict(zip(ids, rows, strict=True))
+    porter = by_id["policy/2103"]  # lines 26-27: a cell ends in a line break, stripped
+    assert porter["line"] == 26 and porter["policy"]["hotlist"].endswith("NCIC and IDACS.")
+    dunwoody = by_id["policy/746"]
+    assert dunwoody["policy"]["detected"] == [] and dunwoody["policy"]["access"] is None  # NA
+    assert by_id["policy/119"]["date_raw"] is None  # updated "NA"
+    assert by_id["policy/4961"]["agency"] == "DNU"
+
+
+def test_flock_agency_list_rows():
+    rows = items("agency20240426_selected.csv")
+    assert len(rows) == 114
+    first = rows[0]
+    assert (first["source_id"], first["agency"], first["line"]) == (
+        "agency/1",
+        "18th Judicial District DA's Office- LA PD",
+        2,
+    )
+    assert first["description"] is None  # notes "NA"
+    by_id = {r["source_id"]: r for r in rows}
+    adrian = by_id["agency/14"]
+    assert adrian["description"] == "Duplicate of Adrian Township MI PD"
+    assert adrian["place"] == {"city": "Adrian", "county": None, "state": "MI", "country": "US"}
+    assert by_id["agency/4961"]["agency"] == "Saratoga CA PD"  # "DNU" in the usage scrape
+    assert by_id["agency/875"]["agency"] == "Flock Safety - Admins"
+    assert all(r["vendors_raw"] == ["Flock Safety"] for r in rows)
+    assert all(r["technologies_raw"] == ["ALPR"] and r["quantities"] == [] for r in rows)
 
 
 def test_osm_elements():

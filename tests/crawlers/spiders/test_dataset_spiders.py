@@ -29,15 +29,22 @@ def test_atlas_crawl(data_dir):
     assert (run["finish_reason"], run["records_new"], run["errors"]) == ("finished", 28, 0)
 
 
-def test_flock_crawl_fetches_both_files(data_dir):
+def test_flock_crawl_fetches_all_four_files(data_dir):
     with ReplayServer(SNAPSHOT / "flock-transparency") as server:
         crawl("flock-transparency", server)
     records = stored("flock-transparency")
-    assert len(records) == 40 + 121
+    # The crawl store keeps every row, Flock's own accounts too: the build leaves those out.
+    # Policies: 36 records of 34 portals (one scraped three times).
+    assert len(records) == 40 + 121 + 34 + 114
     assert records["usage/119"]["document_url"] == f"{PRIVATE_EYES}latest_usage04262023.csv"
     assert (
         records["nc-survey/1006"]["document_url"] == f"{PRIVATE_EYES}nc_agency_survey20240430.csv"
     )
+    assert records["policy/96"]["document_url"] == f"{PRIVATE_EYES}agency_policies.csv"
+    assert records["agency/1"]["document_url"] == f"{PRIVATE_EYES}agency20240426.csv"
+    assert json.loads(records["policy/3423"]["record"])["date_raw"] == "2023-12-06T19:53:33Z"
+    run = last_run("flock-transparency")
+    assert (run["finish_reason"], run["records_new"], run["errors"]) == ("finished", 309, 0)
     assert "127.0.0.1" not in json.dumps(list(records.values()))
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from crawlers.parsers import datasets
-from registry.normalise.dataset_row import coordinate, normalise_dataset_row, retention_days
+from registry.normalise.dataset_row import (
+    PRIVATE_OPERATOR,
+    coordinate,
+    internal_account,
+    normalise_dataset_row,
+    public_operator,
+    retention_days,
+)
 from tests.conftest import FIXTURES
 
 DATA = FIXTURES / "datasets"
@@ -50,6 +57,91 @@ def test_flock_records():
     assert survey["nc-survey/2826"]["vendors"] == ["motorola-solutions"]
     assert survey["nc-survey/2841"]["vendors"] == []  # Rekor is not in vendors.yaml
     assert survey["nc-survey/2841"]["camera_count"] == 18
+
+
+def test_flock_internal_and_retired_accounts_are_flagged():
+    usage = records("latest_usage04262023_first40.csv")
+    assert [k for k, r in usage.items() if r["internal"]] == ["usage/4961"]  # "DNU"
+    assert usage["usage/4961"]["internal_reason"].startswith("'DNU' (do not use)")
+    assert usage["usage/119"]["internal"] is False and usage["usage/119"]["internal_reason"] is None
+    policies = records("agency_policies_selected.csv")
+    assert sorted(k for k, r in policies.items() if r["internal"]) == sorted(
+        f"policy/{n}" for n in (881, 885, 891, 1924, 875, 879, 2842, 4961)
+    )
+    assert policies["policy/881"]["internal_reason"].startswith("Flock Safety's own accounts")
+    assert policies["policy/891"]["internal_reason"].startswith("product training")
+    agencies = records("agency20240426_selected.csv")
+    flagged = {r["agency"] for r in agencies.values() if r["internal"]}
+    assert len(flagged) == 48  # every row the fixture took for matching a pattern
+    assert {"Flock PD", "Craig Lynch Demo Cam", "Z Do not use", "DNU"} <= flagged
+    # Real agencies that only look like it: a town named Flock, Demopolis, "test" inside a word.
+    for name in ("Little Flock AR PD", "Demopolis AL PD", "Whitestown IN PD", "Saratoga CA PD"):
+        assert internal_account("flock-transparency", name) is None, name
+    assert internal_account("osm-surveillance", "Flock Safety - Sales") is None
+
+
+def test_flock_policy_and_agency_list_records():
+    policies = records("agency_policies_selected.csv")
+    atherton = policies["policy/96"]
+    assert (atherton["place"]["id"], atherton["vendors"], atherton["technologies"]) == (
+        "us/atherton",
+        ["flock-safety"],
+        ["alpr"],
+    )
+    assert atherton["date"] == "2023-07-27" and atherton["camera_count"] is None
+    assert atherton["policy"]["detected"] == ["License Plates", "Vehicles"]
+    assert "Immigration enforcement" in atherton["policy"]["prohibited_uses"]
+    agencies = records("agency20240426_selected.csv")
+    assert agencies["agency/14"]["place"]["id"] == "us/adrian"
+    assert agencies["agency/14"]["description"] == "Duplicate of Adrian Township MI PD"
+    # A stated state holds: Anchorage KY is not Anchorage, Alaska; Accomack County VA is no town.
+    assert agencies["agency/57"]["place"] is None
+    assert agencies["agency/4"]["place"] is None
+    assert agencies["agency/59"]["place"]["id"] == "us/anderson-sc"
+
+
+@pytest.mark.parametrize(
+    ("operator", "published"),
+    [
+        ("Stadt Winterthur", "Stadt Winterthur"),
+        ("Einwohnergemeinde Brienz", "Einwohnergemeinde Brienz"),  # part of a compound
+        ("Thurgauer Kantonalbank", "Thurgauer Kantonalbank"),
+        ("OSSOBUKKO AG", "OSSOBUKKO AG"),
+        ("Allresto GmbH", "Allresto GmbH"),
+        ("SBB", "SBB"),
+        ("MeteoSchweiz", "MeteoSchweiz"),  # a known body, named whole
+        ("Die Post", "Die Post"),
+        ("Hikvision", "Hikvision"),  # a known vendor
+        ("Police municipale de Lausanne", "Police municipale de Lausanne"),
+        ("Khun Chanok", PRIVATE_OPERATOR),  # real tag, reads as a person's name
+        ("Hans Muster", PRIVATE_OPERATOR),
+        ("Agnes Post", PRIVATE_OPERATOR),  # "Post" counts only as the whole name "Die Post"
+        ("Kennedy's Irish Pub", PRIVATE_OPERATOR),  # no organisation word: kept out too
+        ("Stadt Zürich, Tel. 044 411 11 11", "Stadt Zürich, Tel. [phone removed]"),
+        (None, None),
+        ("  ", None),
+    ],
+)
+def test_public_operator(operator, published):
+    assert public_operator(operator) == published
+
+
+def test_osm_private_operators_are_published_as_such():
+    rows = records("osm_overpass_switzerland_selected-elements.json", area="CH")
+    operators = {r["agency"] for r in rows.values()}
+    assert "Die Post" in operators and "OSSOBUKKO AG" in operators
+    item = {
+        "kind": "dataset_row",
+        "source": "osm-surveillance",
+        "source_id": "node/1",
+        "agency": "Hans Muster",
+        "place": {"city": "Bern", "country": "CH"},
+        "technologies_raw": ["camera"],
+    }
+    record = normalise_dataset_row(item)
+    assert record["agency"] == PRIVATE_OPERATOR
+    # The group is the published row id: the raw name must not reach it either.
+    assert record["group"] == "osm-surveillance/ch/bern/camera/private-operator"
 
 
 def test_osm_records_group_by_place_type_and_operator():

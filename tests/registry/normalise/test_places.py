@@ -1,6 +1,6 @@
 import pytest
 
-from registry.normalise.places import resolve_place
+from registry.normalise.places import nearest_place, resolve_place
 
 
 @pytest.mark.parametrize(
@@ -63,3 +63,14 @@ def test_without_a_country_the_best_known_city():
 )
 def test_not_places(city, country):
     assert resolve_place(city, country) is None
+
+
+def test_nearest_place():
+    # A point by Bern's Bundesplatz, 0.3 km from the city's gazetteer point.
+    assert nearest_place(46.9466, 7.4440).id == "ch/bern"
+    assert nearest_place(46.9466, 7.4440, "CH").id == resolve_place("Bern", "CH").id
+    # OSM node 29773946 (no address) lies on the lake shore at Rapperswil.
+    assert nearest_place(47.2284849, 8.820002, country="CH").id == "ch/rapperswil"
+    assert nearest_place(46.9466, 7.4440, country="DE") is None  # no German town within 25 km
+    assert nearest_place(46.9466, 7.4440, max_km=0.1) is None
+    assert nearest_place(0.0, -30.0) is None  # mid-Atlantic
