@@ -40,9 +40,18 @@ class BuildReport:
     dataset_rows: int = 0
     announcements: int = 0
     suppressed: int = 0
+    skipped: int = 0
     deployments: int = 0
     failed: int = 0
     failures: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for the operator."""
+        return (
+            f"{self.notices} notices, {self.announcements} announcements, {self.dataset_rows} "
+            f"dataset rows, {self.deployments} deployments; {self.failed} records not built, "
+            f"{self.suppressed} suppressed by corrections, {self.skipped} skipped"
+        )
 
 
 def build(
@@ -121,7 +130,11 @@ def _build_into(
                     yield row
 
             _load_notices(db, records("notice"), report)
-            report.dataset_rows, failures = tables_datasets.load(db, records("dataset_row"))
+            skipped: list[str] = []
+            report.dataset_rows, failures = tables_datasets.load(
+                db, records("dataset_row"), skipped=skipped
+            )
+            report.skipped += len(skipped)
             report.failed += len(failures)
             report.failures.extend(failures[:20])
             _load_announcements(db, records("announcement"), report)

@@ -113,11 +113,7 @@ def _build(args: argparse.Namespace) -> int:
     except BuildError as exc:
         print(f"build failed, live registry unchanged: {exc}", file=sys.stderr)
         return 1
-    print(
-        f"built {paths.registry_db()}: {report.notices} notices, {report.deployments} "
-        f"deployments, {report.failed} records not built",
-        file=sys.stderr,
-    )
+    print(f"built {paths.registry_db()}: {report.summary()}", file=sys.stderr)
     for failure in report.failures:
         print(f"  not built: {failure}", file=sys.stderr)
     return 0

@@ -42,11 +42,7 @@ def run_demo(*, port: int = 8001, serve_registry: bool = True, snapshot: Path = 
         print(f"crawls failed: {', '.join(failed)}", file=sys.stderr)
         return 1
     report = build(paths.crawl_db(), paths.registry_db())
-    print(
-        f"built {paths.registry_db()}: {report.notices} notices, "
-        f"{report.deployments} deployments, {report.failed} records not built",
-        file=sys.stderr,
-    )
+    print(f"built {paths.registry_db()}: {report.summary()}", file=sys.stderr)
     if not serve_registry:
         return 0
     return serve(paths.registry_db(), port=port)
