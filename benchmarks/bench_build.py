@@ -98,6 +98,28 @@ print(report.notices, report.deployments, report.failed)
 """
 
 
+def wait_with_peak(process: subprocess.Popen) -> tuple[int, float]:
+    """Wait for ``process``; its exit status and peak RSS in MiB.
+
+    The peak is VmHWM of the program itself, polled: ru_maxrss from wait4 would also count the
+    parent's memory the child had between fork and exec.
+    """
+    status_file = Path(f"/proc/{process.pid}/status")
+    peak_kib = 0
+    while True:
+        try:
+            for line in status_file.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak_kib = max(peak_kib, int(line.split()[1]))
+        except OSError:
+            pass
+        pid, status, _ = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return process.returncode, peak_kib / 1024
+        time.sleep(0.05)
+
+
 def run_build(crawl_db: Path, registry_db: Path, what_if_index: bool = False) -> dict:
     """One build in a subprocess: seconds, peak RSS (MiB), notices and deployments.
 
@@ -113,15 +135,15 @@ def run_build(crawl_db: Path, registry_db: Path, what_if_index: bool = False) ->
         stdout=subprocess.PIPE,
         text=True,
     )
+    returncode, peak_mib = wait_with_peak(process)
     out = process.stdout.read() if process.stdout else ""
-    _, status, usage = os.wait4(process.pid, 0)
     seconds = time.monotonic() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"build failed with status {status}")
+    if returncode != 0:
+        raise RuntimeError(f"build failed with status {returncode}")
     notices, deployments, failed = (int(x) for x in out.split())
     return {
         "seconds": seconds,
-        "peak_rss_mib": usage.ru_maxrss / 1024,
+        "peak_rss_mib": peak_mib,
         "notices": notices,
         "deployments": deployments,
         "failed": failed,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
@@ -29,6 +28,7 @@ import scrapy
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_build import wait_with_peak  # noqa: E402
 from crawlers.spiders.ocds import OcdsSpider  # noqa: E402
 from registry.crawl import LOOPBACK_SETTINGS, crawl_command, crawl_env  # noqa: E402
 from registry.replay import ReplayServer, Route  # noqa: E402
@@ -129,10 +129,10 @@ def crawl(
         process = subprocess.Popen(
             command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err
         )
-        _, status, usage = os.wait4(process.pid, 0)
+        returncode, peak_mib = wait_with_peak(process)
         err.seek(0)
         log = err.read().decode("utf-8", "replace")
-    if os.waitstatus_to_exitcode(status) != 0:
+    if returncode != 0:
         raise RuntimeError(f"{spider} failed:\n{log[-3000:]}")
     elapsed = float(re.search(r"'elapsed_time_seconds': ([0-9.]+)", log).group(1))
     # robots.txt is one of the 200 answers; it is no page.
@@ -143,7 +143,7 @@ def crawl(
         "seconds": elapsed,
         "pages_per_s": fetched / elapsed,
         "records_new": int(stored.group(1)) if stored else None,
-        "peak_rss_mib": usage.ru_maxrss / 1024,
+        "peak_rss_mib": peak_mib,
     }
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from crawlers import settings as project_settings
@@ -47,7 +49,11 @@ def crawl(
     *,
     timeout: float = 60,
 ) -> Crawl:
-    """One ``scrapy crawl`` subprocess; its own peak RSS comes from wait4, not from the test's."""
+    """One ``scrapy crawl`` subprocess, with the peak RSS of the crawl itself.
+
+    The peak is the child's VmHWM, polled until it exits: ru_maxrss from wait4 would also count
+    the pytest process's memory that the child held between fork and exec.
+    """
     merged = {**LOOPBACK_SETTINGS, "LOG_LEVEL": "INFO", **(settings or {})}
     with tempfile.TemporaryFile() as err:
         started = time.monotonic()
@@ -59,8 +65,14 @@ def crawl(
             stderr=err,
         )
         deadline = started + timeout
+        status_file = Path(f"/proc/{process.pid}/status")
+        peak_kib = 0
         while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            with contextlib.suppress(OSError):
+                for line in status_file.read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peak_kib = max(peak_kib, int(line.split()[1]))
+            pid, status, _ = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
             if time.monotonic() > deadline:
@@ -71,7 +83,7 @@ def crawl(
         process.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
-    return Crawl(process.returncode, stderr, time.monotonic() - started, usage.ru_maxrss / 1024)
+    return Crawl(process.returncode, stderr, time.monotonic() - started, peak_kib / 1024)
 
 
 def last_run(source: str) -> dict:
