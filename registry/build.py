@@ -69,7 +69,7 @@ def build(
     registry_db = Path(registry_db)
     registry_db.parent.mkdir(parents=True, exist_ok=True)
     corrections = corrections if corrections is not None else load_corrections()
-    previous = previous_deployments(Path(previous_registry or registry_db))
+    previous = readable_registry(Path(previous_registry or registry_db))
     for stale in registry_db.parent.glob(f"{registry_db.name}.building-*"):
         stale.unlink()
     tmp = registry_db.with_name(f"{registry_db.name}.building-{os.getpid()}")
@@ -77,25 +77,29 @@ def build(
         report = _build_into(Path(crawl_db), tmp, progress, corrections, previous)
         _check(tmp, report)
         os.replace(tmp, registry_db)
+    except (sqlite3.Error, OSError) as exc:
+        # A full disk or an unreadable crawl store: the operator gets one clear line.
+        raise BuildError(f"{type(exc).__name__}: {exc}") from exc
     finally:
         if tmp.exists():
             tmp.unlink()
     return report
 
 
-def previous_deployments(registry_db: Path) -> dict[str, str]:
-    """Record id → deployment id in the live registry (empty when there is none to compare)."""
+def readable_registry(registry_db: Path) -> Path | None:
+    """The registry to compare with for markers, if there is a readable one."""
     if not registry_db.exists():
-        return {}
+        return None
     try:
         conn = sqlite3.connect(f"file:{registry_db}?mode=ro", uri=True)
         try:
-            return dict(conn.execute("SELECT record_id, deployment_id FROM evidence"))
+            conn.execute("SELECT record_id, deployment_id FROM evidence LIMIT 1").fetchall()
         finally:
             conn.close()
     except sqlite3.Error as exc:
         logger.warning("live registry unreadable, no deployment markers this time: %s", exc)
-        return {}
+        return None
+    return registry_db
 
 
 def _build_into(
@@ -103,7 +107,7 @@ def _build_into(
     target: Path,
     progress: bool | None,
     corrections: Corrections,
-    previous: dict[str, str],
+    previous: Path | None,
 ) -> BuildReport:
     store = CrawlStore(crawl_db)
     db = sqlite_utils.Database(target)

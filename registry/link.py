@@ -26,6 +26,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlite_utils
 
@@ -131,11 +132,11 @@ class _Groups:
 def derive_deployments(
     db: sqlite_utils.Database,
     corrections: Corrections | None = None,
-    previous: dict[str, str] | None = None,
+    previous: Path | None = None,
 ) -> None:
     """Assign every record its deployment, then fill deployments, evidence and markers.
 
-    ``previous`` maps record ids to the deployment ids of the live registry, for markers.
+    ``previous`` is the registry this build replaces, for markers of retired deployment ids.
     """
     corrections = corrections or Corrections()
     conn = db.conn
@@ -145,71 +146,93 @@ def derive_deployments(
     for kind in kinds:
         if "deployment_id" not in db[kind.table].columns_dict:
             db[kind.table].add_column("deployment_id", str)
-    links = _procedure_links(db)
-    links.update(_observation_links(db, kinds, links))
-    _apply_corrections(links, corrections)
-    _write_links(db, kinds, links)
+    conn.create_function("stable_id", 2, stable_id, deterministic=True)
+    db.execute(
+        "CREATE TEMP TABLE _links (record_id TEXT PRIMARY KEY, link_key TEXT, link_rule TEXT)"
+    )
+    _procedure_links(db)
+    _observation_links(db, kinds)
+    _apply_corrections(db, corrections)
+    _write_links(db, kinds)
     _fill(db, kinds, corrections)
-    _markers(db, previous or {}, corrections)
+    _markers(db, previous, corrections)
 
 
-def _procedure_links(db: sqlite_utils.Database) -> dict[str, tuple[str, str]]:
+def _procedure_links(db: sqlite_utils.Database) -> None:
+    """Notices by procedure, then procedures joined by the citations between their notices.
+
+    The keys live in a temporary table, so memory does not grow with the number of notices; only
+    the procedures that cite each other pass through Python.
+    """
+    db.execute(
+        "INSERT INTO _links SELECT id, "
+        "CASE WHEN procedure_id IS NULL THEN 'notice:' || id "
+        "ELSE 'procedure:' || source || ':' || procedure_id END, "
+        "CASE WHEN procedure_id IS NULL THEN 'single-notice' ELSE 'same-procedure' END "
+        "FROM notices"
+    )
+    db.execute("CREATE INDEX temp._links_key ON _links (link_key)")
     groups = _Groups()
-    notice_key: dict[str, tuple[str, str]] = {}
-    citations: list[tuple[str, str]] = []
-    rows = db.execute(
-        "SELECT id, source, procedure_id, related_notices, first_seen FROM notices"
-    ).fetchall()
-    for notice_id, source, procedure_id, related, first_seen in rows:
-        if procedure_id:
-            key, rule = f"procedure:{source}:{procedure_id}", "same-procedure"
-        else:
-            key, rule = f"notice:{notice_id}", "single-notice"
-        groups.add(key, first_seen)
-        notice_key[notice_id] = (key, rule)
-        for cited in (related or "").split():
-            citations.append((notice_id, f"{source}/{cited}"))
-    cited_rule: dict[str, str] = {}
-    for citing, cited in citations:
-        if cited in notice_key:
-            groups.union(notice_key[citing][0], notice_key[cited][0])
-            cited_rule[citing] = "cites-notice"
-    links = {}
-    for notice_id, (key, rule) in notice_key.items():
+    citing_keys: list[tuple[str, str]] = []
+    for notice_id, key, source, related in db.execute(
+        "SELECT n.id, l.link_key, n.source, n.related_notices FROM notices n "
+        "JOIN _links l ON l.record_id = n.id WHERE n.related_notices IS NOT NULL"
+    ).fetchall():
+        for cited in related.split():
+            row = db.execute(
+                "SELECT link_key FROM _links WHERE record_id = ?", [f"{source}/{cited}"]
+            ).fetchone()
+            if row:
+                for member in (key, row[0]):
+                    groups.add(member, _first_seen(db, member))
+                groups.union(key, row[0])
+                citing_keys.append((notice_id, key))
+    for key in list(groups.parent):
         root = groups.find(key)
-        if notice_id in cited_rule and root != key:
-            rule = "cites-notice"
-        links[notice_id] = (root, rule)
-    return links
+        if root != key:
+            db.execute("UPDATE _links SET link_key = ? WHERE link_key = ?", [root, key])
+    for notice_id, key in citing_keys:
+        if groups.find(key) != key:
+            db.execute(
+                "UPDATE _links SET link_rule = 'cites-notice' WHERE record_id = ?", [notice_id]
+            )
 
 
-def _observation_links(
-    db: sqlite_utils.Database, kinds: list[EvidenceKind], notice_links: dict[str, tuple[str, str]]
-) -> dict[str, tuple[str, str]]:
+def _first_seen(db: sqlite_utils.Database, key: str) -> str:
+    row = db.execute(
+        "SELECT min(n.first_seen) FROM notices n JOIN _links l ON l.record_id = n.id "
+        "WHERE l.link_key = ?",
+        [key],
+    ).fetchone()
+    return row[0] or ""
+
+
+def _observation_links(db: sqlite_utils.Database, kinds: list[EvidenceKind]) -> None:
     procurement_keys: dict[tuple[str, str, str], str] = {}
-    for place_id, technology, vendor, notice_id in db.execute(
-        "SELECT n.place_id, t.technology_id, v.vendor_id, n.id FROM notices n "
+    for place_id, technology, vendor, key in db.execute(
+        "SELECT n.place_id, t.technology_id, v.vendor_id, l.link_key FROM notices n "
         "JOIN notice_technologies t ON t.notice_id = n.id "
-        "JOIN notice_vendors v ON v.notice_id = n.id WHERE n.place_id IS NOT NULL "
+        "JOIN notice_vendors v ON v.notice_id = n.id "
+        "JOIN _links l ON l.record_id = n.id WHERE n.place_id IS NOT NULL "
         "ORDER BY n.first_seen, n.id"
     ):
-        procurement_keys.setdefault((place_id, technology, vendor), notice_links[notice_id][0])
-    links: dict[str, tuple[str, str]] = {}
+        procurement_keys.setdefault((place_id, technology, vendor), key)
     for kind in kinds:
         if kind.kind == "notice":
             continue
+        rows = []
         for record_id, place_id, technologies, vendors, story in _observations(db, kind):
             combos = [(place_id, t, v) for t in technologies for v in vendors] if place_id else []
             match = next((procurement_keys[c] for c in combos if c in procurement_keys), None)
             if match:
-                links[record_id] = (match, "same-place-vendor-technology")
+                rows.append((record_id, match, "same-place-vendor-technology"))
             elif story:
-                links[record_id] = (f"{kind.kind}:{story}", "same-story")
+                rows.append((record_id, f"{kind.kind}:{story}", "same-story"))
             elif combos:
-                links[record_id] = (f"{kind.kind}:{':'.join(combos[0])}", "same-story")
+                rows.append((record_id, f"{kind.kind}:{':'.join(combos[0])}", "same-story"))
             else:
-                links[record_id] = (f"{kind.kind}:{record_id}", "single-observation")
-    return links
+                rows.append((record_id, f"{kind.kind}:{record_id}", "single-observation"))
+        db.conn.executemany("INSERT INTO _links VALUES (?, ?, ?)", rows)
 
 
 def _observations(db: sqlite_utils.Database, kind: EvidenceKind) -> Iterable[tuple]:
@@ -240,35 +263,34 @@ def _observations(db: sqlite_utils.Database, kind: EvidenceKind) -> Iterable[tup
         )
 
 
-def _apply_corrections(links: dict[str, tuple[str, str]], corrections: Corrections) -> None:
+def _apply_corrections(db: sqlite_utils.Database, corrections: Corrections) -> None:
     for record_id in corrections.splits:
-        if record_id in links:
-            links[record_id] = (f"split:{record_id}", "correction-split")
-    merged_into = corrections.merged_into()
-    if not merged_into:
-        return
-    key_of = {stable_id("d", key): key for key, _ in links.values()}
-    for record_id, (key, _rule) in list(links.items()):
-        target = merged_into.get(stable_id("d", key))
-        if target and target in key_of:
-            links[record_id] = (key_of[target], "correction-merge")
+        db.execute(
+            "UPDATE _links SET link_key = ?, link_rule = 'correction-split' WHERE record_id = ?",
+            [f"split:{record_id}", record_id],
+        )
+    for merged, target in corrections.merged_into().items():
+        row = db.execute(
+            "SELECT link_key FROM _links WHERE stable_id('d', link_key) = ? LIMIT 1", [target]
+        ).fetchone()
+        if row:
+            db.execute(
+                "UPDATE _links SET link_key = ?, link_rule = 'correction-merge' "
+                "WHERE stable_id('d', link_key) = ?",
+                [row[0], merged],
+            )
 
 
-def _write_links(
-    db: sqlite_utils.Database, kinds: list[EvidenceKind], links: dict[str, tuple[str, str]]
-) -> None:
-    db.execute(
-        "CREATE TEMP TABLE _links (record_id TEXT PRIMARY KEY, deployment_id TEXT, link_rule TEXT)"
-    )
-    db.conn.executemany(
-        "INSERT INTO _links VALUES (?, ?, ?)",
-        ((r, stable_id("d", key), rule) for r, (key, rule) in links.items()),
-    )
+def _write_links(db: sqlite_utils.Database, kinds: list[EvidenceKind]) -> None:
+    db.execute("ALTER TABLE _links ADD COLUMN deployment_id TEXT")
+    db.execute("UPDATE _links SET deployment_id = stable_id('d', link_key)")
     for kind in kinds:
         db.execute(
             f"UPDATE {kind.table} SET deployment_id = "
             f"(SELECT deployment_id FROM _links WHERE record_id = {kind.table}.id)"
         )
+        # Filling deployments looks records up by deployment; without this it is quadratic.
+        db[kind.table].create_index(["deployment_id"], if_not_exists=True)
 
 
 def _fill(db: sqlite_utils.Database, kinds: list[EvidenceKind], corrections: Corrections) -> None:
@@ -348,22 +370,41 @@ def _fill(db: sqlite_utils.Database, kinds: list[EvidenceKind], corrections: Cor
         db.execute("UPDATE deployments SET note = ? WHERE id = ?", [text, deployment_id])
 
 
-def _markers(db: sqlite_utils.Database, previous: dict[str, str], corrections: Corrections) -> None:
-    """Markers for deployment ids of the live registry that this build no longer has."""
-    current = {
-        row[0]: row[1] for row in db.execute("SELECT record_id, deployment_id FROM evidence")
-    }
-    alive = {row[0] for row in db.execute("SELECT id FROM deployments")}
-    successors: dict[str, set[str]] = {}
-    for record_id, old in previous.items():
-        if old not in alive:
-            successors.setdefault(old, set())
-            if record_id in current:
-                successors[old].add(current[record_id])
+def _markers(db: sqlite_utils.Database, previous: Path | None, corrections: Corrections) -> None:
+    """Markers for deployment ids of the previous registry that this build no longer has.
+
+    The previous registry is attached rather than read into memory; its own markers carry over.
+    """
+    if previous is None:
+        return
+    db.conn.commit()
+    db.execute("ATTACH DATABASE ? AS previous", [str(previous)])
+    try:
+        retired = db.execute(
+            "SELECT o.deployment_id, group_concat(DISTINCT e.deployment_id) "
+            "FROM previous.evidence o LEFT JOIN main.evidence e ON e.record_id = o.record_id "
+            "WHERE o.deployment_id NOT IN (SELECT id FROM main.deployments) "
+            "GROUP BY o.deployment_id ORDER BY o.deployment_id"
+        ).fetchall()
+        carried = []
+        if db.execute(
+            "SELECT 1 FROM previous.sqlite_master WHERE name = 'deployment_markers'"
+        ).fetchone():
+            carried = db.execute(
+                "SELECT id, state, successors, reason FROM previous.deployment_markers "
+                "WHERE id NOT IN (SELECT id FROM main.deployments)"
+            ).fetchall()
+    finally:
+        db.conn.commit()
+        db.execute("DETACH DATABASE previous")
     merged_into = corrections.merged_into()
     reasons = {d: m for m in corrections.merges for d in m["deployments"][1:]}
-    rows = []
-    for old, new in sorted(successors.items()):
+    rows = [
+        {"id": old, "state": state, "successors": successors, "reason": reason}
+        for old, state, successors, reason in carried
+    ]
+    for old, successors in retired:
+        new = sorted(successors.split(",")) if successors else []
         if not new:
             state, reason = "withdrawn", "no evidence left: removed at its source or suppressed"
         elif len(new) == 1:
@@ -376,7 +417,5 @@ def _markers(db: sqlite_utils.Database, previous: dict[str, str], corrections: C
             )
         else:
             state, reason = "split", "its evidence now belongs to several deployments"
-        rows.append(
-            {"id": old, "state": state, "successors": json.dumps(sorted(new)), "reason": reason}
-        )
+        rows.append({"id": old, "state": state, "successors": json.dumps(new), "reason": reason})
     db["deployment_markers"].insert_all(rows, replace=True)

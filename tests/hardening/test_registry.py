@@ -286,8 +286,9 @@ def test_full_disk_during_a_build_fails_it_and_leaves_the_live_registry(live):
     crawl_db, registry_db = live
     before = _digest(registry_db)
     result = subprocess.run(
-        [sys.executable, "-c", BUILD, str(crawl_db), str(registry_db)],
+        [sys.executable, "-m", "registry.cli", "build"],
         cwd=PROJECT_ROOT,
+        env={**os.environ, "SURVREG_DATA": str(registry_db.parent)},
         preexec_fn=_limit_file_size,
         capture_output=True,
         text=True,
@@ -295,7 +296,9 @@ def test_full_disk_during_a_build_fails_it_and_leaves_the_live_registry(live):
     )
     assert result.returncode == 1
     # EFBIG reaches SQLite as a failed write; ENOSPC would read "database or disk is full".
-    assert "sqlite3.OperationalError: disk I/O error" in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "build failed, live registry unchanged: OperationalError: disk I/O error"
+    )
     assert _digest(registry_db) == before
     assert not list(registry_db.parent.glob("registry.db.building-*"))
     conn = sqlite3.connect(f"file:{registry_db}?mode=ro", uri=True)
