@@ -1,6 +1,6 @@
 """A full rebuild of N synthetic notices: seconds, records/s and the build's peak memory.
 
-    .venv/bin/python benchmarks/bench_build.py [--records N ...] [--workdir DIR] [--what-if-index]
+    .venv/bin/python benchmarks/bench_build.py [--records N ...] [--workdir DIR]
 
 The crawl store is filled with real parsed notices (the recorded OCDS and TED fixtures), each copied
 with a new id, procedure, title, buyer city, value and date, so normalising, linking and indexing do
@@ -85,14 +85,7 @@ def fill(crawl_db: Path, records: int, seed: int = 1) -> None:
 
 BUILD = """
 import sys
-from registry import link
 from registry.build import build
-if sys.argv[3] == "index":
-    fill = link._fill
-    def indexed_fill(db, kinds, corrections):
-        db.execute("CREATE INDEX IF NOT EXISTS bench_notices_deployment ON notices(deployment_id)")
-        fill(db, kinds, corrections)
-    link._fill = indexed_fill
 report = build(sys.argv[1], sys.argv[2], progress=False)
 print(report.notices, report.deployments, report.failed)
 """
@@ -120,16 +113,11 @@ def wait_with_peak(process: subprocess.Popen) -> tuple[int, float]:
         time.sleep(0.05)
 
 
-def run_build(crawl_db: Path, registry_db: Path, what_if_index: bool = False) -> dict:
-    """One build in a subprocess: seconds, peak RSS (MiB), notices and deployments.
-
-    ``what_if_index`` adds an index on notices(deployment_id) before link._fill, whose
-    correlated subquery otherwise scans every notice once per deployment.
-    """
+def run_build(crawl_db: Path, registry_db: Path) -> dict:
+    """One build in a subprocess: seconds, peak RSS (MiB), notices and deployments."""
     started = time.monotonic()
-    mode = "index" if what_if_index else "as-is"
     process = subprocess.Popen(
-        [sys.executable, "-c", BUILD, str(crawl_db), str(registry_db), mode],
+        [sys.executable, "-c", BUILD, str(crawl_db), str(registry_db)],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
@@ -151,7 +139,7 @@ def run_build(crawl_db: Path, registry_db: Path, what_if_index: bool = False) ->
     }
 
 
-def measure(records: int, workdir: Path, what_if_index: bool = False) -> dict:
+def measure(records: int, workdir: Path) -> dict:
     """Fill a store of ``records`` notices (reused when present) and time a full rebuild."""
     crawl_db = workdir / f"crawl-{records}.db"
     if not crawl_db.exists():
@@ -160,25 +148,20 @@ def measure(records: int, workdir: Path, what_if_index: bool = False) -> dict:
         print(f"filled {crawl_db} in {time.monotonic() - started:.0f} s", file=sys.stderr)
     registry_db = workdir / f"registry-{records}.db"
     registry_db.unlink(missing_ok=True)
-    result = run_build(crawl_db, registry_db, what_if_index)
+    result = run_build(crawl_db, registry_db)
     registry_db.unlink(missing_ok=True)
-    return {"records": records, "what_if_index": what_if_index, **result}
+    return {"records": records, **result}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--workdir", type=Path, default=None)
-    parser.add_argument(
-        "--what-if-index",
-        action="store_true",
-        help="time the build with an index on notices(deployment_id) added before linking",
-    )
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-build-"))
     workdir.mkdir(parents=True, exist_ok=True)
     for records in sorted(args.records):
-        print(json.dumps(measure(records, workdir, args.what_if_index)), flush=True)
+        print(json.dumps(measure(records, workdir)), flush=True)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from typing import IO, Any
 
 import ijson
 
+from crawlers.parsers import jsonstream
 from crawlers.parsers.errors import ParseError
 
 logger = logging.getLogger(__name__)
@@ -41,10 +42,6 @@ _NOTICE_DOCUMENT_TYPES = (
     "contractAwardNotice",
     "biddingDocuments",
 )
-_MAX_DEPTH = 64
-# ijson builds the events of a whole buffer at once, with prefixes as long as the nesting, so a
-# small buffer bounds the cost of a hostile, deeply nested document before the depth check fires.
-_BUFFER = 2048
 _NUTS = re.compile(r"[A-Z]{2}[0-9A-Z]{1,3}")
 # Registered OCID prefixes of the publishers we declare, so `survreg parse` names the source.
 OCID_PREFIX_SOURCES = {
@@ -89,52 +86,38 @@ def iter_releases(stream: IO[bytes], package: Package | None = None) -> Iterator
     top: dict[str, Any] = {}
     builder: ijson.ObjectBuilder | None = None
     container = None
-    depth = 0
-    try:
-        for prefix, event, value in ijson.parse(
-            stream, buf_size=_BUFFER, multiple_values=True, use_float=True
+    for prefix, event, value in jsonstream.events(stream, multiple_values=True):
+        if (
+            builder is None
+            and prefix in ("releases.item", "records.item", "item")
+            and event in ("start_map",)
         ):
-            if event in ("start_map", "start_array"):
-                depth += 1
-                if depth > _MAX_DEPTH:
-                    raise ParseError(f"JSON nested deeper than {_MAX_DEPTH} levels")
-            elif event in ("end_map", "end_array"):
-                depth -= 1
-            if (
-                builder is None
-                and prefix in ("releases.item", "records.item", "item")
-                and event in ("start_map",)
-            ):
-                builder = ijson.ObjectBuilder()
-                container = prefix
-            if builder is not None:
-                builder.event(event, value)
-                if prefix == container and event == "end_map":
-                    obj = builder.value
-                    builder = None
-                    yield from _unwrap(obj, container)
+            builder = ijson.ObjectBuilder()
+            container = prefix
+        if builder is not None:
+            builder.event(event, value)
+            if prefix == container and event == "end_map":
+                obj = builder.value
+                builder = None
+                yield from _unwrap(obj, container)
+            continue
+        if prefix == "" and event == "start_map":
+            top = {}
+            top_builder = ijson.ObjectBuilder()
+            top_builder.event(event, value)
+            top["_builder"] = top_builder
+            continue
+        top_builder = top.get("_builder")
+        if top_builder is not None:
+            if prefix.split(".", 1)[0] in _CONTAINER_KEYS and prefix not in _CONTAINER_KEYS:
                 continue
-            if prefix == "" and event == "start_map":
+            top_builder.event(event, value)
+            if prefix == "" and event == "end_map":
+                obj = top_builder.value
                 top = {}
-                top_builder = ijson.ObjectBuilder()
-                top_builder.event(event, value)
-                top["_builder"] = top_builder
-                continue
-            top_builder = top.get("_builder")
-            if top_builder is not None:
-                if prefix.split(".", 1)[0] in _CONTAINER_KEYS and prefix not in _CONTAINER_KEYS:
-                    continue
-                top_builder.event(event, value)
-                if prefix == "" and event == "end_map":
-                    obj = top_builder.value
-                    top = {}
-                    _fill_package(package, obj)
-                    if "ocid" in obj and not any(k in obj for k in _CONTAINER_KEYS):
-                        yield obj
-    except ijson.JSONError as exc:
-        raise ParseError(f"invalid JSON: {exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"not UTF-8: {exc}") from exc
+                _fill_package(package, obj)
+                if "ocid" in obj and not any(k in obj for k in _CONTAINER_KEYS):
+                    yield obj
 
 
 def _unwrap(obj: dict, container: str) -> Iterator[dict]:
