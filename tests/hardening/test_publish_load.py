@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import threading
 import time
 from collections import Counter
@@ -11,22 +9,15 @@ from collections import Counter
 import httpx
 import pytest
 
-from registry.asgi import gunicorn_command
 from registry.build import build
-from registry.crawl import crawl_env
 from registry.publish import publish
 from tests.conftest import FIXTURES
 from tests.registry.helpers import notice, store_documents
+from tests.registry.production import production_server
 
 READERS = 50
 NOTICES = "/registry/notices.json?_shape=objects&_size=max&_col=title"
 DEPLOYMENTS = "/registry/deployments.json?_shape=objects&_size=max&_col=title"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -38,27 +29,8 @@ def production(data_dir):
     build(crawl_db, live, progress=False)
     store_documents(crawl_db, extra=[notice(f"new/{n}", title=f"CCTV lot {n}") for n in range(40)])
     build(crawl_db, staged, progress=False)
-    port, pid_file = free_port(), data_dir / "server.pid"
-    process = subprocess.Popen(
-        gunicorn_command(port=port, workers=2, pid_file=pid_file),
-        env=crawl_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + NOTICES, timeout=5).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("gunicorn did not start")
-    yield url, live, staged
-    process.terminate()
-    process.wait(timeout=60)
+    with production_server(data_dir, NOTICES) as url:
+        yield url, live, staged
 
 
 def snapshot(response: httpx.Response) -> tuple[int, frozenset[str], int]:

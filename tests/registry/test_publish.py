@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import threading
 import time
 
 import httpx
 import pytest
 
-from registry.asgi import gunicorn_command
 from registry.build import build
-from registry.crawl import crawl_env
 from registry.publish import content_digest, publish
 from tests.conftest import FIXTURES
 from tests.registry.helpers import notice, store_documents
+from tests.registry.production import production_server
 
 PAGE = "/registry/notices.json?_shape=objects&_size=max&_col=title"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -41,27 +32,8 @@ def registries(data_dir):
 
 @pytest.fixture
 def server(data_dir, registries):
-    port, pid_file = free_port(), data_dir / "server.pid"
-    process = subprocess.Popen(
-        gunicorn_command(port=port, workers=2, pid_file=pid_file),
-        env=crawl_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + PAGE, timeout=5).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("gunicorn did not start")
-    yield url
-    process.terminate()
-    process.wait(timeout=60)
+    with production_server(data_dir, PAGE) as url:
+        yield url
 
 
 def ids_of(response: httpx.Response) -> tuple[frozenset[str], int]:
