@@ -63,3 +63,17 @@ def test_runs_are_recorded_and_schema_is_versioned(tmp_path):
     again = CrawlStore(tmp_path / "crawl.db")
     assert again.conn.execute("PRAGMA user_version").fetchone()[0] == again.migrate()
     assert again.migrate() == len(MIGRATIONS)
+
+
+def test_values_orjson_refuses_are_stored_and_hashed_stably(tmp_path):
+    store = CrawlStore(tmp_path / "crawl.db")
+    huge = notice(value={"amount": 10**30, "currency": "EUR"})
+    assert store.upsert(huge) == "new"
+    assert store.upsert(dict(huge)) == "unchanged"
+    (row,) = store.iter_records()
+    assert '"amount":1000000000000000000000000000000' in row["record"]
+    surrogate = notice(source_id="ocds-1/r2", title="CCTV \ud800 cameras")
+    assert store.upsert(surrogate) == "new"
+    assert store.upsert(dict(surrogate)) == "unchanged"
+    stored = next(r["record"] for r in store.iter_records() if r["source_id"] == "ocds-1/r2")
+    assert "CCTV \ufffd" in stored and "\ud800" not in stored
