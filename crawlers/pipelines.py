@@ -11,6 +11,7 @@ from scrapy.exceptions import DropItem
 
 from crawlers.items import item_problems, missing_date
 from registry import paths
+from registry.normalise.announcement import is_deployment, normalise_announcement
 from registry.normalise.technologies import classify
 from registry.normalise.vendors import vendors_in_text
 from registry.store import CrawlStore
@@ -48,21 +49,29 @@ class ValidationPipeline(_CrawlerPipeline):
 
 
 class RelevancePipeline(_CrawlerPipeline):
-    """Drops items that no taxonomy CPV code, keyword or known vendor ties to surveillance.
+    """Drops items that are not plausibly about surveillance: notices that no taxonomy CPV code,
+    keyword or known vendor ties to it, articles that tie no technology to a place or vendor.
 
     A spider that already asks its source for relevant documents only sets ``keep_all``.
     """
 
     def process_item(self, item: dict) -> dict:
-        if getattr(self.crawler.spider, "keep_all", False) or item.get("kind") != "notice":
-            return item
-        text = " ".join(str(item.get(k) or "") for k in ("title", "description"))
-        cpv = [str(c) for c in item.get("cpv") or []]
-        suppliers = " ".join(str(s.get("name") or "") for s in item.get("suppliers") or [])
-        if classify(cpv, text) or vendors_in_text(f"{text} {suppliers}"):
+        if getattr(self.crawler.spider, "keep_all", False) or relevant(item):
             return item
         self.crawler.stats.inc_value("survreg/records_irrelevant")
         raise DropItem("not about surveillance")
+
+
+def relevant(item: dict) -> bool:
+    """Whether an item is kept; dataset rows are chosen by their source and always are."""
+    if item.get("kind") == "announcement":
+        return is_deployment(normalise_announcement(item))
+    if item.get("kind") != "notice":
+        return True
+    text = " ".join(str(item.get(k) or "") for k in ("title", "description"))
+    cpv = [str(c) for c in item.get("cpv") or []]
+    suppliers = " ".join(str(s.get("name") or "") for s in item.get("suppliers") or [])
+    return bool(classify(cpv, text) or vendors_in_text(f"{text} {suppliers}"))
 
 
 class CrawlStorePipeline(_CrawlerPipeline):

@@ -16,6 +16,8 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from lxml import etree
 
+from registry.links import safe_link
+
 ATOM = "http://www.w3.org/2005/Atom"
 REQUIRED = {"atom_id", "atom_title", "atom_updated"}
 # Characters XML 1.0 cannot carry at all; crawled text sometimes has them.
@@ -46,7 +48,7 @@ def http_link(value: Any, base: str | None = None) -> str | None:
     text = xml_text(value).strip()
     if base and text.startswith("/") and not text.startswith("//") and "\\" not in text:
         text = base.rstrip("/") + text
-    return text if text.lower().startswith(("http://", "https://")) else None
+    return safe_link(text)
 
 
 def render_feed(

@@ -2,9 +2,10 @@
 
 A snapshot directory holds the documents and a ``routes.json`` of routes
 (``method``, ``path``, ``query``, ``json_body``, ``file`` or ``body``, ``status``, ``headers``,
-``delay``). A request matches a route when method and path are equal and every query (and
-JSON body) value the route names is present; the route naming the most values wins. Tests and the
-demo share this server.
+``delay``; or ``raw``: the exact bytes of a response, or a callable yielding them in pieces, for
+tests that break HTTP on purpose). A request matches a route when method and path are equal and
+every query (and JSON body) value the route names is present; the route naming the most values
+wins. Tests and the demo share this server.
 """
 
 from __future__ import annotations
@@ -48,7 +49,11 @@ class ReplayServer:
     """Serves a snapshot on 127.0.0.1 in a background thread; use as a context manager."""
 
     def __init__(
-        self, directory: str | Path | None = None, routes: list[dict] | None = None, port: int = 0
+        self,
+        directory: str | Path | None = None,
+        routes: list[dict] | None = None,
+        port: int = 0,
+        host: str = "127.0.0.1",
     ):
         self.directory = Path(directory) if directory else None
         loaded = []
@@ -56,7 +61,8 @@ class ReplayServer:
             loaded = json.loads((self.directory / "routes.json").read_text("utf-8"))
         self.routes = [Route(r) for r in [*loaded, *(routes or [])]]
         self.hits: list[str] = []
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self.httpd = ThreadingHTTPServer((host, port), self._handler())
+        self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
@@ -118,6 +124,9 @@ class ReplayServer:
                     return
                 if route.get("delay"):
                     time.sleep(float(route["delay"]))
+                if "raw" in route:
+                    self._send_raw(route["raw"])
+                    return
                 payload = server.body_of(route)
                 suffix = Path(route.get("file", "")).suffix
                 headers = {
@@ -134,6 +143,15 @@ class ReplayServer:
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(payload)
+
+            def _send_raw(self, raw: Any) -> None:
+                self.close_connection = True
+                try:
+                    for piece in [raw] if isinstance(raw, bytes) else raw():
+                        self.wfile.write(piece)
+                        self.wfile.flush()
+                except OSError:
+                    return  # the client gave up (a timeout, a size limit): that is the point
 
             do_GET = do_POST = do_HEAD = _respond
 

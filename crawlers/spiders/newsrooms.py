@@ -17,7 +17,6 @@ from scrapy.http import Response
 from crawlers import xmlsafe
 from crawlers.parsers import article
 from crawlers.spiders.base import SourceSpider
-from registry.normalise.announcement import is_deployment, normalise_announcement
 from registry.normalise.dates import parse_date
 
 MAX_SITEMAP_DEPTH = 3
@@ -118,19 +117,16 @@ class NewsroomSpider(SourceSpider):
         yield from self.records_from(response, self.with_declaration(response, items))
 
     def with_declaration(self, response: Response, items: Iterator[dict]) -> Iterator[dict]:
-        """Declared selectors, vendor and language; then the date window and relevance."""
+        """Declared selectors, vendor and language; then the date window (relevance is the
+        RelevancePipeline's)."""
         for item in items:
             for key, selector in self.selectors.items():
                 if found := " ".join(response.css(selector).getall()).strip():
                     item["published" if key == "date" else key] = found
             item["vendor"] = self.vendor
             item["language"] = item.get("language") or self.language
-            if not self.in_window(item.get("published")):
-                continue
-            if not self.keep_all and not is_deployment(normalise_announcement(item)):
-                self.crawler.stats.inc_value("survreg/records_irrelevant")
-                continue
-            yield item
+            if self.in_window(item.get("published")):
+                yield item
 
     def in_window(self, raw_date: str | None) -> bool:
         """Inside from_date..until_date; an undated article is kept (its date may be inside)."""

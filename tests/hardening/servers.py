@@ -1,20 +1,18 @@
-"""Hostile HTTP servers on 127.0.0.1: raw sockets, so a response can break HTTP on purpose.
+"""Hostile answers for the replay server: raw responses that break HTTP on purpose.
 
-ReplayServer (registry/replay.py) always sends a correct Content-Length; these send whatever bytes
-a route gives, including truncated bodies, broken chunking and bodies that never end.
+ReplayServer (registry/replay.py) sends these bytes as they are for a route's ``raw``: truncated
+bodies, broken chunking, dishonest lengths and bodies that never end.
 """
 
 from __future__ import annotations
 
-import socketserver
-import threading
 import time
 from collections.abc import Callable, Iterator
 
-# A route answers with raw bytes, or with an iterator of byte chunks sent one by one.
-Answer = bytes | Callable[[], Iterator[bytes]]
+from registry.replay import ReplayServer
 
-NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+# A route answers with raw bytes, or with a callable yielding byte chunks sent one by one.
+Answer = bytes | Callable[[], Iterator[bytes]]
 
 
 def response(status: str, headers: dict[str, str], body: bytes = b"") -> bytes:
@@ -23,52 +21,12 @@ def response(status: str, headers: dict[str, str], body: bytes = b"") -> bytes:
     return f"HTTP/1.1 {status}\r\n{head}Connection: close\r\n\r\n".encode("latin-1") + body
 
 
-class RawServer:
-    """Serves raw answers by path on 127.0.0.1; records every request line in ``hits``."""
-
-    def __init__(self, routes: dict[str, Answer] | None = None, host: str = "127.0.0.1"):
-        self.routes: dict[str, Answer] = dict(routes or {})
-        self.hits: list[str] = []
-        server = self
-
-        class Handler(socketserver.BaseRequestHandler):
-            def handle(self) -> None:
-                head = b""
-                while b"\r\n\r\n" not in head and len(head) < 65536:
-                    chunk = self.request.recv(4096)
-                    if not chunk:
-                        return
-                    head += chunk
-                line = head.split(b"\r\n", 1)[0].decode("latin-1")
-                server.hits.append(line)
-                parts = line.split(" ")
-                path = parts[1] if len(parts) > 1 else "/"
-                answer = server.routes.get(path.split("?", 1)[0], NOT_FOUND)
-                try:
-                    if isinstance(answer, bytes):
-                        self.request.sendall(answer)
-                    else:
-                        for piece in answer():
-                            self.request.sendall(piece)
-                except OSError:
-                    return  # the client gave up (timeout, size limit): that is the point
-
-        self.tcp = socketserver.ThreadingTCPServer((host, 0), Handler)
-        self.tcp.daemon_threads = True
-        self.thread = threading.Thread(target=self.tcp.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.tcp.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> RawServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.tcp.shutdown()
-        self.tcp.server_close()
+def raw_server(routes: dict[str, Answer] | None = None, host: str = "127.0.0.1") -> ReplayServer:
+    """A replay server answering each path with raw bytes."""
+    return ReplayServer(
+        routes=[{"path": path, "raw": answer} for path, answer in (routes or {}).items()],
+        host=host,
+    )
 
 
 def endless(head: bytes, chunk: bytes = b" " * 1024, pause: float = 0.05) -> Answer:

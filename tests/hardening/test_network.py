@@ -14,7 +14,7 @@ import pytest
 from registry.replay import ReplayServer
 from tests.hardening.conftest import crawl, first_hop_settings, last_run, stored_items
 from tests.hardening.guard import FIRST_HOP_ADDRESS
-from tests.hardening.servers import RawServer, endless, response
+from tests.hardening.servers import endless, raw_server, response
 
 RELEASE = {
     "ocid": "ocds-hard-1",
@@ -65,7 +65,7 @@ def test_compression_bomb_is_dropped_at_the_size_limit_with_memory_bounded(
         "/bomb": response("200 OK", headers, bomb),
         "/good": response("200 OK", good, DOCUMENT),
     }
-    with RawServer(routes) as server:
+    with raw_server(routes) as server:
         baseline = crawl("ocds-package", {"url": f"{server.url}/good"})
         result = crawl("ocds-package", {"url": f"{server.url}/bomb"})
     assert result.returncode == 0, result.stderr
@@ -84,14 +84,14 @@ def test_compression_bomb_is_dropped_at_the_size_limit_with_memory_bounded(
 def test_compression_bomb_is_counted_as_a_failed_document(data_dir):
     bomb = gzip_bomb()
     headers = {**JSON, "Content-Encoding": "gzip", "Content-Length": str(len(bomb))}
-    with RawServer({"/bomb": response("200 OK", headers, bomb)}) as server:
+    with raw_server({"/bomb": response("200 OK", headers, bomb)}) as server:
         crawl("ocds-package", {"url": f"{server.url}/bomb"})
     assert last_run("ocds-package")["errors"] == 1
 
 
 def test_body_that_never_ends_times_out_and_is_counted(data_dir):
     head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
-    with RawServer({"/endless": endless(head)}) as server:
+    with raw_server({"/endless": endless(head)}) as server:
         result = crawl(
             "ocds-package",
             {"url": f"{server.url}/endless"},
@@ -127,7 +127,7 @@ BROKEN = {
 
 @pytest.mark.parametrize("case", sorted(BROKEN))
 def test_broken_transfer_is_a_counted_failure_and_stores_nothing(data_dir, case):
-    with RawServer({"/doc": BROKEN[case]}) as server:
+    with raw_server({"/doc": BROKEN[case]}) as server:
         result = crawl("ocds-package", {"url": f"{server.url}/doc"}, {"RETRY_TIMES": "0"})
     assert (
         f"failed request: source=ocds-package url={server.url}/doc reason=ResponseDataLossError"
@@ -142,7 +142,7 @@ def test_broken_transfer_is_a_counted_failure_and_stores_nothing(data_dir, case)
 def test_gzip_cut_inside_an_honest_length_is_a_failed_document(data_dir):
     body = GZ[:-12]
     headers = {**JSON, "Content-Encoding": "gzip", "Content-Length": str(len(body))}
-    with RawServer({"/doc": response("200 OK", headers, body)}) as server:
+    with raw_server({"/doc": response("200 OK", headers, body)}) as server:
         result = crawl("ocds-package", {"url": f"{server.url}/doc"})
     assert f"failed document: source=ocds-package url={server.url}/doc" in result.stderr
     run = last_run("ocds-package")
@@ -178,7 +178,7 @@ CASES = sorted(redirect_targets(1, "http://127.0.0.1:2"))
 def test_redirect_is_not_followed(data_dir, case, how):
     with ReplayServer(routes=[{"path": "/x", "body": DOCUMENT}]) as canary:
         port = int(canary.url.rsplit(":", 1)[1])
-        first = RawServer(host=FIRST_HOP_ADDRESS)
+        first = raw_server(host=FIRST_HOP_ADDRESS)
         target = redirect_targets(port, first.url)[case]
         if how == "302":
             start = response("302 Found", {"Location": target, "Content-Length": "0"})
@@ -186,14 +186,15 @@ def test_redirect_is_not_followed(data_dir, case, how):
             page = f'<html><head><meta http-equiv="refresh" content="0;url={target}"></head>'
             html = {"Content-Type": "text/html", "Content-Length": str(len(page))}
             start = response("200 OK", html, page.encode())
-        first.routes.update({"/start": start, "/again": response("200 OK", JSON, DOCUMENT)})
+        first.add(path="/start", raw=start)
+        first.add(path="/again", raw=response("200 OK", JSON, DOCUMENT))
         with first:
             result = crawl(
                 "ocds-package", {"url": f"{first.url}/start"}, first_hop_settings(first.url)
             )
         assert canary.hits == []
     assert result.returncode == 0, result.stderr
-    assert first.hits == ["GET /robots.txt HTTP/1.1", "GET /start HTTP/1.1"]
+    assert first.hits == ["GET /robots.txt", "GET /start"]
     assert stored_items() == {}
     run = last_run("ocds-package")
     assert (run["finish_reason"], run["records_new"]) == ("finished", 0)
@@ -235,7 +236,7 @@ def test_gzip_cut_at_a_flush_point_stores_no_partial_record(data_dir):
     body = compressor.compress(text[:cut].encode()) + compressor.flush(zlib.Z_SYNC_FLUSH)
     headers = {"Content-Type": "text/csv", "Content-Encoding": "gzip"}
     answer = response("200 OK", {**headers, "Content-Length": str(len(body))}, body)
-    with RawServer({"/download.csv": answer}) as server:
+    with raw_server({"/download.csv": answer}) as server:
         crawl("atlas-of-surveillance", {"source_url": server.url})
     run = last_run("atlas-of-surveillance")
     assert (run["errors"], run["records_new"]) == (1, 0)
