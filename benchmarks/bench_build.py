@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from crawlers.parsers import parse_document  # noqa: E402
-from registry.store import CrawlStore  # noqa: E402
+from crawlers.store import CrawlStore  # noqa: E402
 
 CITIES = ["Doncaster", "Leeds", "München", "Warszawa", "Lyon", "Cambridge", "Dundee", "Köln"]
 TITLES = [

@@ -43,7 +43,6 @@ class BenchOcdsSpider(OcdsSpider):
     """A publisher of ``pages`` OCDS package pages, all listed up front (benchmark only)."""
 
     name = "bench-ocds"
-    keep_all = True
 
     def __init__(self, *args: Any, pages: str = "10000", **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_build import templates  # noqa: E402
-from registry.store import MIGRATIONS, CrawlStore, serialised  # noqa: E402
+from crawlers.store import MIGRATIONS, CrawlStore, serialised  # noqa: E402
 
 COMMIT_EVERY = 200
 NOW = "2026-11-01T00:00:00+00:00"

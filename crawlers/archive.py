@@ -17,7 +17,7 @@ from pathlib import Path
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from registry import paths
+from crawlers import paths
 
 
 class DocumentArchive:

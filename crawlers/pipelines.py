@@ -1,4 +1,7 @@
-"""Item pipelines: validate, keep what is plausibly about surveillance, store every version."""
+"""Item pipelines: validate, then store every version of every record that parses.
+
+Relevance is the build's to decide (registry/relevance.py): a better taxonomy is a rebuild.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +12,9 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawlers import paths
 from crawlers.items import item_problems, missing_date
-from registry import paths
-from registry.normalise.announcement import is_deployment, normalise_announcement
-from registry.normalise.technologies import classify
-from registry.normalise.vendors import vendors_in_text
-from registry.store import CrawlStore
+from crawlers.store import CrawlStore
 
 logger = logging.getLogger(__name__)
 
@@ -46,32 +46,6 @@ class ValidationPipeline(_CrawlerPipeline):
         if missing_date(item):
             stats.inc_value("survreg/records_missing_date")
         return item
-
-
-class RelevancePipeline(_CrawlerPipeline):
-    """Drops items that are not plausibly about surveillance: notices that no taxonomy CPV code,
-    keyword or known vendor ties to it, articles that tie no technology to a place or vendor.
-
-    A spider that already asks its source for relevant documents only sets ``keep_all``.
-    """
-
-    def process_item(self, item: dict) -> dict:
-        if getattr(self.crawler.spider, "keep_all", False) or relevant(item):
-            return item
-        self.crawler.stats.inc_value("survreg/records_irrelevant")
-        raise DropItem("not about surveillance")
-
-
-def relevant(item: dict) -> bool:
-    """Whether an item is kept; dataset rows are chosen by their source and always are."""
-    if item.get("kind") == "announcement":
-        return is_deployment(normalise_announcement(item))
-    if item.get("kind") != "notice":
-        return True
-    text = " ".join(str(item.get(k) or "") for k in ("title", "description"))
-    cpv = [str(c) for c in item.get("cpv") or []]
-    suppliers = " ".join(str(s.get("name") or "") for s in item.get("suppliers") or [])
-    return bool(classify(cpv, text) or vendors_in_text(f"{text} {suppliers}"))
 
 
 class CrawlStorePipeline(_CrawlerPipeline):
@@ -137,7 +111,6 @@ def run_figures(stats: dict[str, Any]) -> dict[str, Any]:
         "records_changed": int(stats.get("survreg/records_changed", 0)),
         "records_unchanged": int(stats.get("survreg/records_unchanged", 0)),
         "records_rejected": int(stats.get("survreg/records_rejected", 0)),
-        "records_irrelevant": int(stats.get("survreg/records_irrelevant", 0)),
         "records_missing_date": int(stats.get("survreg/records_missing_date", 0)),
         "errors": errors,
         "error_samples": stats.get("survreg/error_samples", []),

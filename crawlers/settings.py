@@ -60,11 +60,10 @@ SPIDER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "crawlers.pipelines.ValidationPipeline": 100,
-    "crawlers.pipelines.RelevancePipeline": 200,
     "crawlers.pipelines.CrawlStorePipeline": 900,
 }
 
-# Where the crawl store and document archive live; None means registry.paths (./data or
+# Where the crawl store and document archive live; None means crawlers.paths (./data or
 # $SURVREG_DATA).
 SURVREG_CRAWL_DB = None
 SURVREG_ARCHIVE_DIR = None

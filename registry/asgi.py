@@ -18,8 +18,7 @@ import yaml
 from datasette.app import SETTINGS, Datasette
 from datasette.database import Database
 
-from registry import paths
-from registry.crawl import PROJECT_ROOT
+from crawlers import paths
 from registry.publish import pin
 from registry.serve import METADATA, PRODUCTION_SETTINGS, TEMPLATES
 
@@ -93,8 +92,6 @@ def gunicorn_command(
         "--no-control-socket",
         "--graceful-timeout",
         "30",
-        "--chdir",
-        str(PROJECT_ROOT),
     ]
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import sqlite_utils
 from tqdm import tqdm
 
+from crawlers.store import CrawlStore
 from registry import health, link, schema, tables_announcements, tables_datasets
 from registry.corrections import Corrections, load_corrections
 from registry.links import safe_link
@@ -22,11 +23,14 @@ from registry.normalise.announcement import normalise_announcement
 from registry.normalise.record import normalise_record
 from registry.normalise.technologies import load_taxonomy
 from registry.normalise.vendors import load_vendors
+from registry.relevance import plausible_notice, published_announcement
 from registry.sources import licence_of, load_sources
-from registry.store import CrawlStore
 
 logger = logging.getLogger(__name__)
 BATCH = 2000
+# A build in which more than this share of records fails is not published: a normaliser bug
+# must not empty the registry while the scheduled run reports success.
+MAX_FAILED_SHARE = 0.01
 
 
 class BuildError(RuntimeError):
@@ -40,6 +44,7 @@ class BuildReport:
     dataset_rows: int = 0
     announcements: int = 0
     suppressed: int = 0
+    not_relevant: int = 0
     skipped: int = 0
     deployments: int = 0
     failed: int = 0
@@ -50,8 +55,22 @@ class BuildReport:
         return (
             f"{self.notices} notices, {self.announcements} announcements, {self.dataset_rows} "
             f"dataset rows, {self.deployments} deployments; {self.failed} records not built, "
-            f"{self.suppressed} suppressed by corrections, {self.skipped} skipped"
+            f"{self.not_relevant} not about surveillance, {self.suppressed} suppressed by "
+            f"corrections, {self.skipped} skipped"
         )
+
+    def figures(self) -> dict[str, int]:
+        """What the crawl store records of this build."""
+        return {
+            "records": self.records,
+            "failed": self.failed,
+            "not_relevant": self.not_relevant,
+            "deployments": self.deployments,
+        }
+
+    @property
+    def failed_share(self) -> float:
+        return self.failed / self.records if self.records else 0.0
 
 
 def build(
@@ -61,10 +80,13 @@ def build(
     progress: bool | None = None,
     corrections: Corrections | None = None,
     previous_registry: str | Path | None = None,
+    max_failed_share: float = MAX_FAILED_SHARE,
 ) -> BuildReport:
     """Build ``registry_db`` from ``crawl_db`` in a temporary file and swap it in atomically.
 
     Retired deployment ids are marked against ``previous_registry`` (default: ``registry_db``).
+    The build fails, leaving the live file as it was, when more than ``max_failed_share`` of the
+    records fail or their share rises by more than that over the last published build.
     """
     registry_db = Path(registry_db)
     registry_db.parent.mkdir(parents=True, exist_ok=True)
@@ -73,17 +95,34 @@ def build(
     for stale in registry_db.parent.glob(f"{registry_db.name}.building-*"):
         stale.unlink()
     tmp = registry_db.with_name(f"{registry_db.name}.building-{os.getpid()}")
+    store = CrawlStore(crawl_db)
     try:
-        report = _build_into(Path(crawl_db), tmp, progress, corrections, previous)
+        report = _build_into(store, tmp, progress, corrections, previous)
         _check(tmp, report)
+        _check_failures(report, store.last_build(), max_failed_share)
         os.replace(tmp, registry_db)
+        store.record_build(**report.figures())
     except (sqlite3.Error, OSError) as exc:
         # A full disk or an unreadable crawl store: the operator gets one clear line.
         raise BuildError(f"{type(exc).__name__}: {exc}") from exc
     finally:
+        store.close()
         if tmp.exists():
             tmp.unlink()
     return report
+
+
+def _check_failures(
+    report: BuildReport, last: dict[str, Any] | None, max_failed_share: float
+) -> None:
+    share = report.failed_share
+    before = (last["failed"] / last["records"]) if last and last["records"] else 0.0
+    if share > max_failed_share or share - before > max_failed_share:
+        first = f"; first: {report.failures[0]}" if report.failures else ""
+        raise BuildError(
+            f"{report.failed} of {report.records} records failed to build ({share:.1%}, "
+            f"last build {before:.1%}, limit {max_failed_share:.0%}){first}"
+        )
 
 
 def readable_registry(registry_db: Path) -> Path | None:
@@ -103,13 +142,12 @@ def readable_registry(registry_db: Path) -> Path | None:
 
 
 def _build_into(
-    crawl_db: Path,
+    store: CrawlStore,
     target: Path,
     progress: bool | None,
     corrections: Corrections,
     previous: Path | None,
 ) -> BuildReport:
-    store = CrawlStore(crawl_db)
     db = sqlite_utils.Database(target)
     # A fresh scratch file that is checked before use: durability during the build buys nothing.
     db.execute("PRAGMA journal_mode=OFF")
@@ -128,6 +166,7 @@ def _build_into(
             def records(kind: str) -> Iterator[dict]:
                 for row in store.iter_records(kind=kind):
                     bar.update()
+                    report.records += 1
                     if f"{row['source']}/{row['source_id']}" in corrections.suppressed:
                         report.suppressed += 1
                         continue
@@ -147,12 +186,11 @@ def _build_into(
         schema.index(db)
         tables_datasets.index(db)
         tables_announcements.index(db)
-        report.deployments = db["deployments"].count
+        report.deployments = db.table("deployments").count
         db.execute("ANALYZE")
         db.conn.commit()
     finally:
         db.close()
-        store.close()
     return report
 
 
@@ -164,7 +202,7 @@ def _load_reference(db: sqlite_utils.Database, store: CrawlStore) -> None:
         ).fetchall()
     )
     counts = dict(store.conn.execute("SELECT source, count(*) FROM records GROUP BY source"))
-    db["sources"].insert_all(
+    db.table("sources").insert_all(
         {
             "id": s["id"],
             "name": s["name"],
@@ -175,7 +213,7 @@ def _load_reference(db: sqlite_utils.Database, store: CrawlStore) -> None:
         }
         for s in load_sources().values()
     )
-    db["vendors"].insert_all(
+    db.table("vendors").insert_all(
         {
             "id": v["id"],
             "name": v["name"],
@@ -186,7 +224,7 @@ def _load_reference(db: sqlite_utils.Database, store: CrawlStore) -> None:
         }
         for v in load_vendors()
     )
-    db["technologies"].insert_all(
+    db.table("technologies").insert_all(
         {
             "id": t["id"],
             "label": t.get("label"),
@@ -200,8 +238,8 @@ def _load_reference(db: sqlite_utils.Database, store: CrawlStore) -> None:
 def _load_notices(db: sqlite_utils.Database, rows: Iterator[dict], report: BuildReport) -> None:
     notices, cpvs, techs, vendors = [], [], [], []
     places: dict[str, dict] = {}
-    known_vendors = {row["id"] for row in db["vendors"].rows}
-    for row, record in _normalised(rows, normalise_record, report):
+    known_vendors = {row["id"] for row in db.table("vendors").rows}
+    for row, record in _normalised(rows, normalise_record, report, plausible=plausible_notice):
         notice = notice_row(record, row)
         notices.append(notice)
         place = record_place(record)
@@ -224,49 +262,73 @@ def _load_notices(db: sqlite_utils.Database, rows: Iterator[dict], report: Build
             notices, cpvs, techs, vendors = [], [], [], []
     report.notices += len(notices)
     _flush(db, notices, cpvs, techs, vendors)
-    db["places"].insert_all(places.values(), pk="id", ignore=True)
+    db.table("places").insert_all(places.values(), pk="id", ignore=True)
 
 
 def _load_announcements(
     db: sqlite_utils.Database, rows: Iterator[dict], report: BuildReport
 ) -> None:
     places: dict[str, dict] = {}
-    for row, record in _normalised(rows, normalise_announcement, report):
+    for row, record in _normalised(
+        rows, normalise_announcement, report, published=published_announcement
+    ):
         tables_announcements.insert(db, record, row)
         report.announcements += 1
         for place in record.get("places") or []:
             if place.get("id") and place.get("latitude") is not None:
                 places.setdefault(place["id"], place)
     columns = ("id", "city", "country", "admin1", "latitude", "longitude")
-    db["places"].insert_all(
+    db.table("places").insert_all(
         ({k: p.get(k) for k in columns} for p in places.values()), pk="id", ignore=True
     )
 
 
 def _normalised(
-    rows: Iterator[dict], normalise: Callable[[dict], dict], report: BuildReport
+    rows: Iterator[dict],
+    normalise: Callable[[dict], dict],
+    report: BuildReport,
+    *,
+    plausible: Callable[[dict], bool] | None = None,
+    published: Callable[[dict], bool] | None = None,
 ) -> Iterator[tuple[dict, dict]]:
-    """Crawl-store rows with their normalised records; a record that fails is logged and counted."""
+    """Crawl-store rows with their normalised records, if the registry publishes them.
+
+    ``plausible`` tests the stored item before the costly normalisation, ``published`` the
+    normalised record. A record whose normalisation raises, whatever the error, fails loudly: it
+    is logged and counted, and too many failures stop the build (``MAX_FAILED_SHARE``).
+    """
     for row in rows:
-        report.records += 1
         try:
-            yield row, normalise(json.loads(row["record"]))
-        except (ValueError, TypeError, KeyError) as exc:
+            item = json.loads(row["record"])
+            if plausible is not None and not plausible(item):
+                report.not_relevant += 1
+                continue
+            record = normalise(item)
+        except Exception as exc:  # any bug costs this record, counted, never the whole build
             report.failed += 1
+            reason = f"{type(exc).__name__}: {exc}"
             if len(report.failures) < 20:
-                report.failures.append(f"{row['source']}/{row['source_id']}: {exc}")
+                report.failures.append(f"{row['source']}/{row['source_id']}: {reason}")
             logger.warning(
-                "record not built: source=%s id=%s reason=%s", row["source"], row["source_id"], exc
+                "record not built: source=%s id=%s reason=%s",
+                row["source"],
+                row["source_id"],
+                reason,
             )
+            continue
+        if published is not None and not published(record):
+            report.not_relevant += 1
+            continue
+        yield row, record
 
 
 def _flush(
     db: sqlite_utils.Database, notices: list, cpvs: list, techs: list, vendors: list
 ) -> None:
-    db["notices"].insert_all(notices, batch_size=BATCH)
-    db["notice_cpv"].insert_all(cpvs, batch_size=BATCH, ignore=True)
-    db["notice_technologies"].insert_all(techs, batch_size=BATCH, ignore=True)
-    db["notice_vendors"].insert_all(vendors, batch_size=BATCH, ignore=True)
+    db.table("notices").insert_all(notices, batch_size=BATCH)
+    db.table("notice_cpv").insert_all(cpvs, batch_size=BATCH, ignore=True)
+    db.table("notice_technologies").insert_all(techs, batch_size=BATCH, ignore=True)
+    db.table("notice_vendors").insert_all(vendors, batch_size=BATCH, ignore=True)
 
 
 def notice_row(record: dict, stored: dict[str, Any]) -> dict:

@@ -7,12 +7,18 @@ import json
 import sys
 from pathlib import Path
 
-from registry import paths
+from crawlers import paths
 from registry.serve import add_serve_arguments
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="survreg", description=__doc__)
+    parser.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="the data directory (default: $SURVREG_DATA, else ./data)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="replay the bundled snapshot, crawl, build, serve")
@@ -68,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     parse.add_argument("files", nargs="+", type=Path)
 
     args = parser.parse_args(argv)
+    if args.data is not None:
+        paths.use_data_dir(args.data)
     return COMMANDS[args.command](args)
 
 
@@ -94,8 +102,8 @@ def _crawl(args: argparse.Namespace) -> int:
     for source in sources:
         source_arguments, settings = arguments, None
         if args.resume:
+            from crawlers.store import CrawlStore
             from registry.schedule import prepare_crawl
-            from registry.store import CrawlStore
 
             store = CrawlStore(paths.crawl_db())
             source_arguments, settings, _mode = prepare_crawl(store, source, arguments)
@@ -126,8 +134,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from crawlers.store import CrawlStore
     from registry.health import format_table, source_health
-    from registry.store import CrawlStore
 
     store = CrawlStore(paths.crawl_db())
     healths = source_health(store)

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from crawlers.reference import reference_path
 
 ACTIONS = {
     "suppress": ("record",),
@@ -55,7 +56,7 @@ class Corrections:
 def load_corrections(path: str | Path | None = None) -> Corrections:
     """Read and check the corrections file (the packaged one unless a path is given)."""
     if path is None:
-        text = resources.files("registry.reference").joinpath("corrections.yaml").read_text("utf-8")
+        text = reference_path("corrections.yaml").read_text("utf-8")
     else:
         text = Path(path).read_text("utf-8")
     raw = yaml.safe_load(text) or []

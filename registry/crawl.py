@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from crawlers import paths
+
 # Settings for crawls against a local replay: loopback allowed, no politeness delays.
 LOOPBACK_SETTINGS = {
     "SURVREG_ALLOW_LOOPBACK": "True",
@@ -45,7 +45,6 @@ def run_crawl(
     return subprocess.run(
         crawl_command(spider, arguments, merged),
         env=crawl_env(),
-        cwd=PROJECT_ROOT,
         timeout=timeout,
         check=False,
         **popen,
@@ -53,10 +52,13 @@ def run_crawl(
 
 
 def crawl_env() -> dict[str, str]:
-    """The environment of a crawl subprocess: ours, with the project's settings module."""
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawlers.settings"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
-    return env
+    """The environment of a crawl subprocess: ours, with the project's settings module and the
+    data directory of the command that started it, whatever the crawl's working directory."""
+    return {
+        **os.environ,
+        "SCRAPY_SETTINGS_MODULE": "crawlers.settings",
+        "SURVREG_DATA": str(paths.data_dir()),
+    }
 
 
 def spider_names() -> list[str]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 import sys
 from pathlib import Path
 
-from registry import paths
+from crawlers import paths
 from registry.build import build
 from registry.crawl import run_crawl
 from registry.replay import ReplayServer
@@ -27,8 +28,37 @@ def recorded_arguments(source_dir: Path) -> dict:
     return json.loads(path.read_text("utf-8")) if path.exists() else {}
 
 
+# Marks a directory the demo made, so a later demo may start it afresh; it touches no other.
+MARKER = ".survreg-demo"
+
+
+class DemoDataError(RuntimeError):
+    """The demo's directory holds data the demo did not create."""
+
+
+def demo_data_dir() -> Path:
+    """``demo/`` under the data directory, emptied if an earlier demo made it."""
+    directory = paths.data_dir() / "demo"
+    if directory.exists() and any(directory.iterdir()):
+        if not (directory / MARKER).exists():
+            raise DemoDataError(
+                f"{directory} holds data the demo did not create; move it or pass --data DIR"
+            )
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / MARKER).write_text("made by survreg demo; rerunning the demo empties it\n")
+    return directory
+
+
 def run_demo(*, port: int = 8001, serve_registry: bool = True, snapshot: Path = SNAPSHOT) -> int:
-    """Crawl every recorded source over loopback, build the registry, and serve it."""
+    """Crawl every recorded source over loopback into ``demo/`` of the data directory, build the
+    registry there, and serve it; the directory is kept afterwards."""
+    try:
+        directory = paths.use_data_dir(demo_data_dir())
+    except DemoDataError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"demo data: {directory}", flush=True)
     failed = []
     with contextlib.ExitStack() as stack:
         for source_dir in snapshot_sources(snapshot):

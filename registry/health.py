@@ -14,8 +14,8 @@ from typing import Any
 
 import sqlite_utils
 
+from crawlers.store import CrawlStore, utcnow
 from registry.sources import load_sources
-from registry.store import CrawlStore, utcnow
 
 # Absolute rises (in share of documents / records) over the last good run that count as a jump.
 ERROR_JUMP = 0.2
@@ -174,7 +174,7 @@ def copy_alerts(store: CrawlStore, db: sqlite_utils.Database) -> int:
     """Copy the crawl store's alerts into the registry as ``maintainer_alerts``; returns count."""
     table = db["maintainer_alerts"]
     table.create(ALERT_COLUMNS, pk="id", if_not_exists=True)
-    rows = list(store.db["alerts"].rows_where(order_by="id"))
+    rows = list(store.db.table("alerts").rows_where(order_by="id"))
     table.insert_all(rows)
     return len(rows)
 

@@ -142,10 +142,10 @@ def derive_deployments(
     conn = db.conn
     conn.create_function("stage_rank", 1, lambda t: NOTICE_STAGE.get(t, 2), deterministic=True)
     conn.create_function("stage_name", 1, STATUS_NAMES.get, deterministic=True)
-    kinds = [k for k in EVIDENCE_KINDS if db[k.table].exists()]
+    kinds = [k for k in EVIDENCE_KINDS if db.table(k.table).exists()]
     for kind in kinds:
-        if "deployment_id" not in db[kind.table].columns_dict:
-            db[kind.table].add_column("deployment_id", str)
+        if "deployment_id" not in db.table(kind.table).columns_dict:
+            db.table(kind.table).add_column("deployment_id", str)
     conn.create_function("stable_id", 2, stable_id, deterministic=True)
     db.execute(
         "CREATE TEMP TABLE _links (record_id TEXT PRIMARY KEY, link_key TEXT, link_rule TEXT)"
@@ -290,7 +290,7 @@ def _write_links(db: sqlite_utils.Database, kinds: list[EvidenceKind]) -> None:
             f"(SELECT deployment_id FROM _links WHERE record_id = {kind.table}.id)"
         )
         # Filling deployments looks records up by deployment; without this it is quadratic.
-        db[kind.table].create_index(["deployment_id"], if_not_exists=True)
+        db.table(kind.table).create_index(["deployment_id"], if_not_exists=True)
 
 
 def _fill(db: sqlite_utils.Database, kinds: list[EvidenceKind], corrections: Corrections) -> None:
@@ -418,4 +418,4 @@ def _markers(db: sqlite_utils.Database, previous: Path | None, corrections: Corr
         else:
             state, reason = "split", "its evidence now belongs to several deployments"
         rows.append({"id": old, "state": state, "successors": json.dumps(new), "reason": reason})
-    db["deployment_markers"].insert_all(rows, replace=True)
+    db.table("deployment_markers").insert_all(rows, replace=True)

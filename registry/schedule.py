@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from registry import paths
+from crawlers import paths
+from crawlers.store import CrawlStore
 from registry.build import BuildError, build
 from registry.crawl import run_crawl
 from registry.health import record_alerts, source_health
 from registry.publish import content_digest, publish
 from registry.sources import load_sources
-from registry.store import CrawlStore
 
 # Incremental crawls start this long before the last successful one did: late publications and
 # clock skew at the source are caught, and the store turns the overlap into "unchanged".

@@ -59,7 +59,7 @@ EXPECTED_TABLES = (
 
 def create(db: sqlite_utils.Database) -> None:
     """Create every table of a fresh registry."""
-    db["sources"].create(
+    db.table("sources").create(
         {
             "id": str,
             "name": str,
@@ -70,7 +70,7 @@ def create(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["places"].create(
+    db.table("places").create(
         {
             "id": str,
             "city": str,
@@ -81,7 +81,7 @@ def create(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["vendors"].create(
+    db.table("vendors").create(
         {
             "id": str,
             "name": str,
@@ -93,8 +93,8 @@ def create(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["technologies"].create({"id": str, "label": str, "description": str, "cpv": str}, pk="id")
-    db["deployments"].create(
+    db.table("technologies").create({"id": str, "label": str, "description": str, "cpv": str}, pk="id")
+    db.table("deployments").create(
         {
             "id": str,
             "procedure_id": str,
@@ -123,7 +123,7 @@ def create(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("place_id", "places", "id")],
     )
-    db["notices"].create(
+    db.table("notices").create(
         NOTICE_COLUMNS,
         pk="id",
         foreign_keys=[
@@ -132,7 +132,7 @@ def create(db: sqlite_utils.Database) -> None:
             ("deployment_id", "deployments", "id"),
         ],
     )
-    db["evidence"].create(
+    db.table("evidence").create(
         {
             "id": str,
             "deployment_id": str,
@@ -154,7 +154,7 @@ def create(db: sqlite_utils.Database) -> None:
             ("source", "sources", "id"),
         ],
     )
-    db["notice_cpv"].create(
+    db.table("notice_cpv").create(
         {"notice_id": str, "cpv": str},
         pk=("notice_id", "cpv"),
         foreign_keys=[("notice_id", "notices", "id")],
@@ -171,12 +171,12 @@ def create_facts(
     technology_columns = {key: str, "technology_id": str}
     if confidence:
         technology_columns["confidence"] = float
-    db[f"{kind}_technologies"].create(
+    db.table(f"{kind}_technologies").create(
         technology_columns,
         pk=(key, "technology_id"),
         foreign_keys=[(key, table, "id"), ("technology_id", "technologies", "id")],
     )
-    db[f"{kind}_vendors"].create(
+    db.table(f"{kind}_vendors").create(
         {key: str, "vendor_id": str},
         pk=(key, "vendor_id"),
         foreign_keys=[(key, table, "id"), ("vendor_id", "vendors", "id")],
@@ -185,10 +185,10 @@ def create_facts(
 
 def create_corrections(db: sqlite_utils.Database, entries: list[dict]) -> None:
     """The public record of the corrections applied, and markers of retired deployment ids."""
-    db["corrections"].create(
+    db.table("corrections").create(
         {"id": int, "action": str, "target": str, "reason": str, "date": str}, pk="id"
     )
-    db["corrections"].insert_all(
+    db.table("corrections").insert_all(
         {
             "id": number,
             "action": e["action"],
@@ -198,7 +198,7 @@ def create_corrections(db: sqlite_utils.Database, entries: list[dict]) -> None:
         }
         for number, e in enumerate(entries, start=1)
     )
-    db["deployment_markers"].create(
+    db.table("deployment_markers").create(
         {"id": str, "state": str, "successors": str, "reason": str}, pk="id"
     )
 
@@ -234,13 +234,13 @@ def index(db: sqlite_utils.Database) -> None:
         ("deployment_vendors", ["vendor_id"]),
         ("deployment_technologies", ["technology_id"]),
     ):
-        db[table].create_index(columns, if_not_exists=True)
-    db["notices"].enable_fts(
+        db.table(table).create_index(columns, if_not_exists=True)
+    db.table("notices").enable_fts(
         ["title", "description", "buyer_name", "suppliers"],
         create_triggers=False,
         tokenize="unicode61 remove_diacritics 2",
     )
-    db["deployments"].enable_fts(
+    db.table("deployments").enable_fts(
         ["title", "buyer_name", "city", "vendors", "technologies"],
         create_triggers=False,
         tokenize="unicode61 remove_diacritics 2",

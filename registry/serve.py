@@ -7,10 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from registry.crawl import PROJECT_ROOT
-
-METADATA = PROJECT_ROOT / "metadata.yml"
-TEMPLATES = PROJECT_ROOT / "templates"
+# The top-level metadata.yml and templates/, shipped inside the package (symbolic links in a
+# checkout, copies in a wheel), so an installed registry serves from any directory.
+SITE = Path(__file__).resolve().parent / "site"
+METADATA = SITE / "metadata.yml"
+TEMPLATES = SITE / "templates"
 DEVELOPMENT_SETTINGS = {
     "sql_time_limit_ms": "3000",
     "max_returned_rows": "1000",

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
 import yaml
+
+from crawlers.reference import reference_path
 
 
 @cache
 def load_sources() -> dict[str, dict]:
     """Source id → its name, licence and terms."""
-    text = resources.files("registry.reference").joinpath("sources.yaml").read_text("utf-8")
+    text = reference_path("sources.yaml").read_text("utf-8")
     return {entry["id"]: entry for entry in yaml.safe_load(text)}
 
 

@@ -49,7 +49,7 @@ COLUMNS = {
 
 def create(db: sqlite_utils.Database) -> None:
     """Create ``announcements``, ``announcement_vendors`` and ``announcement_technologies``."""
-    db["announcements"].create(COLUMNS, pk="id")
+    db.table("announcements").create(COLUMNS, pk="id")
     schema.create_facts(db, "announcements", "announcement_id")
 
 
@@ -106,10 +106,10 @@ def link_rows(record: dict) -> tuple[list[dict], list[dict]]:
 
 def insert(db: sqlite_utils.Database, record: dict, stored: dict[str, Any]) -> None:
     """Write one announcement and its link rows."""
-    db["announcements"].insert(row(record, stored), replace=True)
+    db.table("announcements").insert(row(record, stored), replace=True)
     vendors, techs = link_rows(record)
-    db["announcement_vendors"].insert_all(vendors, ignore=True)
-    db["announcement_technologies"].insert_all(techs, ignore=True)
+    db.table("announcement_vendors").insert_all(vendors, ignore=True)
+    db.table("announcement_technologies").insert_all(techs, ignore=True)
 
 
 def index(db: sqlite_utils.Database) -> None:
@@ -122,10 +122,10 @@ def index(db: sqlite_utils.Database) -> None:
         ["source"],
         ["place_id"],
     ):
-        db["announcements"].create_index(columns, if_not_exists=True)
-    db["announcement_vendors"].create_index(["vendor_id"], if_not_exists=True)
-    db["announcement_technologies"].create_index(["technology_id"], if_not_exists=True)
-    db["announcements"].enable_fts(
+        db.table("announcements").create_index(columns, if_not_exists=True)
+    db.table("announcement_vendors").create_index(["vendor_id"], if_not_exists=True)
+    db.table("announcement_technologies").create_index(["technology_id"], if_not_exists=True)
+    db.table("announcements").enable_fts(
         ["title", "snippet", "site_name", "vendors", "city"],
         create_triggers=False,
         tokenize="unicode61 remove_diacritics 2",

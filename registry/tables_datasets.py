@@ -62,7 +62,7 @@ COLUMNS = {
 
 def create(db: sqlite_utils.Database) -> None:
     """Create ``dataset_rows`` and its link tables (after ``schema.create``)."""
-    db["dataset_rows"].create(
+    db.table("dataset_rows").create(
         COLUMNS, pk="id", foreign_keys=[("place_id", "places", "id"), ("source", "sources", "id")]
     )
     schema.create_facts(db, "dataset_rows", "dataset_row_id", confidence=False)
@@ -127,15 +127,16 @@ def load(
     vendors: dict[str, set[str]] = {}
     places: dict[str, dict] = {}
     failures: list[str] = []
-    known_vendors = {r["id"] for r in db["vendors"].rows} if db["vendors"].exists() else set()
+    known_vendors = {r["id"] for r in db.table("vendors").rows} if db.table("vendors").exists() else set()
     known_techs = (
-        {r["id"] for r in db["technologies"].rows} if db["technologies"].exists() else set()
+        {r["id"] for r in db.table("technologies").rows} if db.table("technologies").exists() else set()
     )
     for stored in stored_rows:
         try:
             record = normalise_dataset_row(json.loads(stored["record"]))
-        except (ValueError, TypeError, KeyError) as exc:
-            failures.append(f"{stored['source']}/{stored['source_id']}: {exc}")
+        except Exception as exc:  # any bug costs this row, counted by the build, never the build
+            reason = f"{type(exc).__name__}: {exc}"
+            failures.append(f"{stored['source']}/{stored['source_id']}: {reason}")
             logger.warning(
                 "dataset row not built: source=%s id=%s reason=%s",
                 stored["source"],
@@ -170,9 +171,9 @@ def load(
         logger.info("dataset rows skipped as Flock's own or retired accounts: %d", len(left_out))
     if skipped is not None:
         skipped.extend(left_out)
-    db["places"].insert_all(places.values(), pk="id", ignore=True)
-    db["dataset_rows"].insert_all(rows.values(), batch_size=BATCH)
-    db["dataset_row_technologies"].insert_all(
+    db.table("places").insert_all(places.values(), pk="id", ignore=True)
+    db.table("dataset_rows").insert_all(rows.values(), batch_size=BATCH)
+    db.table("dataset_row_technologies").insert_all(
         (
             {"dataset_row_id": k, "technology_id": t}
             for k, ts in technologies.items()
@@ -180,7 +181,7 @@ def load(
         ),
         batch_size=BATCH,
     )
-    db["dataset_row_vendors"].insert_all(
+    db.table("dataset_row_vendors").insert_all(
         ({"dataset_row_id": k, "vendor_id": v} for k, vs in vendors.items() for v in sorted(vs)),
         batch_size=BATCH,
     )
@@ -198,8 +199,8 @@ def index(db: sqlite_utils.Database) -> None:
         ("dataset_row_technologies", ["technology_id"]),
         ("dataset_row_vendors", ["vendor_id"]),
     ):
-        db[table].create_index(columns, if_not_exists=True)
-    db["dataset_rows"].enable_fts(
+        db.table(table).create_index(columns, if_not_exists=True)
+    db.table("dataset_rows").enable_fts(
         [
             "title",
             "description",

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SNAPSHOT = Path(__file__).resolve().parents[1] / "registry" / "demo_snapshot"
+ROOT = Path(__file__).resolve().parents[1]
+SNAPSHOT = ROOT / "registry" / "demo_snapshot"
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ the page wrote them; the build (registry/normalise/announcement.py) extracts the
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
 import re
@@ -22,7 +21,6 @@ import trafilatura
 from lxml.etree import ParserError as LxmlParserError
 
 from crawlers.parsers.errors import ParseError
-from registry.normalise.dates import parse_date
 
 FORMATS = ("html-article", "text-article")
 # Real articles are well under 2 MiB; bigger bodies are archives, galleries or traps.
@@ -80,7 +78,6 @@ def parse(
     item = _from_html(data, url) if name == "html-article" else _from_text(data, url)
     if not item["text"] and not item["title"]:
         raise ParseError("no article text or title (empty or boilerplate-only page)")
-    _check_date(item)
     item["source_id"] = (
         item["url"]
         or "sha256:" + hashlib.sha256((item["text"] or item["title"]).encode("utf-8")).hexdigest()
@@ -251,14 +248,6 @@ def _htmldate(tree: lxml.html.HtmlElement, url: str | None) -> str | None:
     except (ValueError, TypeError) as exc:
         logger.debug("htmldate failed: %s", exc)
         return None
-
-
-def _check_date(item: dict[str, Any]) -> None:
-    """A publication date after tomorrow is a placeholder or a typo: kept aside, not trusted."""
-    day = parse_date(item["published"]) if item["published"] else None
-    if day and day > (dt.date.today() + dt.timedelta(days=1)).isoformat():
-        item["published_rejected"] = item["published"]
-        item["published"] = None
 
 
 def _decode(data: bytes) -> str:

@@ -28,9 +28,6 @@ class SourceSpider(scrapy.Spider):
     (only scheme, host and port change; stored URLs stay the real source's).
     """
 
-    # True when the source is asked only for relevant documents and needs no relevance filter.
-    keep_all: bool = False
-
     def __init__(
         self,
         *args: Any,
@@ -38,7 +35,6 @@ class SourceSpider(scrapy.Spider):
         from_date: str | None = None,
         until_date: str | None = None,
         source_url: str | None = None,
-        keep_all: str | bool | None = None,
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
@@ -46,8 +42,6 @@ class SourceSpider(scrapy.Spider):
         self.from_date = _date_argument("from_date", from_date)
         self.until_date = _date_argument("until_date", until_date)
         self.source_url = source_url
-        if keep_all is not None:
-            self.keep_all = str(keep_all).lower() in ("1", "true", "yes")
         self.records_yielded = 0
         self.arguments = {
             k: v

@@ -26,7 +26,6 @@ _AREA = re.compile(r"[A-Z]{2}(?:-[A-Z0-9]{1,3})?")
 class DatasetSpider(SourceSpider):
     """Downloads whole dataset files (``urls``; ``-a url=URL`` replaces them) and parses them."""
 
-    keep_all = True  # every row of these datasets is about surveillance
     urls: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, url: str | None = None, **kwargs: Any):

@@ -15,9 +15,9 @@ from urllib.parse import urljoin, urlsplit
 from scrapy.http import Response
 
 from crawlers import xmlsafe
+from crawlers.dates import machine_date
 from crawlers.parsers import article
 from crawlers.spiders.base import SourceSpider
-from registry.normalise.dates import parse_date
 
 MAX_SITEMAP_DEPTH = 3
 
@@ -25,9 +25,9 @@ MAX_SITEMAP_DEPTH = 3
 class NewsroomSpider(SourceSpider):
     """Feeds (RSS 2.0 / Atom) and sitemaps (index, urlset, Google News) name the articles;
     listing pages are read only for links that match ``article_pattern``. Each article page is
-    parsed by crawlers/parsers/article.py; only articles about a deployment (a technology with a
-    place or a vendor) are kept unless ``keep_all``. ``from_date``/``until_date`` filter on the
-    feed or sitemap date when there is one, else on the article's own date.
+    parsed by crawlers/parsers/article.py and stored; the build publishes those about a
+    deployment. ``from_date``/``until_date`` filter on the feed or sitemap date when there is
+    one, else on the article's own date.
     """
 
     feeds: tuple[str, ...] = ()
@@ -118,7 +118,7 @@ class NewsroomSpider(SourceSpider):
 
     def with_declaration(self, response: Response, items: Iterator[dict]) -> Iterator[dict]:
         """Declared selectors, vendor and language; then the date window (relevance is the
-        RelevancePipeline's)."""
+        build's)."""
         for item in items:
             for key, selector in self.selectors.items():
                 if found := " ".join(response.css(selector).getall()).strip():
@@ -130,7 +130,7 @@ class NewsroomSpider(SourceSpider):
 
     def in_window(self, raw_date: str | None) -> bool:
         """Inside from_date..until_date; an undated article is kept (its date may be inside)."""
-        day = parse_date(raw_date[:64]) if raw_date else None
+        day = machine_date(raw_date)
         if day is None:
             return True
         if self.from_date and day < self.from_date.isoformat():

@@ -11,24 +11,17 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
+from crawlers import reference
 from crawlers.parsers import ted, ted_api, ted_package
 from crawlers.parsers.errors import ParseError
 from crawlers.spiders.base import SourceSpider
-from registry.normalise.technologies import load_taxonomy
 
 SEARCH_URL = "https://api.ted.europa.eu/v3/notices/search"
 PACKAGE_URL = "https://ted.europa.eu/packages/daily/{issue}"
 
 
-def search_cpv_codes(min_weight: float = 0.3) -> tuple[str, ...]:
-    """Taxonomy CPV codes strong enough to search TED by (weaker ones need a keyword as well)."""
-    codes = (
-        c["code"] for t in load_taxonomy() for c in t.get("cpv") or [] if c["weight"] >= min_weight
-    )
-    return tuple(dict.fromkeys(codes))
-
-
-CPV_ANCHORS = search_cpv_codes()
+# Taxonomy CPV codes strong enough to search TED by (weaker ones need a keyword as well).
+CPV_ANCHORS = reference.taxonomy_cpv_codes(min_weight=0.3)
 # Search terms for technologies without a CPV code of their own. The expert query has a length
 # limit, so this is a short multilingual list; the build classifies with the whole taxonomy.
 KEYWORDS = (
@@ -114,14 +107,13 @@ def package_url(package: str) -> str:
 
 class TedSpider(SourceSpider):
     """TED notices about surveillance. Default: the v3 search API then each notice's XML;
-    ``-a package=URL|ISSUE`` reads one daily package instead, pre-filtered by CPV and keyword."""
+    ``-a package=URL|ISSUE`` reads one daily package instead, every member of it."""
 
     name = "ted"
 
     def __init__(self, *args: Any, package: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.package = package
-        self.relevance = ted_package.Relevance(CPV_ANCHORS, KEYWORDS)
         self.notices_requested = 0
 
     async def start(self):
@@ -175,7 +167,7 @@ class TedSpider(SourceSpider):
     def parse_package(self, response: Response) -> Iterator[dict]:
         url = self.real_url(response)
         # BytesIO over the body shares its buffer: the package is held once, members one at a time.
-        for member in ted_package.iter_package(io.BytesIO(response.body), self.relevance):
+        for member in ted_package.iter_package(io.BytesIO(response.body)):
             if self.sample_reached:
                 return
             if member.error:

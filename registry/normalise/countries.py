@@ -6,12 +6,12 @@ import csv
 import re
 import unicodedata
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pycountry
 
-ALIASES_CSV = Path(__file__).resolve().parent.parent / "reference" / "country-aliases.csv"
+from crawlers.reference import reference_path
+
 # "GB-ENG", "US-CA": an ISO 3166-2 subdivision names its country in the prefix.
 _SUBDIVISION = re.compile(r"([A-Za-z]{2})-[A-Za-z0-9]{1,3}")
 _NON_WORD = re.compile(r"[\W_]+")
@@ -54,7 +54,7 @@ def _index() -> dict[str, str]:
         for key in ("alpha_2", "alpha_3", "name", "common_name", "official_name"):
             if value := getattr(country, key, None):
                 index.setdefault(fold(value), country.alpha_2)
-    with ALIASES_CSV.open(encoding="utf-8", newline="") as handle:
+    with reference_path("country-aliases.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             # Reviewed aliases win over pycountry names (none conflict today; the table is the
             # place to settle a conflict if one appears).

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-DIVISIONS_CSV = Path(__file__).resolve().parent.parent / "reference" / "cpv-divisions.csv"
+from crawlers.reference import reference_path
+
 # The 8-digit code, an optional check digit, then an optional label ("32323500-0 Video...").
 _CODE = re.compile(r"\s*(?:CPV\s*(?:code)?\s*[:#]?\s*)?(\d{8})(?:\s*-\s*\d)?(?!\d)", re.IGNORECASE)
 
@@ -38,5 +38,5 @@ def normalise_cpvs(raw: Any) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _divisions() -> frozenset[str]:
-    with DIVISIONS_CSV.open(encoding="utf-8", newline="") as handle:
+    with reference_path("cpv-divisions.csv").open(encoding="utf-8", newline="") as handle:
         return frozenset(row["division"] for row in csv.DictReader(handle))

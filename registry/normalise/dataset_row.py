@@ -18,9 +18,9 @@ import csv
 import math
 import re
 from functools import cache
-from importlib.resources import files
 from typing import Any
 
+from crawlers.reference import reference_path
 from registry.normalise.countries import fold, to_alpha2
 from registry.normalise.dates import parse_date
 from registry.normalise.places import Place, nearest_place, resolve_place
@@ -291,4 +291,4 @@ def _internal_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
 
 
 def _reference(name: str) -> str:
-    return files("registry").joinpath("reference", name).read_text("utf-8")
+    return reference_path(name).read_text("utf-8")

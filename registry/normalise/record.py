@@ -6,7 +6,6 @@ Every string that reaches the record passes through `redact_text`, every contact
 
 from __future__ import annotations
 
-import logging
 import math
 from typing import Any
 
@@ -17,8 +16,8 @@ from registry.normalise.languages import to_iso639_1
 from registry.normalise.money import parse_money, to_eur
 from registry.normalise.places import resolve_place
 from registry.normalise.redact import EMAIL_REPLACEMENT, redact_contact, redact_text
-
-logger = logging.getLogger(__name__)
+from registry.normalise.technologies import classify
+from registry.normalise.vendors import resolve_vendor, vendors_in_text
 
 NOTICE_TYPES = frozenset({"tender", "award", "prior-information", "modification", "other"})
 # classify() confidences at or above this make a technology; lower ones stay visible only in
@@ -55,7 +54,7 @@ def normalise_record(item: dict) -> dict:
     suppliers = _suppliers(item.get("suppliers"))
     value, value_eur = _value(item.get("value"), published)
     text = f"{title}\n{description or ''}"
-    technology_confidence = _classify(cpv, text, language, item)
+    technology_confidence = _classify(cpv, text, language)
 
     record = {
         key: _redact_any(value, key)
@@ -87,7 +86,7 @@ def normalise_record(item: dict) -> dict:
             tech for tech, score in technology_confidence.items() if score >= TECHNOLOGY_THRESHOLD
         ],
         technology_confidence=technology_confidence,
-        vendors=_vendors(suppliers, text, item),
+        vendors=_vendors(suppliers, text),
     )
     if record["kind"] != "notice":  # the notice contract's defaults do not apply to other kinds
         for key in ("notice_type", "buyer", "cpv", "suppliers", "value", "value_eur"):
@@ -187,43 +186,21 @@ def _value(raw: Any, published: str | None) -> tuple[dict[str, Any] | None, floa
     )
 
 
-def _classify(cpv: list[str], text: str, language: str | None, item: dict) -> dict[str, float]:
-    try:
-        from registry.normalise.technologies import classify
-    except ModuleNotFoundError as error:
-        if error.name != "registry.normalise.technologies":
-            raise
-        return {}
-    try:
-        found = classify(cpv, text, language)
-        scores: dict[str, float] = {}
-        for tech, score in sorted(found, key=lambda pair: -pair[1]):
-            if isinstance(tech, str) and isinstance(score, int | float) and tech not in scores:
-                scores[tech] = round(float(score), 3)
-        return scores
-    except Exception:  # a classifier bug must not cost the record; it is logged to be fixed
-        logger.exception("classify failed on %s %s", item.get("source"), item.get("source_id"))
-        return {}
+def _classify(cpv: list[str], text: str, language: str | None) -> dict[str, float]:
+    scores: dict[str, float] = {}
+    for tech, score in sorted(classify(cpv, text, language), key=lambda pair: -pair[1]):
+        scores.setdefault(tech, round(float(score), 3))
+    return scores
 
 
-def _vendors(suppliers: list[dict[str, Any]], text: str, item: dict) -> list[str]:
-    try:
-        from registry.normalise.vendors import resolve_vendor, vendors_in_text
-    except ModuleNotFoundError as error:
-        if error.name != "registry.normalise.vendors":
-            raise
-        return []
+def _vendors(suppliers: list[dict[str, Any]], text: str) -> list[str]:
     found: dict[str, None] = {}
-    try:
-        for supplier in suppliers:
-            if vendor := resolve_vendor(supplier["name"], text):
-                supplier["vendor"] = vendor
-                found.setdefault(vendor, None)
-        for vendor in vendors_in_text(text):
-            if isinstance(vendor, str):
-                found.setdefault(vendor, None)
-    except Exception:  # as in _classify: logged, not fatal
-        logger.exception("vendors failed on %s %s", item.get("source"), item.get("source_id"))
+    for supplier in suppliers:
+        if vendor := resolve_vendor(supplier["name"], text):
+            supplier["vendor"] = vendor
+            found.setdefault(vendor, None)
+    for vendor in vendors_in_text(text):
+        found.setdefault(vendor, None)
     return list(found)
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import csv
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-REFERENCE = Path(__file__).resolve().parent.parent / "reference"
+from crawlers.reference import reference_path
+
 EMAIL_REPLACEMENT = "[email removed]"
 PHONE_REPLACEMENT = "[phone removed]"
 MAX_CHARS = 1_000_000  # beyond this a "text" is an attack or a bug: it is dropped, not scanned
@@ -141,7 +141,7 @@ def _clean(value: Any) -> str | None:
 
 @lru_cache(maxsize=1)
 def _mailbox_words() -> dict[str, frozenset[str]]:
-    with (REFERENCE / "generic-mailboxes.csv").open(encoding="utf-8", newline="") as handle:
+    with reference_path("generic-mailboxes.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     return {
         kind: frozenset(row["word"].casefold() for row in rows if row["match"] == kind)
@@ -151,5 +151,5 @@ def _mailbox_words() -> dict[str, frozenset[str]]:
 
 @lru_cache(maxsize=1)
 def _role_words() -> frozenset[str]:
-    with (REFERENCE / "contact-role-words.csv").open(encoding="utf-8", newline="") as handle:
+    with reference_path("contact-role-words.csv").open(encoding="utf-8", newline="") as handle:
         return frozenset(row["word"].casefold() for row in csv.DictReader(handle))

@@ -7,11 +7,11 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 from typing import Any
 
 import yaml
 
+from crawlers.reference import reference_path
 from registry.normalise.languages import to_iso639_1
 
 # Evidence weights (combined per technology as a noisy OR: 1 - prod(1 - w)).
@@ -52,7 +52,7 @@ class _Matcher:
 
 @cache
 def _reference() -> dict[str, Any]:
-    text = files("registry").joinpath("reference", "taxonomy.yaml").read_text(encoding="utf-8")
+    text = reference_path("taxonomy.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
 

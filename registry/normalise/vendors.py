@@ -6,12 +6,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib.resources import files
 from typing import Any
 
 import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
+
+from crawlers.reference import reference_path
 
 # Fuzzy matching compares squashed name cores (no spaces) by Indel distance (insertions and
 # deletions; a substitution costs 2). A typo that drops or adds one letter ("Hikvison",
@@ -51,7 +52,7 @@ class _Index:
 
 @cache
 def _reference() -> dict[str, Any]:
-    text = files("registry").joinpath("reference", "vendors.yaml").read_text(encoding="utf-8")
+    text = reference_path("vendors.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
 

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from registry import paths
+from crawlers import paths
+from crawlers.store import CrawlStore
 from registry.crawl import run_crawl
 from registry.replay import ReplayServer, Route
-from registry.store import CrawlStore
 from tests.conftest import SNAPSHOT
 
 CF = "contracts-finder"

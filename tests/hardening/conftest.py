@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crawlers import paths
 from crawlers import settings as project_settings
-from registry import paths
-from registry.crawl import LOOPBACK_SETTINGS, PROJECT_ROOT, crawl_command, crawl_env
-from registry.store import CrawlStore
+from crawlers.store import CrawlStore
+from registry.crawl import LOOPBACK_SETTINGS, crawl_command, crawl_env
 
 
 def first_hop_settings(first_hop: str) -> dict[str, str]:
@@ -60,7 +60,6 @@ def crawl(
         process = subprocess.Popen(
             crawl_command(spider, arguments, merged),
             env=crawl_env(),
-            cwd=PROJECT_ROOT,
             stdout=subprocess.DEVNULL,
             stderr=err,
         )

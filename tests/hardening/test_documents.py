@@ -12,11 +12,11 @@ import pytest
 from crawlers import xmlsafe
 from crawlers.parsers import parse_document
 from crawlers.parsers.errors import ParseError
+from crawlers.store import CrawlStore
 from registry.normalise.dates import parse_date
 from registry.normalise.money import parse_money
 from registry.normalise.record import normalise_record
 from registry.replay import ReplayServer
-from registry.store import CrawlStore
 from tests.conftest import FIXTURES
 from tests.hardening.conftest import crawl, last_run, stored_items
 from tests.registry.helpers import notice

@@ -15,10 +15,10 @@ from crawlers.items import item_problems
 from crawlers.parsers import parse_document
 from crawlers.parsers.errors import ParseError
 from crawlers.parsers.ocds import release_to_item
+from crawlers.store import content_hash
 from registry.normalise.announcement import normalise_announcement
 from registry.normalise.dataset_row import normalise_dataset_row
 from registry.normalise.record import normalise_record
-from registry.store import content_hash
 from tests.conftest import FIXTURES
 
 SETTINGS = settings(

@@ -23,7 +23,6 @@ from lxml import etree
 
 from crawlers.parsers import parse_document
 from registry.build import build
-from registry.crawl import PROJECT_ROOT
 from tests.conftest import FIXTURES
 from tests.registry.helpers import notice, store_documents
 from tests.registry.test_feeds import registry_datasette
@@ -254,7 +253,7 @@ def test_build_killed_with_sigkill_while_writing_leaves_the_live_registry(live):
     crawl_db, registry_db = live
     before = _digest(registry_db)
     process = subprocess.Popen(
-        [sys.executable, "-c", BUILD, str(crawl_db), str(registry_db)], cwd=PROJECT_ROOT
+        [sys.executable, "-c", BUILD, str(crawl_db), str(registry_db)]
     )
     deadline = time.monotonic() + 30
     building: list[Path] = []
@@ -287,7 +286,6 @@ def test_full_disk_during_a_build_fails_it_and_leaves_the_live_registry(live):
     before = _digest(registry_db)
     result = subprocess.run(
         [sys.executable, "-m", "registry.cli", "build"],
-        cwd=PROJECT_ROOT,
         env={**os.environ, "SURVREG_DATA": str(registry_db.parent)},
         preexec_fn=_limit_file_size,
         capture_output=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crawlers.parsers import parse_document
-from registry.store import CrawlStore
+from crawlers.store import CrawlStore
 
 
 def store_documents(crawl_db: Path, *documents: Path, extra: list[dict] | None = None) -> int:

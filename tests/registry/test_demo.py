@@ -13,12 +13,12 @@ import feedparser
 import yaml
 from datasette.app import Datasette
 
-from registry import paths
+from crawlers import paths
+from crawlers.store import CrawlStore
 from registry.crawl import crawl_command, crawl_env
 from registry.demo import run_demo
 from registry.replay import ReplayServer
 from registry.serve import METADATA
-from registry.store import CrawlStore
 
 
 def test_demo_crawls_builds_and_serves_the_recorded_sources(data_dir):

@@ -6,11 +6,11 @@ import datetime as dt
 
 import sqlite_utils
 
-from registry import paths
+from crawlers import paths
+from crawlers.store import CrawlStore
 from registry.cli import main
 from registry.health import copy_alerts, record_alerts, source_health
 from registry.schedule import enabled_sources
-from registry.store import CrawlStore
 
 NOW = dt.datetime(2026, 11, 28, 12, tzinfo=dt.UTC)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from crawlers.store import CrawlStore
 from registry.build import build
 from registry.corrections import load_corrections
-from registry.store import CrawlStore
 from tests.registry.helpers import notice, store_documents
 
 ROCKFORD = {"name": "City of Rockford", "country": "US", "city": "Rockford"}

@@ -15,15 +15,15 @@ import time
 
 import pytest
 
+from crawlers import paths
 from crawlers.archive import DocumentArchive
-from registry import paths
+from crawlers.store import CrawlStore
 from registry.backup import backup, prune_archive
 from registry.cli import main
-from registry.crawl import PROJECT_ROOT, crawl_command, crawl_env, run_crawl
+from registry.crawl import crawl_command, crawl_env, run_crawl
 from registry.replay import ReplayServer
 from registry.schedule import LOCKED, prepare_crawl, run_scheduled
-from registry.store import CrawlStore
-from tests.conftest import SNAPSHOT
+from tests.conftest import ROOT, SNAPSHOT
 
 CF = "contracts-finder"
 SEARCH = "/Published/Notices/OCDS/Search"
@@ -158,7 +158,6 @@ def test_killed_crawl_resumes_without_duplicates_or_losses(tmp_path, monkeypatch
                 {**settings, "SURVREG_ALLOW_LOOPBACK": "True", "SURVREG_COMMIT_EVERY": "1"},
             ),
             env=crawl_env(),
-            cwd=PROJECT_ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -190,7 +189,7 @@ def test_stale_lock_is_taken_over_and_a_live_one_is_respected(data_dir, cf_snaps
     data_dir.mkdir(parents=True, exist_ok=True)
     lock = data_dir / "scheduled.lock"
     lock.write_text(str(dead.pid))
-    script = PROJECT_ROOT / "scripts" / "scheduled-crawl"
+    script = ROOT / "scripts" / "scheduled-crawl"
     with ReplayServer(cf_snapshot) as server:
         command = [str(script), CF, "--mirror", f"{CF}={server.url}", "--allow-loopback"]
         result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)

@@ -8,9 +8,9 @@ import pytest
 import sqlite_utils
 
 from crawlers.parsers import datasets
+from crawlers.store import CrawlStore
 from registry import schema, tables_datasets
 from registry.build import _load_reference
-from registry.store import CrawlStore
 from tests.conftest import FIXTURES
 
 DATA = FIXTURES / "datasets"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 
-from registry import paths
+from crawlers import paths
+from crawlers.store import CrawlStore
 from registry.crawl import run_crawl
 from registry.replay import ReplayServer
-from registry.store import CrawlStore
 
 
 def crawl(spider: str, server: ReplayServer, **arguments) -> subprocess.CompletedProcess:

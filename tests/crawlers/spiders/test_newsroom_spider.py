@@ -70,7 +70,7 @@ def test_sitemap_and_listing_crawl_of_a_vendor_declaration(data_dir, snapshot):
     assert last_run("huawei")["errors"] == 0
 
 
-def test_irrelevant_articles_are_dropped_and_broken_pages_counted(data_dir, tmp_path):
+def test_irrelevant_articles_are_stored_and_broken_pages_counted(data_dir, tmp_path):
     routes = [
         {
             "path": "/rss.xml",
@@ -106,7 +106,8 @@ def test_irrelevant_articles_are_dropped_and_broken_pages_counted(data_dir, tmp_
     ]
     with ReplayServer(routes=routes) as server:
         stderr = crawl("axis", server).stderr
-    assert stored() == {}
+    # Relevance is the build's to decide: the crawl keeps the bake sale too.
+    assert set(stored()) == {"https://newsroom.axis.com/article/bake-sale"}
     assert "failed document: source=axis url=https://newsroom.axis.com/article/empty" in stderr
     assert "unreadable sitemap" in stderr
     run = last_run("axis")

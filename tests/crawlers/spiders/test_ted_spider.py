@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from crawlers.store import CrawlStore
 from registry.replay import ReplayServer
-from registry.store import CrawlStore
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "ted"
 ROOT = Path(__file__).parents[3]
@@ -29,8 +29,6 @@ def crawl(tmp_path: Path, server: ReplayServer, *args: str) -> list[dict]:
         str(out),
         "-a",
         f"source_url={server.url}",
-        "-a",
-        "keep_all=true",
         *args,
         "-s",
         "SURVREG_ALLOW_LOOPBACK=True",
@@ -97,7 +95,7 @@ def test_sample_stops_fetching(tmp_path, server):
     assert len([h for h in server.hits if "/xml" in h]) == 1
 
 
-def test_daily_package_is_filtered_and_survives_a_bad_member(tmp_path, server):
+def test_daily_package_keeps_every_member_and_survives_a_bad_one(tmp_path, server):
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         for name, path in [
@@ -112,6 +110,6 @@ def test_daily_package_is_filtered_and_survives_a_bad_member(tmp_path, server):
             archive.addfile(info, io.BytesIO(data))
     server.add(path="/packages/daily/202000082", body=buffer.getvalue())
     items = crawl(tmp_path, server, "-a", "package=82/2020")
-    # b.xml is broken and d.xml (road maintenance, 50232100) is not about surveillance.
-    assert sorted(i["source_id"] for i in items) == ["194753-2020", "727192-2023"]
-    assert {i["package_member"] for i in items} == {"a.xml", "c.xml"}
+    # b.xml is broken; d.xml (road maintenance, 50232100) is kept for the build to judge.
+    assert sorted(i["source_id"] for i in items) == ["194753-2020", "67028-2021", "727192-2023"]
+    assert {i["package_member"] for i in items} == {"a.xml", "c.xml", "d.xml"}

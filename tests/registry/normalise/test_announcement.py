@@ -9,10 +9,10 @@ from crawlers.parsers import article
 from registry.normalise.announcement import (
     event_key,
     extract_quantities,
-    is_deployment,
     normalise_announcement,
     snippet,
 )
+from registry.relevance import published_announcement
 from tests.conftest import FIXTURES
 
 ARTICLES = FIXTURES / "articles"
@@ -72,7 +72,7 @@ def test_record_has_the_issue_shape_and_a_short_public_snippet():
     assert record["places"][0]["id"].startswith("us/pittsburg")
     assert len(record["snippet"]) <= 300 and record["snippet"].endswith("…")
     assert record["text"].startswith("Skip To Content")  # whole text kept for the crawl store
-    assert is_deployment(record)
+    assert published_announcement(record)
 
 
 def test_event_date_without_year_takes_the_publication_year_before_it():
@@ -135,7 +135,7 @@ def test_quantities(text, expected):
 )
 def test_near_misses_are_not_deployments(title, text):
     record = normalise_announcement(item(text, title=title))
-    assert not is_deployment(record), record["technologies"]
+    assert not published_announcement(record), record["technologies"]
 
 
 def test_speed_camera_is_not_licence_plate_recognition():
@@ -184,3 +184,14 @@ def test_empty_and_odd_items_give_nulls_not_errors():
     assert record["value"] is None and record["published"] is None and record["snippet"] is None
     odd = normalise_announcement(item("x" * 300_000, published="not a date", language="??"))
     assert odd["published"] is None and odd["language"] is None
+
+
+def test_a_publication_date_after_tomorrow_is_not_trusted():
+    assert (
+        normalise_announcement(item("Cameras approved.", published="2099-01-01"))["published"]
+        is None
+    )
+    assert (
+        normalise_announcement(item("Cameras approved.", published="2023-07-05"))["published"]
+        == "2023-07-05"
+    )

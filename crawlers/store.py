@@ -80,6 +80,17 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE crawl_runs ADD COLUMN records_irrelevant INTEGER DEFAULT 0;
     """,
+    # Registry builds that were published, so the next build can compare its failure share.
+    """
+    CREATE TABLE builds (
+        id INTEGER PRIMARY KEY,
+        finished TEXT NOT NULL,
+        records INTEGER NOT NULL,
+        failed INTEGER NOT NULL,
+        not_relevant INTEGER NOT NULL,
+        deployments INTEGER NOT NULL
+    );
+    """,
 )
 
 
@@ -228,7 +239,21 @@ class CrawlStore:
     def finish_run(self, run_id: int, **fields: Any) -> None:
         fields = {k: _dumps(v) if isinstance(v, dict | list) else v for k, v in fields.items()}
         fields.setdefault("finished", utcnow())
-        self.db["crawl_runs"].update(run_id, fields)
+        self.db.table("crawl_runs").update(run_id, fields)
+
+    def record_build(self, **figures: int) -> int:
+        """Note a published build (records, failed, not_relevant, deployments)."""
+        cursor = self.conn.execute(
+            "INSERT INTO builds (finished, records, failed, not_relevant, deployments) "
+            "VALUES (:finished, :records, :failed, :not_relevant, :deployments)",
+            {"finished": utcnow(), **figures},
+        )
+        return int(cursor.lastrowid or 0)
+
+    def last_build(self) -> dict[str, Any] | None:
+        """The last published build's figures, if any."""
+        rows = list(self.db.table("builds").rows_where(order_by="id desc", limit=1))
+        return rows[0] if rows else None
 
     def iter_records(self, kind: str | None = None) -> Iterator[dict[str, Any]]:
         """Every current record with its store metadata, in a stable order."""
@@ -248,11 +273,11 @@ class CrawlStore:
             yield dict(zip(columns, row, strict=True))
 
     def count(self, table: str = "records") -> int:
-        return self.db[table].count
+        return self.db.table(table).count
 
     def runs(self, source: str | None = None) -> list[dict]:
         where, params = ("source = ?", [source]) if source else (None, None)
-        return list(self.db["crawl_runs"].rows_where(where, params, order_by="id"))
+        return list(self.db.table("crawl_runs").rows_where(where, params, order_by="id"))
 
     def close(self) -> None:
         self.conn.close()

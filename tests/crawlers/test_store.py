@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from registry.store import MIGRATIONS, CrawlStore, content_hash
+from crawlers.store import MIGRATIONS, CrawlStore, content_hash
 
 
 def notice(**changes) -> dict:

@@ -1,4 +1,4 @@
-"""Where the data lives: ./data unless SURVREG_DATA says otherwise."""
+"""Where the data lives: ./data unless SURVREG_DATA (or ``survreg --data DIR``) says otherwise."""
 
 from __future__ import annotations
 
@@ -23,3 +23,10 @@ def registry_db() -> Path:
 
 def archive_dir() -> Path:
     return data_dir() / "archive"
+
+
+def use_data_dir(path: str | Path) -> Path:
+    """Make ``path`` the data directory of this process and of the crawls it starts."""
+    resolved = Path(path).resolve()
+    os.environ["SURVREG_DATA"] = str(resolved)
+    return resolved

@@ -1,0 +1,82 @@
+"""Raw first: the crawl keeps every record that parses, the build decides what is published."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import yaml
+
+from crawlers import paths
+from crawlers.reference import REFERENCE_DIR
+from registry.relevance import plausible_notice, published_announcement
+from registry.replay import ReplayServer
+from tests.conftest import SNAPSHOT
+from tests.crawlers.spiders.crawling import crawl, stored
+from tests.registry.helpers import notice
+
+WINDOWS = "Sumner House - Window Replacement"
+
+
+def survreg(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "registry.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=env,
+    )
+
+
+def published_titles() -> set[str]:
+    conn = sqlite3.connect(paths.registry_db())
+    try:
+        return {title for (title,) in conn.execute("SELECT title FROM notices")}
+    finally:
+        conn.close()
+
+
+def test_a_better_taxonomy_brings_back_a_stored_record_with_a_rebuild(
+    data_dir, tmp_path, monkeypatch
+):
+    with ReplayServer(SNAPSHOT / "contracts-finder") as server:
+        crawl("contracts-finder", server)
+    assert any(r["item"]["title"] == WINDOWS for r in stored("contracts-finder").values())
+
+    assert survreg("build").returncode == 0
+    assert "CCTV camera relocation" in published_titles()
+    assert WINDOWS not in published_titles()
+
+    # A reviewed taxonomy change that reads window replacement as access control, tried on the
+    # real crawl store through SURVREG_REFERENCE: no recrawl, no network.
+    taxonomy = yaml.safe_load((REFERENCE_DIR / "taxonomy.yaml").read_text("utf-8"))
+    access = next(t for t in taxonomy["technologies"] if t["id"] == "access_control")
+    access["keywords"]["en"].append("window replacement")
+    trial = tmp_path / "reference"
+    trial.mkdir()
+    (trial / "taxonomy.yaml").write_text(yaml.safe_dump(taxonomy, allow_unicode=True), "utf-8")
+    monkeypatch.setenv("SURVREG_REFERENCE", str(trial))
+    shutil.rmtree(paths.archive_dir())  # the rebuild reads the crawl store only
+
+    result = survreg("build")
+    assert result.returncode == 0, result.stderr
+    assert WINDOWS in published_titles()
+
+
+def test_notices_and_articles_are_judged_by_the_taxonomy_and_vendors():
+    assert plausible_notice(notice("a", title="CCTV cameras", cpv=[]))
+    assert plausible_notice(notice("b", title="Servers", cpv=["32323500-0"]))
+    assert plausible_notice(
+        notice("c", title="Licences", cpv=[], suppliers=[{"name": "Hikvision UK Ltd"}])
+    )
+    assert not plausible_notice(notice("d", title="Window replacement", cpv=["45421132"]))
+    assert published_announcement(
+        {"technologies": ["cctv"], "places": [{"id": "gb/doncaster"}], "vendors": []}
+    )
+    assert not published_announcement({"technologies": ["cctv"], "places": [], "vendors": []})
+    assert not published_announcement(
+        {"technologies": [], "places": [{"id": "gb/doncaster"}], "vendors": ["axis"]}
+    )
