@@ -27,7 +27,10 @@ class FailedRequestMiddleware:
             self.failed(request, f"HTTP {response.status}")
         elif 300 <= response.status < 400 and b"Location" in response.headers:
             # The redirect middleware handed it back: its target is not one we follow.
-            location = response.headers[b"Location"].decode("latin-1")
+            location_header = response.headers[b"Location"]
+            # Checked present above, and a downloaded header always carries a value.
+            assert location_header is not None
+            location = location_header.decode("latin-1")
             self.failed(request, f"HTTP {response.status} to {location}: redirect not followed")
         return response
 

@@ -91,9 +91,14 @@ class RetryAfterMiddleware:
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         if response.status not in (429, 503) or b"Retry-After" not in response.headers:
             return response
-        wait = retry_after_seconds(response.headers.get(b"Retry-After", b"").decode("latin-1"))
+        header = response.headers.get(b"Retry-After", b"")
+        # Checked present above, and a downloaded header always carries a value.
+        assert header is not None
+        wait = retry_after_seconds(header.decode("latin-1"))
         if wait is None or wait > self.max_wait:
             return response
+        # Responses reach the middlewares only while the spider is open.
+        assert self.crawler.spider is not None
         retry = get_retry_request(
             request, spider=self.crawler.spider, reason=f"retry-after {response.status}"
         )

@@ -36,6 +36,8 @@ class ValidationPipeline(_CrawlerPipeline):
         stats = self.crawler.stats
         if problems:
             stats.inc_value("survreg/records_rejected")
+            # Items reach the pipelines only while the spider is open.
+            assert self.crawler.spider is not None
             logger.warning(
                 "rejected record: source=%s url=%s reason=%s",
                 self.crawler.spider.name,
@@ -62,6 +64,8 @@ class CrawlStorePipeline(_CrawlerPipeline):
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
+        # Scrapy sets the crawler's spider before it opens the pipelines.
+        assert spider is not None
         self.store = CrawlStore(self.path)
         self.run_id = self.store.start_run(spider.name, getattr(spider, "arguments", {}))
         self.store.conn.execute("BEGIN IMMEDIATE")

@@ -234,6 +234,8 @@ class CrawlStore:
             "INSERT INTO crawl_runs (source, started, arguments) VALUES (?, ?, ?)",
             (source, utcnow(), _dumps(arguments or {})),
         )
+        # sqlite3 leaves lastrowid None only before any INSERT on the cursor.
+        assert cursor.lastrowid is not None
         return int(cursor.lastrowid)
 
     def finish_run(self, run_id: int, **fields: Any) -> None:

@@ -81,8 +81,8 @@ def render_feed(
         if link:
             sub(entry, "link", rel="alternate", href=link)
         for related in dict.fromkeys(xml_text(row.get("atom_related")).split()):
-            if http_link(related, base):
-                sub(entry, "link", rel="related", href=http_link(related, base))
+            if href := http_link(related, base):
+                sub(entry, "link", rel="related", href=href)
         if row.get("atom_content") is not None:
             sub(entry, "content", xml_text(row["atom_content"]), type="text")
     return etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)

@@ -236,7 +236,10 @@ def _load_reference(db: sqlite_utils.Database, store: CrawlStore) -> None:
 
 
 def _load_notices(db: sqlite_utils.Database, rows: Iterator[dict], report: BuildReport) -> None:
-    notices, cpvs, techs, vendors = [], [], [], []
+    notices: list[dict] = []
+    cpvs: list[dict] = []
+    techs: list[dict] = []
+    vendors: list[dict] = []
     places: dict[str, dict] = {}
     known_vendors = {row["id"] for row in db.table("vendors").rows}
     for row, record in _normalised(rows, normalise_record, report, plausible=plausible_notice):

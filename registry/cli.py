@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from crawlers import paths
@@ -193,7 +194,11 @@ def _parse(args: argparse.Namespace) -> int:
     from registry.normalise.dataset_row import normalise_dataset_row
     from registry.normalise.record import normalise_record
 
-    normalisers = {"announcement": normalise_announcement, "dataset_row": normalise_dataset_row}
+    # An item without a kind looks up None, which falls back to normalise_record.
+    normalisers: dict[str | None, Callable[[dict], dict]] = {
+        "announcement": normalise_announcement,
+        "dataset_row": normalise_dataset_row,
+    }
 
     status = 0
     for path in args.files:

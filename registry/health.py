@@ -172,7 +172,7 @@ def record_alerts(store: CrawlStore, healths: list[Health]) -> list[dict[str, An
 
 def copy_alerts(store: CrawlStore, db: sqlite_utils.Database) -> int:
     """Copy the crawl store's alerts into the registry as ``maintainer_alerts``; returns count."""
-    table = db["maintainer_alerts"]
+    table = db.table("maintainer_alerts")
     table.create(ALERT_COLUMNS, pk="id", if_not_exists=True)
     rows = list(store.db.table("alerts").rows_where(order_by="id"))
     table.insert_all(rows)

@@ -412,7 +412,7 @@ def _markers(db: sqlite_utils.Database, previous: Path | None, corrections: Corr
             entry = reasons.get(old)
             reason = (
                 f"correction: {entry['reason']} ({entry['date']})"
-                if old in merged_into
+                if old in merged_into and entry is not None
                 else "its evidence now belongs to a deployment linked by another rule"
             )
         else:

@@ -68,6 +68,8 @@ class ReplayServer:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
+        # A bound AF_INET socket names its host as str; the stub also admits bytes, as bind does.
+        assert isinstance(host, str)
         return f"http://{host}:{port}"
 
     def add(self, **route: Any) -> None:

@@ -132,6 +132,8 @@ def prepare_crawl(
     elif last and last["finish_reason"] == "shutdown":
         mode = "resume"
     if mode != "fresh":
+        # Only a last run makes the mode other than fresh.
+        assert last is not None
         stored = json.loads(last["arguments"] or "{}")
         arguments = {**stored, **{k: v for k, v in arguments.items() if k == "source_url" and v}}
     if mode != "resume":

@@ -93,7 +93,9 @@ def create(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db.table("technologies").create({"id": str, "label": str, "description": str, "cpv": str}, pk="id")
+    db.table("technologies").create(
+        {"id": str, "label": str, "description": str, "cpv": str}, pk="id"
+    )
     db.table("deployments").create(
         {
             "id": str,
@@ -168,7 +170,7 @@ def create_facts(
 ) -> None:
     """The ``<kind>_technologies`` and ``<kind>_vendors`` link tables of a record table."""
     kind = key.removesuffix("_id")
-    technology_columns = {key: str, "technology_id": str}
+    technology_columns: dict[str, type] = {key: str, "technology_id": str}
     if confidence:
         technology_columns["confidence"] = float
     db.table(f"{kind}_technologies").create(

@@ -127,9 +127,13 @@ def load(
     vendors: dict[str, set[str]] = {}
     places: dict[str, dict] = {}
     failures: list[str] = []
-    known_vendors = {r["id"] for r in db.table("vendors").rows} if db.table("vendors").exists() else set()
+    known_vendors = (
+        {r["id"] for r in db.table("vendors").rows} if db.table("vendors").exists() else set()
+    )
     known_techs = (
-        {r["id"] for r in db.table("technologies").rows} if db.table("technologies").exists() else set()
+        {r["id"] for r in db.table("technologies").rows}
+        if db.table("technologies").exists()
+        else set()
     )
     for stored in stored_rows:
         try:

@@ -118,7 +118,8 @@ def _from_html(data: bytes, url: str | None) -> dict[str, Any]:
         include_tables=False,
         favor_precision=True,
     )
-    extracted = document.as_dict() if document is not None else {}
+    # Without as_dict=True bare_extraction gives a Document or None; its annotation has no overload.
+    extracted = document.as_dict() if document is not None else {}  # type: ignore[union-attr]
     item["url"] = _canonical(tree, meta, url)
     item["title"] = _clean(
         meta.get("headline")

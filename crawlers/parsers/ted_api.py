@@ -89,7 +89,9 @@ def _link(links: dict, kind: str) -> str | None:
 
 def xml_url(notice: dict) -> str | None:
     """The URL of a v3 notice's XML (links.xml.MUL), else the canonical one."""
-    links = notice.get("links") if isinstance(notice.get("links"), dict) else {}
+    links = notice.get("links")
+    if not isinstance(links, dict):
+        links = {}
     pub_no = publication_number(str(notice.get("publication-number") or notice.get("ND") or ""))
     return _link(links, "xml") or (ted_links(pub_no) or {}).get("xml")
 
@@ -101,8 +103,12 @@ def v3_item(notice: dict, url: str | None = None) -> dict:
     if not pub_no:
         raise ParseError(f"v3 notice without publication number: {sorted(notice)[:8]}")
     lang = _language(notice)
-    links = notice.get("links") if isinstance(notice.get("links"), dict) else {}
+    links = notice.get("links")
+    if not isinstance(links, dict):
+        links = {}
     canonical = ted_links(pub_no)
+    # pub_no was checked non-empty above, and ted_links answers None only for an empty one.
+    assert canonical is not None
     winners = _in_language(notice.get("winner-name"), lang) or []
     winner_countries = notice.get("winner-country") or []
     value = None

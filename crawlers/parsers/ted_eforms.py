@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from lxml import etree
 
@@ -119,18 +119,18 @@ def _amount(el: etree._Element | None) -> dict | None:
     return {"amount": el.text.strip(), "currency": el.get("currencyID")}
 
 
-def sum_amounts(amounts: list[dict]) -> dict | None:
+def sum_amounts(amounts: Sequence[dict | None]) -> dict | None:
     """Add amounts when they share one currency (else the total is unknown)."""
-    amounts = [a for a in amounts if a]
-    if not amounts or len({a["currency"] for a in amounts}) != 1:
+    present = [a for a in amounts if a]
+    if not present or len({a["currency"] for a in present}) != 1:
         return None
-    if len(amounts) == 1:
-        return amounts[0]
+    if len(present) == 1:
+        return present[0]
     try:
-        total = sum(float(a["amount"]) for a in amounts)
+        total = sum(float(a["amount"]) for a in present)
     except ValueError:
         return None
-    return {"amount": round(total, 2), "currency": amounts[0]["currency"]}
+    return {"amount": round(total, 2), "currency": present[0]["currency"]}
 
 
 def _cpvs(el: etree._Element | None) -> list[str]:

@@ -248,7 +248,7 @@ def _suppliers(form: etree._Element | None) -> list[dict]:
 
 
 def _lots(form: etree._Element | None) -> list[dict]:
-    lots = []
+    lots: list[dict] = []
     contract = _find(form, "{*}OBJECT_CONTRACT")
     if contract is None:
         return lots

@@ -78,7 +78,8 @@ class SourceSpider(scrapy.Spider):
         if failure.check(TruncatedBody) or (
             failure.check(IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(failure.value)
         ):
-            request = failure.request
+            # Scrapy sets .request on an errback's Failure; Twisted's class does not declare it.
+            request = failure.request  # type: ignore[attr-defined]
             self.document_failed(request.meta.get("real_url") or request.url, str(failure.value))
 
     def real_url(self, response: Response) -> str:

@@ -97,7 +97,7 @@ def normalise_announcement(item: dict) -> dict:
     body = text if title and text.startswith(title) else f"{title}\n{text}"
     vendors = extract_vendors(body, url, item.get("vendor"))
     places = extract_places(body, url, _home_countries(vendors))
-    record = {
+    record: dict[str, Any] = {
         "kind": "announcement",
         "source": item.get("source") or "article",
         "source_id": item.get("source_id"),
@@ -351,9 +351,9 @@ def event_date(text: str, published: str | None) -> str | None:
         else:
             phrase = match.group("md") or match.group("dm")
             year = match.group("y1") or match.group("y2")
-            if not year and not published:
-                continue
             if not year:
+                if not published:
+                    continue
                 phrase = f"{phrase} {published[:4]}"
             found = parse_date(phrase)
             if found and not year and published and found > published:

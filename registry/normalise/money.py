@@ -155,8 +155,8 @@ def _currency_in(text: str) -> str | None:
         if match.group(0) in _iso_codes():
             found.append((match.start(), match.group(0)))
             break
-    if match := _symbol_pattern().search(text):
-        found.append((match.start(), _symbols()[match.group(0).casefold()]))
+    if symbol := _symbol_pattern().search(text):
+        found.append((symbol.start(), _symbols()[symbol.group(0).casefold()]))
     return min(found)[1] if found else None
 
 

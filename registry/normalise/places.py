@@ -180,10 +180,10 @@ def _index() -> dict[str, list[tuple[int, bool]]]:
     index: dict[str, list[tuple[int, bool]]] = {}
     for geonames_id, city in _cities().items():
         index.setdefault(city[1], []).append((geonames_id, True))
-    for city in _gazetteer().values():
-        geonames_id = int(city["geonameid"])
+    for record in _gazetteer().values():
+        geonames_id = int(record["geonameid"])
         own = _cities()[geonames_id][1]
-        for alternate in city.get("alternatenames") or ():
+        for alternate in record.get("alternatenames") or ():
             # Short upper-case alternates are airport and station codes ("DSA" for Doncaster).
             if (len(alternate) <= 4 and alternate.isupper()) or not _SCRIPTS.fullmatch(alternate):
                 continue

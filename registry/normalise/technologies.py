@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -224,7 +225,7 @@ def classify(cpv: list[str], text: str, language: str | None = None) -> list[tup
         title_end = folded.find(". ", 0, TITLE_CHARS)
         title_end = TITLE_CHARS if title_end < 0 else title_end
         matcher = _matcher(_language_key(language))
-        matches = matcher.pattern.finditer(folded)
+        matches: Iterable[re.Match[str]] = matcher.pattern.finditer(folded)
         if matcher.cjk and not folded.isascii() and _CJK.search(folded):
             matches = [*matches, *matcher.cjk.finditer(folded)]
         occurrences: dict[str, list[int]] = {}

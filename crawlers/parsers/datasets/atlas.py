@@ -52,12 +52,14 @@ def parse(
 
 
 def _item(row: dict[str, str | None], line: int) -> dict:
-    links = []
+    links: list[dict[str, str | None]] = []
     for n in (1, 2, 3):
         if link := row.get(f"Link {n}"):
             links.append(
-                {"url": link}
-                | {field.lower(): row.get(f"Link {n} {field}") for field in LINK_FIELDS}
+                {
+                    "url": link,
+                    **{field.lower(): row.get(f"Link {n} {field}") for field in LINK_FIELDS},
+                }
             )
     other = row.get("Other Links")
     links.extend({"url": u.strip()} for u in (other or "").split() if u.strip())

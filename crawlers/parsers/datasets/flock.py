@@ -145,9 +145,11 @@ def _survey_item(row: dict[str, str | None], line: int) -> dict:
 
 def _policy_item(row: dict[str, str | None], line: int) -> dict:
     agency = row["agency"]
-    policy = {key: row.get(column) for key, column in POLICY_FIELDS.items()}
+    policy: dict[str, str | list[str] | None] = {
+        key: row.get(column) for key, column in POLICY_FIELDS.items()
+    }
     for key in ("detected", "not_detected"):
-        policy[key] = _list(policy[key])
+        policy[key] = _list(row.get(POLICY_FIELDS[key]))
     return {
         **_common(row, line, "policy", POLICIES, agency),
         "url": row.get("url"),

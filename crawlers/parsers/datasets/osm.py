@@ -60,8 +60,12 @@ def parse(
 
 
 def _item(element: dict, area: str | None, position: int) -> dict:
-    tags = element.get("tags") if isinstance(element.get("tags"), dict) else {}
-    center = element.get("center") if isinstance(element.get("center"), dict) else {}
+    tags = element.get("tags")
+    if not isinstance(tags, dict):
+        tags = {}
+    center = element.get("center")
+    if not isinstance(center, dict):
+        center = {}
     osm_id = f"{element['type']}/{element['id']}"
     kind = tags.get("surveillance:type")
     country = (area or "").split("-")[0] or tags.get("addr:country")
