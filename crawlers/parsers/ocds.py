@@ -186,7 +186,7 @@ def release_to_item(release: dict, url: str | None = None, source: str = "ocds")
         "source": source,
         "source_id": f"{ocid}/{release_id}",
         "procedure_id": ocid,
-        "url": _notice_url(release, awards, tender) or url,
+        "url": _notice_url(release, awards, tender),
         "notice_type": _notice_type(release.get("tag")),
         "title": _first_str(
             tender.get("title"), release.get("title"), *(a.get("title") for a in awards)

@@ -252,9 +252,7 @@ BUILD = (
 def test_build_killed_with_sigkill_while_writing_leaves_the_live_registry(live):
     crawl_db, registry_db = live
     before = _digest(registry_db)
-    process = subprocess.Popen(
-        [sys.executable, "-c", BUILD, str(crawl_db), str(registry_db)]
-    )
+    process = subprocess.Popen([sys.executable, "-c", BUILD, str(crawl_db), str(registry_db)])
     deadline = time.monotonic() + 30
     building: list[Path] = []
     # Kill once the new file has real content in it: mid-way through the notices.
