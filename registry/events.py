@@ -107,7 +107,7 @@ def derive(db: sqlite_utils.Database) -> int:
     count = 0
     for deployment_id, group in groupby(rows, key=lambda row: row[0]):
         evidence = list(group)
-        changes = list(_timeline(evidence))
+        changes = _by_date(list(_timeline(evidence)))
         events.extend(changes)
         final = changes[-1]["status"] if changes else None
         if final and final != evidence[0][12]:
@@ -151,6 +151,21 @@ def _timeline(evidence: list[tuple]) -> Iterator[dict[str, Any]]:
             "licence": licence,
         }
         status = new
+
+
+def _by_date(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One change per date: evidence of one day (a vote and its attachments) is one event,
+    the day's last status with the status before that day."""
+    merged: list[dict[str, Any]] = []
+    for change in changes:
+        if merged and change["date"] is not None and merged[-1]["date"] == change["date"]:
+            change = {**change, "previous_status": merged[-1]["previous_status"]}
+            merged[-1] = change
+            if change["status"] == change["previous_status"]:
+                merged.pop()
+            continue
+        merged.append(change)
+    return merged
 
 
 def _stage(kind: str, detail: str | None, outcome: str | None) -> int:

@@ -312,7 +312,7 @@ def _item(
         "source_id": source_id or f"pdf-{digest[:16]}",
         "procedure_id": hints.get("procedure_id"),
         "url": url,
-        "notice_type": hints.get("notice_type") or _notice_type(title),
+        "notice_type": hints.get("notice_type") or _notice_type(f"{title} {_title(document)}"),
         "title": title,
         "description": _description(lines, terms),
         "language": hints.get("language") or ("zh" if _is_cjk(lines) else None),
@@ -334,7 +334,7 @@ def _item(
         "pages": document.pages,
         "document_format": "pdf",
     }
-    for key in ("related_notices", "decision", "request", "document_type", "agency"):
+    for key in ("related_notices", "decision", "request", "document_type", "agency", "date_order"):
         if key in hints:
             item[key] = hints[key]
     return item

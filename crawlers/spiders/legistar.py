@@ -240,6 +240,7 @@ class LegistarSpider(SourceSpider):
             "published": matter.get("MatterPassedDate") or matter.get("MatterIntroDate"),
             "language": "en",
             "document_type": "council attachment",
+            "date_order": "MDY",
         }
         items = pdf.parse(
             response.body,

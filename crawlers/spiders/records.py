@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 import yaml
 from scrapy.http import Response
@@ -127,7 +127,7 @@ class RecordsSpider(SourceSpider):
     def items(self, body: bytes, url: str | None, index: dict, entry: dict) -> Iterator[dict]:
         kind = str(entry.get("type") or "").casefold()
         request = index.get("request")
-        name = str(entry.get("file") or entry.get("url") or "").rsplit("/", 1)[-1]
+        name = unquote(str(entry.get("file") or entry.get("url") or "").rsplit("/", 1)[-1])
         hints: dict[str, Any] = {
             "buyer": {
                 "name": entry.get("agency") or index.get("agency"),
@@ -143,6 +143,9 @@ class RecordsSpider(SourceSpider):
             },  # fmt: skip
             "document_type": kind or None,
             "agency": index.get("agency"),
+            # US documents write 03-25-2025 for 25 March.
+            "date_order": index.get("date_order")
+            or ("MDY" if index.get("country") == "US" else None),
         }
         for key in ("title", "language"):
             if entry.get(key):
