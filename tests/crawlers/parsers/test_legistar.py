@@ -42,7 +42,8 @@ def test_histories_without_duplicates_are_kept_in_date_order():
     [
         (b"<html><head><title>Runtime Error</title></head><body>Server Error</body></html>",
          "not a Legistar answer for matters: an HTML page titled 'Runtime Error'"),
-        (b'{"Message":"An error has occurred."}', "Legistar error for matters: An error has occurred."),
+        (b'{"Message":"An error has occurred."}',
+         "Legistar error for matters: An error has occurred."),
         (b"", "empty answer where Legistar matters were expected"),
         (b'"text"', "not a Legistar answer for matters: a JSON str"),
     ],
@@ -54,8 +55,8 @@ def test_error_answers_are_parse_errors(body, reason):
 
 
 def test_matter_item_carries_its_decision_and_related_matters():
-    matter = {"MatterId": 7, "MatterGuid": "G", "MatterTitle": "Agreement with Flock Safety ($90,000)",
-              "MatterPassedDate": "2024-08-05T00:00:00"}  # fmt: skip
+    title = "Agreement with Flock Safety ($90,000)"
+    matter = {"MatterId": 7, "MatterGuid": "G", "MatterTitle": title}
     actions = [
         {"date": "2024-08-05T00:00:00", "action": "Approved", "passed_flag": 1, "event_id": 9}
     ]
