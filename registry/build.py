@@ -16,7 +16,7 @@ import sqlite_utils
 from tqdm import tqdm
 
 from crawlers.store import CrawlStore
-from registry import health, link, schema, tables_announcements, tables_datasets
+from registry import events, health, link, schema, tables_announcements, tables_datasets
 from registry.corrections import Corrections, load_corrections
 from registry.links import safe_link
 from registry.normalise.announcement import normalise_announcement
@@ -182,6 +182,7 @@ def _build_into(
             report.failures.extend(failures[:20])
             _load_announcements(db, records("announcement"), report)
         link.derive_deployments(db, corrections, previous)
+        events.derive(db)
         _count_vendor_notices(db)
         schema.index(db)
         tables_datasets.index(db)
@@ -349,6 +350,7 @@ def notice_row(record: dict, stored: dict[str, Any]) -> dict:
         "related_notices": " ".join(str(n) for n in record.get("related_notices") or []) or None,
         "url": safe_link(record.get("url")),
         "notice_type": record.get("notice_type"),
+        "outcome": events.decision_outcome(record),
         "title": record.get("title") or "",
         "description": record.get("description"),
         "language": record.get("language"),

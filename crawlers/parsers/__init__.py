@@ -14,6 +14,8 @@ PARSER_MODULES = (
     "crawlers.parsers.ted",
     "crawlers.parsers.ocds",
     "crawlers.parsers.datasets",
+    "crawlers.parsers.legistar",
+    "crawlers.parsers.pdf",
     # Last: its plain-text sniff accepts any text whose first line is a URL.
     "crawlers.parsers.article",
 )
