@@ -159,4 +159,4 @@ def test_bad_documents_raise_parse_error(data, reason):
 
 def test_unknown_format_is_refused():
     with pytest.raises(ParseError, match="unrecognised format"):
-        detect_format(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj")
+        detect_format(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
