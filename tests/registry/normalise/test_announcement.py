@@ -201,9 +201,11 @@ def test_a_publication_date_after_tomorrow_is_not_trusted():
 
 def test_no_event_date_a_year_before_the_article_that_announces_it():
     # The Nation, 2023-07-05: cameras "to be operationalised by August 14".
-    url, text = (ARTICLES / "nation-pk_huawei_lahore-psca-safe-city-2023.txt").read_text(
-        "utf-8"
-    ).split("\n", 1)
+    url, text = (
+        (ARTICLES / "nation-pk_huawei_lahore-psca-safe-city-2023.txt")
+        .read_text("utf-8")
+        .split("\n", 1)
+    )
     record = normalise_announcement(item(text, url=url.strip(), published="2023-07-05"))
     assert record["event_date"] == "2023-08-14"
     assert record["places"][0]["city"] == "Lahore"
