@@ -33,7 +33,8 @@ def read_text(name: str) -> str:
 @cache
 def load(name: str) -> Any:
     """A YAML reference file, parsed."""
-    return yaml.safe_load(read_text(name))
+    # libyaml's safe loader when PyYAML has it: the same result, a fraction of the start-up.
+    return yaml.load(read_text(name), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def taxonomy_cpv_codes(min_weight: float = 0.0) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ import logging
 import os
 import sqlite3
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +21,12 @@ from registry import events, health, link, schema, tables_announcements, tables_
 from registry.corrections import Corrections, load_corrections
 from registry.links import safe_link
 from registry.normalise.announcement import normalise_announcement
+from registry.normalise.places import place_by_id
 from registry.normalise.record import normalise_record
+from registry.normalise.suppliers import supplier_key
 from registry.normalise.technologies import load_taxonomy
 from registry.normalise.vendors import load_vendors
-from registry.relevance import plausible_notice, published_announcement
+from registry.relevance import plausible_notice, published_announcement, published_notice
 from registry.sources import licence_of, load_sources
 
 logger = logging.getLogger(__name__)
@@ -181,6 +184,7 @@ def _build_into(
             report.failed += len(failures)
             report.failures.extend(failures[:20])
             _load_announcements(db, records("announcement"), report)
+        _place_aliases(db)
         link.derive_deployments(db, corrections, previous)
         events.derive(db)
         _count_vendor_notices(db)
@@ -242,13 +246,19 @@ def _load_notices(db: sqlite_utils.Database, rows: Iterator[dict], report: Build
     techs: list[dict] = []
     vendors: list[dict] = []
     places: dict[str, dict] = {}
+    suppliers: dict[str, dict] = {}
+    notice_suppliers: list[dict] = []
     known_vendors = {row["id"] for row in db.table("vendors").rows}
-    for row, record in _normalised(rows, normalise_record, report, plausible=plausible_notice):
+    for row, record in _normalised(
+        rows, normalise_record, report, plausible=plausible_notice, published=published_notice
+    ):
         notice = notice_row(record, row)
         notices.append(notice)
         place = record_place(record)
         if place:
             places.setdefault(place["id"], place)
+        for supplier_id in _suppliers(record, suppliers, known_vendors):
+            notice_suppliers.append({"notice_id": notice["id"], "supplier_id": supplier_id})
         cpvs.extend({"notice_id": notice["id"], "cpv": c} for c in record["cpv"])
         confidence = record.get("technology_confidence") or {}
         techs.extend(
@@ -267,6 +277,46 @@ def _load_notices(db: sqlite_utils.Database, rows: Iterator[dict], report: Build
     report.notices += len(notices)
     _flush(db, notices, cpvs, techs, vendors)
     db.table("places").insert_all(places.values(), pk="id", ignore=True)
+    db.table("suppliers").insert_all(
+        (
+            {
+                "id": key,
+                "name": entry["names"].most_common(1)[0][0],
+                "names": _json(sorted(entry["names"])),
+                "vendor_id": entry["vendor_id"],
+                "notices": entry["notices"],
+            }
+            for key, entry in suppliers.items()
+        ),
+        batch_size=BATCH,
+    )
+    db.table("notice_suppliers").insert_all(notice_suppliers, batch_size=BATCH, ignore=True)
+
+
+def _suppliers(record: dict, suppliers: dict[str, dict], known_vendors: set[str]) -> list[str]:
+    """The supplier ids of a notice, each counted in ``suppliers`` with its spellings."""
+    ids: dict[str, None] = {}
+    for supplier in record.get("suppliers") or []:
+        key = supplier_key(supplier.get("name") or "")
+        if key is None or key in ids:
+            continue
+        ids[key] = None
+        entry = suppliers.setdefault(key, {"names": Counter(), "vendor_id": None, "notices": 0})
+        entry["names"][supplier["name"]] += 1
+        entry["notices"] += 1
+        if supplier.get("vendor") in known_vendors:
+            entry["vendor_id"] = entry["vendor_id"] or supplier["vendor"]
+    return list(ids)
+
+
+def _place_aliases(db: sqlite_utils.Database) -> None:
+    """The slug ids published before GeoNames-keyed ids, for the places this registry has."""
+    rows = []
+    for (place_id,) in db.execute("SELECT id FROM places").fetchall():
+        place = place_by_id(place_id)
+        if place is not None and place.legacy_id:
+            rows.append({"alias": place.legacy_id, "place_id": place_id})
+    db.table("place_aliases").insert_all(rows, pk="alias", ignore=True)
 
 
 def _load_announcements(
@@ -278,13 +328,10 @@ def _load_announcements(
     ):
         tables_announcements.insert(db, record, row)
         report.announcements += 1
-        for place in record.get("places") or []:
-            if place.get("id") and place.get("latitude") is not None:
-                places.setdefault(place["id"], place)
-    columns = ("id", "city", "country", "admin1", "latitude", "longitude")
-    db.table("places").insert_all(
-        ({k: p.get(k) for k in columns} for p in places.values()), pk="id", ignore=True
-    )
+        for named in record.get("places") or []:
+            if named.get("id") and (place := place_by_id(named["id"])):
+                places.setdefault(place.id, place.row())
+    db.table("places").insert_all(places.values(), pk="id", ignore=True)
 
 
 def _normalised(
@@ -379,16 +426,8 @@ def record_place(record: dict) -> dict | None:
     """The resolved place of a record's buyer, as a ``places`` row, if the build found one."""
     buyer = record.get("buyer") or {}
     # normalise_record resolves the buyer's place onto the buyer itself (place_id, coordinates).
-    if not buyer.get("place_id"):
-        return None
-    return {
-        "id": buyer["place_id"],
-        "city": buyer.get("city"),
-        "country": buyer.get("country"),
-        "admin1": buyer.get("admin1"),
-        "latitude": buyer.get("latitude"),
-        "longitude": buyer.get("longitude"),
-    }
+    place = place_by_id(buyer.get("place_id"))
+    return place.row() if place else None
 
 
 def _json(value: Any) -> str:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from registry.confidence import assess_deployments
 from registry.corrections import Corrections
 
 # The stage each kind of evidence shows; a deployment's status is the furthest stage reached.
@@ -77,7 +78,10 @@ EVIDENCE_KINDS = (
                    coalesce(r.url, r.document_url), r.date, r.document_sha256, r.source,
                    r.first_seen, r.licence, r.agency, r.country, r.city, r.place_id, NULL, NULL,
                    NULL, r.camera_count
-            FROM dataset_rows r WHERE r.source != 'osm-surveillance'""",
+            FROM dataset_rows r WHERE r.source != 'osm-surveillance'
+              -- A row that names no surveillance technology is published, never a deployment.
+              AND EXISTS (SELECT 1 FROM dataset_row_technologies t
+                          WHERE t.dataset_row_id = r.id)""",
     ),
     EvidenceKind(
         "announcement",
@@ -326,13 +330,15 @@ def _fill(db: sqlite_utils.Database, kinds: list[EvidenceKind], corrections: Cor
             FROM _facts GROUP BY deployment_id
         )
         INSERT INTO deployments (id, procedure_id, title, status, buyer_name, country, city,
-                                 place_id, latitude, longitude, value_amount, value_currency,
-                                 value_eur, cameras, first_evidence, last_evidence,
-                                 evidence_count, first_seen, link_rule)
+                                 place_id, place_label, latitude, longitude, value_amount,
+                                 value_currency, value_eur, cameras, first_evidence,
+                                 last_evidence, evidence_count, first_seen, link_rule)
         SELECT g.deployment_id,
                (SELECT max(procedure_id) FROM notices WHERE deployment_id = g.deployment_id),
                l.title, stage_name(g.stage), p.organisation, coalesce(p.country, l.country),
-               coalesce(pl.city, p.city), p.place_id, pl.latitude, pl.longitude, v.value_amount,
+               -- Only a resolved place names the city: a source's unresolved text may be an
+               -- agency's name ("18th Judicial District DA's Office").
+               pl.city, pl.id, pl.label, pl.latitude, pl.longitude, v.value_amount,
                v.value_currency, v.value_eur, g.cameras, g.first_evidence, g.last_evidence,
                g.evidence_count, g.first_seen, g.rules
         FROM grouped g
@@ -354,11 +360,19 @@ def _fill(db: sqlite_utils.Database, kinds: list[EvidenceKind], corrections: Cor
             f"JOIN {kind.table} r ON r.id = x.{kind.key_column} "
             f"WHERE r.deployment_id IS NOT NULL"
         )
+    if db.table("notice_suppliers").exists():
+        db.execute(
+            "INSERT OR IGNORE INTO deployment_suppliers (deployment_id, supplier_id) "
+            "SELECT n.deployment_id, s.supplier_id FROM notice_suppliers s "
+            "JOIN notices n ON n.id = s.notice_id WHERE n.deployment_id IS NOT NULL"
+        )
     db.executescript(
         """
         UPDATE deployments SET
           vendors = (SELECT group_concat(vendor_id, ' ') FROM deployment_vendors
                      WHERE deployment_id = deployments.id),
+          suppliers = (SELECT group_concat(supplier_id, ' ') FROM deployment_suppliers
+                       WHERE deployment_id = deployments.id),
           technologies = (SELECT group_concat(technology_id, ' ') FROM deployment_technologies
                           WHERE deployment_id = deployments.id),
           -- An indexed integer, so the year facet stays fast at a million rows.
@@ -368,6 +382,7 @@ def _fill(db: sqlite_utils.Database, kinds: list[EvidenceKind], corrections: Cor
     for deployment_id, notes in corrections.notes.items():
         text = "; ".join(f"{n['note']} ({n['date']})" for n in notes)
         db.execute("UPDATE deployments SET note = ? WHERE id = ?", [text, deployment_id])
+    assess_deployments(db)
 
 
 def _markers(db: sqlite_utils.Database, previous: Path | None, corrections: Corrections) -> None:

@@ -98,8 +98,8 @@ async def _choices(datasette) -> dict[str, list[dict]]:
         "vendor": "select id as value, coalesce(name, id) as label from vendors order by name",
         "country": "select distinct country as value, country as label from deployments "
         "where country is not null order by country",
-        "city": "select id as value, coalesce(city, id) || ' (' || coalesce(country, '?') || ')' "
-        "as label from places where id in (select place_id from deployments) order by label",
+        "city": "select id as value, coalesce(label, city, id) as label from places "
+        "where id in (select place_id from deployments) order by label",
     }
     return {name: [dict(r) for r in (await db.execute(sql)).rows] for name, sql in queries.items()}
 

@@ -7,6 +7,11 @@ out with a rebuild, never a recrawl.
 
 from __future__ import annotations
 
+import csv
+import re
+from functools import cache
+
+from crawlers.reference import reference_path
 from registry.normalise.technologies import classify
 from registry.normalise.vendors import vendors_in_text
 
@@ -21,6 +26,33 @@ def plausible_notice(item: dict) -> bool:
     return bool(classify(cpv, text) or vendors_in_text(f"{text} {suppliers}"))
 
 
+def published_notice(record: dict) -> bool:
+    """A normalised notice with at least one technology the classifier is sure enough of.
+
+    A vendor's name or a weak surveillance word alone ("Empty Homes Security": steel doors and
+    alarms; guard and concierge services that mention CCTV in passing) is a near miss.
+    """
+    return bool(record["technologies"])
+
+
 def published_announcement(record: dict) -> bool:
-    """A normalised article that ties a technology to a place or a vendor."""
-    return bool(record["technologies"]) and bool(record["places"] or record["vendors"])
+    """A normalised article that ties a technology to a place.
+
+    A vendor's page that names no place is marketing, not a deployment.
+    """
+    return bool(record["technologies"]) and bool(record["places"])
+
+
+def without_boilerplate(text: str | None) -> str | None:
+    """The text without the lines of cookie banners and page furniture, for snippets."""
+    if not text:
+        return text
+    lines = [line for line in text.splitlines() if not _boilerplate().search(line)]
+    return "\n".join(lines).strip() or None
+
+
+@cache
+def _boilerplate() -> re.Pattern[str]:
+    with reference_path("boilerplate-phrases.csv").open(encoding="utf-8", newline="") as handle:
+        phrases = [row["phrase"] for row in csv.DictReader(handle)]
+    return re.compile("|".join(re.escape(p) for p in phrases), re.IGNORECASE)

@@ -46,6 +46,10 @@ EXPECTED_TABLES = (
     "evidence",
     "deployment_vendors",
     "deployment_technologies",
+    "deployment_suppliers",
+    "notice_suppliers",
+    "suppliers",
+    "place_aliases",
     "vendors",
     "technologies",
     "places",
@@ -78,11 +82,18 @@ def create(db: sqlite_utils.Database) -> None:
             "city": str,
             "country": str,
             "admin1": str,
+            "admin1_name": str,
+            "admin2": str,
+            "kind": str,
+            "label": str,
             "latitude": float,
             "longitude": float,
+            "geonames_id": int,
         },
         pk="id",
     )
+    # Place ids published before ids were keyed on GeoNames ids ("gb/doncaster").
+    db.table("place_aliases").create({"alias": str, "place_id": str}, pk="alias")
     db.table("vendors").create(
         {
             "id": str,
@@ -108,9 +119,11 @@ def create(db: sqlite_utils.Database) -> None:
             "country": str,
             "city": str,
             "place_id": str,
+            "place_label": str,
             "latitude": float,
             "longitude": float,
             "vendors": str,
+            "suppliers": str,
             "technologies": str,
             "value_amount": float,
             "value_currency": str,
@@ -123,9 +136,17 @@ def create(db: sqlite_utils.Database) -> None:
             "first_seen": str,
             "link_rule": str,
             "year": int,
+            "confidence": float,
+            "confidence_rules": str,
+            "verification": str,
         },
         pk="id",
         foreign_keys=[("place_id", "places", "id")],
+    )
+    db.table("suppliers").create(
+        {"id": str, "name": str, "names": str, "vendor_id": str, "notices": int},
+        pk="id",
+        foreign_keys=[("vendor_id", "vendors", "id")],
     )
     db.table("notices").create(
         NOTICE_COLUMNS,
@@ -189,6 +210,12 @@ def create(db: sqlite_utils.Database) -> None:
     )
     create_facts(db, "notices", "notice_id")
     create_facts(db, "deployments", "deployment_id", confidence=False)
+    for kind, table in (("notice", "notices"), ("deployment", "deployments")):
+        db.table(f"{kind}_suppliers").create(
+            {f"{kind}_id": str, "supplier_id": str},
+            pk=(f"{kind}_id", "supplier_id"),
+            foreign_keys=[(f"{kind}_id", table, "id"), ("supplier_id", "suppliers", "id")],
+        )
 
 
 def create_facts(
@@ -253,6 +280,12 @@ def index(db: sqlite_utils.Database) -> None:
         ("deployments", ["city"]),
         ("deployments", ["place_id"]),
         ("deployments", ["year"]),
+        ("deployments", ["verification"]),
+        ("deployments", ["confidence"]),
+        ("notice_suppliers", ["supplier_id"]),
+        ("deployment_suppliers", ["supplier_id"]),
+        ("suppliers", ["vendor_id"]),
+        ("place_aliases", ["place_id"]),
         # Facets under a country filter group by these: composite indexes keep them off scans.
         ("deployments", ["country", "city"]),
         ("deployments", ["country", "status"]),

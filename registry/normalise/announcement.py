@@ -25,6 +25,7 @@ from registry.normalise.places import Place, resolve_place
 from registry.normalise.redact import redact_text
 from registry.normalise.technologies import classify
 from registry.normalise.vendors import load_vendors, vendors_in_text
+from registry.relevance import without_boilerplate
 
 SNIPPET_CHARS = 280
 MAX_TEXT = 100_000  # facts come from the first 100 kB; longer "articles" are listings or dumps
@@ -113,7 +114,9 @@ def normalise_announcement(item: dict) -> dict:
         "quantities": extract_quantities(body),
         "value": extract_value(body, places),
         "event_date": event_date(text, published),
-        "snippet": snippet(item.get("description") or text),
+        "snippet": snippet(
+            without_boilerplate(item.get("description")) or without_boilerplate(text)
+        ),
         "text": text or None,
     }
     for tech, confidence in classify([], body, language):
@@ -195,7 +198,7 @@ def extract_places(
             or _TITLES.search(text[max(0, start - 20) : start])
         ):
             continue
-        place = _resolve(name, countries, states, name in strong, fallback)
+        place = _resolve(name, countries, states, name in strong, fallback, url)
         if place and place.id not in found:
             found[place.id] = {"city": place.city, "country": place.country, "id": place.id}
     cities_in = {p["country"] for p in found.values()}
@@ -205,15 +208,20 @@ def extract_places(
 
 
 def _resolve(
-    name: str, countries: list[str], states: list[str], strong: bool, fallback: tuple[str, ...]
+    name: str,
+    countries: list[str],
+    states: list[str],
+    strong: bool,
+    fallback: tuple[str, ...],
+    url: str | None = None,
 ) -> Place | None:
     for country in [*countries, *(fallback if strong else ())]:
         for state in [*states, None] if country == "US" else [None]:
-            place = resolve_place(name, country, region=state)
+            place = resolve_place(name, country, region=state, domain=url)
             if place and fold(place.city) == fold(name):
                 return place
     if strong:
-        place = resolve_place(name)
+        place = resolve_place(name, domain=url)
         if place and fold(place.city) == fold(name):
             return place
     return None
@@ -356,11 +364,24 @@ def event_date(text: str, published: str | None) -> str | None:
                     continue
                 phrase = f"{phrase} {published[:4]}"
             found = parse_date(phrase)
-            if found and not year and published and found > published:
-                found = parse_date(f"{phrase[:-4]}{int(published[:4]) - 1}")
+            if found and not year and published:
+                found = _nearest_year(phrase[:-5], published) or found
         if found and (not published or not published.startswith(found)):
             return found
     return None
+
+
+def _nearest_year(day_month: str, published: str) -> str | None:
+    """A year-less date ("by August 14") in the year that puts it nearest the publication."""
+    reference = dt.date.fromisoformat(published[:10]) if len(published) >= 10 else None
+    if reference is None:
+        return None
+    dates = [
+        day
+        for year in (reference.year - 1, reference.year, reference.year + 1)
+        if (day := parse_date(f"{day_month} {year}"))
+    ]
+    return min(dates, key=lambda d: abs((dt.date.fromisoformat(d) - reference).days), default=None)
 
 
 def _cjk(text: str) -> bool:

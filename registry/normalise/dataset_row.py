@@ -213,14 +213,15 @@ def _date(raw: Any, order: str | None) -> str | None:
 
 def _place(raw: dict, latitude: float | None, longitude: float | None) -> Place | None:
     country = to_alpha2(raw.get("country")) if raw.get("country") else None
-    state = raw.get("state")
-    for name in (raw.get("city"), raw.get("county")):
-        if name and (place := resolve_place(name, country, region=state)):
-            # resolve_place falls back to a same-named city of another state ("Anchorage KY" is
-            # not Anchorage, Alaska): a stated US state must hold.
-            if country == "US" and isinstance(state, str) and len(state) == 2:
-                if place.admin1 != state.upper():
-                    continue
+    state, county = raw.get("state"), raw.get("county")
+    if raw.get("city"):
+        place = resolve_place(raw["city"], country, region=state, county=county)
+        if place:
+            return place
+    if county:
+        # A town the gazetteer lacks, or a county's agency: the county is right, if coarser.
+        named = county if re.search(r"(?i)\b(county|parish)\b", county) else f"{county} County"
+        if place := resolve_place(named, country, region=state, counties=True):
             return place
     if latitude is not None and longitude is not None:
         return nearest_place(latitude, longitude, country, max_km=NEAREST_KM)
@@ -247,14 +248,7 @@ def _slug(text: Any) -> str:
 def _place_row(place: Place | None) -> dict | None:
     if place is None:
         return None
-    return {
-        "id": place.id,
-        "city": place.city,
-        "country": place.country,
-        "admin1": place.admin1,
-        "latitude": place.latitude,
-        "longitude": place.longitude,
-    }
+    return place.row()
 
 
 @cache

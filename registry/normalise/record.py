@@ -127,11 +127,13 @@ def _buyer(raw: Any, item_nuts: Any) -> dict[str, Any]:
     country = to_alpha2(buyer.get("country")) or (to_alpha2(nuts[:2]) if nuts else None)
     city = _redacted(buyer.get("city"))
     place, matched = None, None
+    region = buyer.get("region")
     if city:
-        place, matched = resolve_place(city, country, nuts=nuts, region=buyer.get("region")), "city"
-    elif name and country:
-        # No city given: the buyer's own name often carries it ("City of Doncaster Council").
-        place, matched = resolve_place(name, country, nuts=nuts), "buyer_name"
+        place, matched = resolve_place(city, country, nuts=nuts, region=region), "city"
+    if place is None and name and country:
+        # No city, or one the gazetteer lacks: the buyer's own name often carries it ("City of
+        # Doncaster Council").
+        place, matched = resolve_place(name, country, nuts=nuts, region=region), "buyer_name"
     record.update(
         name=name,
         country=country,

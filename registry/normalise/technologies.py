@@ -10,9 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import yaml
-
-from crawlers.reference import reference_path
+from crawlers.reference import load
 from registry.normalise.languages import to_iso639_1
 
 # Evidence weights (combined per technology as a noisy OR: 1 - prod(1 - w)).
@@ -53,8 +51,7 @@ class _Matcher:
 
 @cache
 def _reference() -> dict[str, Any]:
-    text = reference_path("taxonomy.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load("taxonomy.yaml")  # parsed once, by libyaml where PyYAML has it
 
 
 def load_taxonomy() -> list[dict]:

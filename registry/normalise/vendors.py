@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
-from crawlers.reference import reference_path
+from crawlers.reference import load
 
 # Fuzzy matching compares squashed name cores (no spaces) by Indel distance (insertions and
 # deletions; a substitution costs 2). A typo that drops or adds one letter ("Hikvison",
@@ -52,8 +51,7 @@ class _Index:
 
 @cache
 def _reference() -> dict[str, Any]:
-    text = reference_path("vendors.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load("vendors.yaml")  # parsed once, by libyaml where PyYAML has it
 
 
 def load_vendors() -> list[dict]:

@@ -199,7 +199,9 @@ def test_feeds_page_lists_feeds_and_filters(datasette):
     assert "http://localhost/registry/new_deployments.atom" in page
     assert "http://localhost/registry/new_evidence.atom" in page
     assert 'href="/feeds.opml"' in page
-    assert '<option value="face_recognition">' in page and '<option value="de/berlin">' in page
+    assert (
+        '<option value="face_recognition">' in page and '<option value="geonames/2950159">' in page
+    )
     assert "<script>alert" not in page
 
 

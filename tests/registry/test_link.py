@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlite_utils
 
 from crawlers.store import CrawlStore
 from registry.build import build
 from registry.corrections import load_corrections
+from tests.conftest import FIXTURES
 from tests.registry.helpers import notice, store_documents
 
 ROCKFORD = {"name": "City of Rockford", "country": "US", "city": "Rockford"}
@@ -165,3 +168,126 @@ def test_corrections_suppress_merge_split_annotate(tmp_path):
         "split",
         "annotate",
     ]
+
+
+def flock_row(source_id: str, agency: str, city: str | None, state: str, **extra) -> dict:
+    return {
+        "kind": "dataset_row",
+        "source": "flock-transparency",
+        "source_id": source_id,
+        "dataset": "flock-agency-list-csv",
+        "title": f"{agency}: Flock Safety ALPR",
+        "agency": agency,
+        "description": None,
+        "url": None,
+        "place": {"city": city, "state": state, "country": "US", "county": None},
+        "technologies_raw": ["ALPR"],
+        "vendors_raw": ["Flock Safety"],
+        "quantities": [],
+        "links": [],
+        "date_raw": None,
+        "licence": "MIT (credit: an analysis by The News & Observer)",
+        **extra,
+    }
+
+
+def test_three_albanys_are_three_places_and_agency_names_are_no_city(tmp_path):
+    db = built(
+        tmp_path,
+        flock_row("a/25", "Albany CA PD", "Albany", "CA"),
+        flock_row("a/27", "Albany GA PD", "Albany", "GA"),
+        flock_row("a/28", "Albany NY PD", "Albany", "NY"),
+        flock_row(
+            "a/1",
+            "18th Judicial District DA's Office- LA PD",
+            "18th Judicial District DA's Office-",
+            "LA",
+        ),
+        flock_row("a/32", "ALDOI/ AL State Fire Marshal's Office", "ALDOI/", "AL"),
+    )
+    rows = {
+        r["title"].split(":")[0]: r
+        for r in db.query("select title, city, place_id, place_label, latitude from deployments")
+    }
+    labels = {rows[f"Albany {s} PD"]["place_label"] for s in ("CA", "GA", "NY")}
+    assert labels == {"Albany, California, US", "Albany, Georgia, US", "Albany, New York, US"}
+    assert len({rows[f"Albany {s} PD"]["place_id"] for s in ("CA", "GA", "NY")}) == 3
+    assert all(rows[f"Albany {s} PD"]["latitude"] for s in ("CA", "GA", "NY"))
+    for agency in (
+        "18th Judicial District DA's Office- LA PD",
+        "ALDOI/ AL State Fire Marshal's Office",
+    ):
+        assert (rows[agency]["city"], rows[agency]["place_id"]) == (None, None)
+    # The places table says which Albany; the slug ids published before still lead there.
+    (albany_ny,) = db.query("select * from places where label = 'Albany, New York, US'")
+    assert albany_ny["id"] == "geonames/5106834" and albany_ny["admin1_name"] == "New York"
+    assert db["place_aliases"].get("us/albany-ny")["place_id"] == albany_ny["id"]
+
+
+def test_suppliers_of_award_notices_are_named_even_when_no_known_vendor(tmp_path):
+    crawl_db, registry_db = tmp_path / "crawl.db", tmp_path / "registry.db"
+    store_documents(
+        crawl_db, FIXTURES / "ocds" / "uk-contractsfinder_release_body-worn-video-cameras-dvsa.json"
+    )
+    build(crawl_db, registry_db, progress=False)
+    db = sqlite_utils.Database(registry_db)
+    (deployment,) = db.query("select * from deployments")
+    assert deployment["suppliers"] == "reliancehightech" and not deployment["vendors"]
+    supplier = db["suppliers"].get("reliancehightech")
+    assert (supplier["name"], supplier["vendor_id"], supplier["notices"]) == (
+        "Reliance High-Tech Limited",
+        None,
+        1,
+    )
+    assert [r["supplier_id"] for r in db["deployment_suppliers"].rows] == ["reliancehightech"]
+
+
+def test_a_supplier_that_is_a_known_vendor_carries_its_id(tmp_path):
+    db = built(
+        tmp_path,
+        notice("h1", suppliers=[{"name": "Hikvision UK Ltd"}], notice_type="award"),
+        notice("h2", suppliers=[{"name": "HIKVISION UK LIMITED"}], notice_type="award"),
+    )
+    (supplier,) = db["suppliers"].rows
+    assert (supplier["id"], supplier["vendor_id"], supplier["notices"]) == (
+        "hikvisionuk",
+        "hikvision",
+        2,
+    )
+    assert json.loads(supplier["names"]) == ["HIKVISION UK LIMITED", "Hikvision UK Ltd"]
+
+
+def test_every_deployment_has_a_technology(tmp_path):
+    db = built(
+        tmp_path,
+        notice("cctv", title="CCTV cameras", cpv=[]),
+        # Plausible (a generic security CPV code) but about no surveillance technology.
+        notice("doors", title="Empty homes security: steel doors", cpv=["35120000"]),
+        flock_row("a/9", "Avon IN PD", "Avon", "IN", technologies_raw=["Parking meters"]),
+    )
+    assert [r["title"] for r in db["deployments"].rows] == ["CCTV cameras"]
+    assert db["dataset_rows"].count == 1  # published, but no deployment
+
+
+def test_a_deployments_year_is_its_earliest_dated_evidence(tmp_path):
+    db = built(
+        tmp_path,
+        notice("t", procedure_id="p", published="2021-03-01"),
+        notice("a", procedure_id="p", notice_type="award", published="2022-06-01"),
+        flock_row("a/28", "Albany NY PD", "Albany", "NY"),
+    )
+    years = {r["title"]: (r["year"], r["first_evidence"]) for r in db["deployments"].rows}
+    assert years["CCTV cameras"] == (2021, "2021-03-01")
+    # An undated row stays undated: no year invented from when it was crawled.
+    assert years["Albany NY PD: Flock Safety ALPR"] == (None, None)
+
+
+def test_confidence_and_verification_say_how_sure(tmp_path):
+    db = built(tmp_path, ALPR_AWARD, ATLAS_ROW, story("a", "news.one.example"))
+    rows = {r["evidence_count"]: r for r in db["deployments"].rows}
+    linked = rows[2]  # the award and the Atlas row
+    assert linked["verification"] == "official record"
+    assert linked["confidence"] == 1.0
+    assert linked["confidence_rules"] == "award-notice 0.9; corroborated +0.10"
+    reported = rows[1]
+    assert (reported["verification"], reported["confidence"]) == ("reported", 0.6)

@@ -10,10 +10,18 @@ import sys
 import yaml
 
 from crawlers import paths
+from crawlers.parsers import parse_document
 from crawlers.reference import REFERENCE_DIR
-from registry.relevance import plausible_notice, published_announcement
+from registry.normalise.announcement import normalise_announcement
+from registry.normalise.record import normalise_record
+from registry.relevance import (
+    plausible_notice,
+    published_announcement,
+    published_notice,
+    without_boilerplate,
+)
 from registry.replay import ReplayServer
-from tests.conftest import SNAPSHOT
+from tests.conftest import FIXTURES, SNAPSHOT
 from tests.crawlers.spiders.crawling import crawl, stored
 from tests.registry.helpers import notice
 
@@ -74,9 +82,48 @@ def test_notices_and_articles_are_judged_by_the_taxonomy_and_vendors():
     )
     assert not plausible_notice(notice("d", title="Window replacement", cpv=["45421132"]))
     assert published_announcement(
-        {"technologies": ["cctv"], "places": [{"id": "gb/doncaster"}], "vendors": []}
+        {"technologies": ["cctv"], "places": [{"id": "geonames/2651123"}], "vendors": []}
     )
     assert not published_announcement({"technologies": ["cctv"], "places": [], "vendors": []})
     assert not published_announcement(
-        {"technologies": [], "places": [{"id": "gb/doncaster"}], "vendors": ["axis"]}
+        {"technologies": [], "places": [{"id": "geonames/2651123"}], "vendors": ["axis"]}
     )
+
+
+def _normalised(path: str, title: str) -> dict:
+    document = (FIXTURES / path).read_bytes()
+    return normalise_record(next(i for i in parse_document(document) if i["title"] == title))
+
+
+def test_near_misses_are_not_published_notices():
+    # Steel doors, window screens and alarms for empty council homes (TED 198944-2020).
+    homes = _normalised("ted/ted-legacy/20-198944-001-EXP.xml", "Empty Homes Security")
+    concierge = _normalised(
+        "labels/docs/ocds/uk-contractsfinder_search-2022-10-20_subset.json",
+        "VIVID - Contract Provision For Building Security and Concierge Services at Totland "
+        "Close Farnborough",
+    )
+    assert plausible_notice(homes) and not published_notice(homes)
+    assert not published_notice(concierge)
+    guarded = normalise_record(
+        notice(
+            "g",
+            title="Security guarding and remote monitoring of CCTV cameras",
+            cpv=["79710000"],
+        )
+    )
+    assert published_notice(guarded) and "cctv" in guarded["technologies"]
+
+
+def test_vendor_pages_without_a_place_are_not_deployments():
+    assert not published_announcement({"technologies": ["cctv"], "places": [], "vendors": ["axis"]})
+
+
+def test_cookie_banners_are_never_snippets():
+    text = (
+        "This site uses cookies. By continuing to browse the site you are agreeing to our use "
+        "of cookies.\nKaramay built a very safe city with 7,000 cameras."
+    )
+    assert without_boilerplate(text) == "Karamay built a very safe city with 7,000 cameras."
+    record = normalise_announcement({"text": text, "url": "https://e.huawei.com/x"})
+    assert record["snippet"].startswith("Karamay built")

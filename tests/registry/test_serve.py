@@ -126,7 +126,9 @@ def test_metadata_describes_every_table_and_every_query_carries_a_licence(regist
 def test_deployments_facets_include_link_tables_with_labels(registry):
     data = get(registry, "/registry/deployments.json?_size=0").json()
     facets = data["facet_results"]
-    assert {"country", "city", "status", "year"} <= set(facets)
+    assert {"country", "place_id", "status", "year", "verification"} <= set(facets)
+    # Places facet by id with a label that says where: namesakes stay apart.
+    assert {r["label"] for r in facets["place_id"]["results"]} >= {"Berlin, State of Berlin, DE"}
     technologies = facets["deployment_technologies.technology_id"]["results"]
     face = next(r for r in technologies if r["value"] == "face_recognition")
     assert face["label"] == "Face recognition" and face["count"] == 1
@@ -155,7 +157,9 @@ def test_deployment_page_shows_its_evidence_timeline_as_html_json_and_csv(regist
     timeline = page[page.index('<ol class="timeline">') :]
     assert timeline.index("2025-01-01") < timeline.index("2025-05-01")
     assert 'href="https://example.org/notice/1"' in timeline
-    assert '/registry/vendor?id=hikvision"' in page and "/registry/place?id=de%2Fberlin" in page
+    assert (
+        '/registry/vendor?id=hikvision"' in page and "/registry/place?id=geonames%2F2950159" in page
+    )
     rows = get(registry, f"/registry/deployment.json?id={deployment}&_shape=array").json()
     assert [r["evidence_url"] for r in rows] == [
         "https://example.org/notice/2",

@@ -94,7 +94,7 @@ def test_osm_elements_are_aggregated_with_their_ids(registry):
     assert post["agency"] == "Die Post" and post["technologies"] == "cctv"
     assert post["licence"].startswith("ODbL") and post["country"] == "CH"
     bern = db.execute(
-        "select sum(element_count) from dataset_rows where place_id = 'ch/bern'"
+        "select sum(element_count) from dataset_rows where place_id = 'geonames/2661552'"
     ).fetchone()[0]
     assert bern >= 8  # the eight elements tagged addr:city=Bern
     total = db.execute(

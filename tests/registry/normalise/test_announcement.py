@@ -7,6 +7,7 @@ import yaml
 
 from crawlers.parsers import article
 from registry.normalise.announcement import (
+    event_date,
     event_key,
     extract_quantities,
     normalise_announcement,
@@ -69,7 +70,7 @@ def test_record_has_the_issue_shape_and_a_short_public_snippet():
     assert record["kind"] == "announcement"
     assert record["published"] == "2024-03-20"
     assert record["event_date"] == "2023-08-22"  # the vote, months before the release
-    assert record["places"][0]["id"].startswith("us/pittsburg")
+    assert record["places"][0]["id"] == "geonames/4277241"  # Pittsburg, Kansas
     assert len(record["snippet"]) <= 300 and record["snippet"].endswith("…")
     assert record["text"].startswith("Skip To Content")  # whole text kept for the crawl store
     assert published_announcement(record)
@@ -90,7 +91,7 @@ def test_bare_dollars_are_read_by_the_country_of_the_story():
     text = "Melbourne, Australia: the council awarded a $2.5 million contract for 120 CCTV cameras."
     record = normalise_announcement(item(text))
     assert record["value"] == {"amount": 2_500_000.0, "currency": "AUD"}
-    assert record["places"][0] == {"city": "Melbourne", "country": "AU", "id": "au/melbourne"}
+    assert record["places"][0] == {"city": "Melbourne", "country": "AU", "id": "geonames/2158177"}
 
 
 @pytest.mark.parametrize(
@@ -149,8 +150,9 @@ def test_speed_camera_is_not_licence_plate_recognition():
 
 def test_same_story_from_two_outlets_has_one_event_key():
     first = item(
-        "The Pittsburg City Commission voted on Tuesday to lease 14 Flock Safety licence "
-        "plate recognition cameras.",
+        # Without its state Pittsburg is Kansas's or California's: the story must say which.
+        "The Pittsburg City Commission in Kansas voted on Tuesday to lease 14 Flock Safety "
+        "licence plate recognition cameras.",
         published="2023-08-23",
         url="https://a.example/1",
     )
@@ -195,3 +197,18 @@ def test_a_publication_date_after_tomorrow_is_not_trusted():
         normalise_announcement(item("Cameras approved.", published="2023-07-05"))["published"]
         == "2023-07-05"
     )
+
+
+def test_no_event_date_a_year_before_the_article_that_announces_it():
+    # The Nation, 2023-07-05: cameras "to be operationalised by August 14".
+    url, text = (
+        (ARTICLES / "nation-pk_huawei_lahore-psca-safe-city-2023.txt")
+        .read_text("utf-8")
+        .split("\n", 1)
+    )
+    record = normalise_announcement(item(text, url=url.strip(), published="2023-07-05"))
+    assert record["event_date"] == "2023-08-14"
+    assert record["places"][0]["city"] == "Lahore"
+    # A year-less date takes the year that puts it nearest the publication.
+    assert event_date("The council voted on December 15.", "2024-01-05") == "2023-12-15"
+    assert event_date("Cameras go live on March 3.", "2024-03-10") == "2024-03-03"

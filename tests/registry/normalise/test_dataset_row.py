@@ -26,7 +26,7 @@ def records(name: str, **kwargs) -> dict[str, dict]:
 def test_atlas_records():
     rows = records("atlas-of-surveillance_sample_first-rows.csv")
     woodstock = rows["AOS000001"]
-    assert woodstock["place"]["id"] == "us/woodstock-va" and woodstock["country"] == "US"
+    assert woodstock["place"]["id"] == "geonames/4794641" and woodstock["country"] == "US"
     assert woodstock["technologies"] == ["body_worn"]
     assert woodstock["vendors"] == [] and woodstock["vendors_raw"] == ["VML Insurance Programs"]
     assert woodstock["date"] == "2012-12-27"
@@ -43,7 +43,7 @@ def test_flock_records():
     rows = records("latest_usage04262023_first40.csv")
     avon = rows["usage/119"]
     assert (avon["place"]["id"], avon["technologies"], avon["vendors"]) == (
-        "us/avon-in",
+        "geonames/4254021",
         ["alpr"],
         ["flock-safety"],
     )
@@ -84,7 +84,7 @@ def test_flock_policy_and_agency_list_records():
     policies = records("agency_policies_selected.csv")
     atherton = policies["policy/96"]
     assert (atherton["place"]["id"], atherton["vendors"], atherton["technologies"]) == (
-        "us/atherton",
+        "geonames/5325147",
         ["flock-safety"],
         ["alpr"],
     )
@@ -92,12 +92,15 @@ def test_flock_policy_and_agency_list_records():
     assert atherton["policy"]["detected"] == ["License Plates", "Vehicles"]
     assert "Immigration enforcement" in atherton["policy"]["prohibited_uses"]
     agencies = records("agency20240426_selected.csv")
-    assert agencies["agency/14"]["place"]["id"] == "us/adrian"
+    assert agencies["agency/14"]["place"]["id"] == "geonames/4983811"
     assert agencies["agency/14"]["description"] == "Duplicate of Adrian Township MI PD"
-    # A stated state holds: Anchorage KY is not Anchorage, Alaska; Accomack County VA is no town.
-    assert agencies["agency/57"]["place"] is None
-    assert agencies["agency/4"]["place"] is None
-    assert agencies["agency/59"]["place"]["id"] == "us/anderson-sc"
+    # A stated state holds: Anchorage KY is not Anchorage, Alaska; Accomack County VA is the
+    # county, no town.
+    assert agencies["agency/57"]["place"]["label"] == "Anchorage, Kentucky, US"
+    assert agencies["agency/4"]["place"]["label"] == "Accomack County, Virginia, US"
+    assert agencies["agency/4"]["place"]["kind"] == "county"
+    # Anderson County SC's sheriff is the county's, not the town of Anderson's.
+    assert agencies["agency/59"]["place"]["id"] == "us-county/45007"
 
 
 @pytest.mark.parametrize(
@@ -141,7 +144,7 @@ def test_osm_private_operators_are_published_as_such():
     record = normalise_dataset_row(item)
     assert record["agency"] == PRIVATE_OPERATOR
     # The group is the published row id: the raw name must not reach it either.
-    assert record["group"] == "osm-surveillance/ch/bern/camera/private-operator"
+    assert record["group"] == "osm-surveillance/geonames/2661552/camera/private-operator"
 
 
 def test_osm_records_group_by_place_type_and_operator():
@@ -150,10 +153,10 @@ def test_osm_records_group_by_place_type_and_operator():
     assert a["group"] == b["group"] and a["group"].endswith("/camera/die-post")
     assert a["camera_count"] == 4 and a["technologies"] == ["cctv"]
     bern = rows["node/2509353836"]
-    assert bern["place"]["id"] == "ch/bern"  # addr:city
-    assert bern["group"] == "osm-surveillance/ch/bern/unspecified/ossobukko-ag"
+    assert bern["place"]["id"] == "geonames/2661552"  # addr:city
+    assert bern["group"] == "osm-surveillance/geonames/2661552/unspecified/ossobukko-ag"
     le_grand = rows["node/3783593463"]
-    assert le_grand["place"]["id"] == "ch/le-grand-saconnex"
+    assert le_grand["place"]["id"] == "geonames/2660532"
     assert rows["node/2712961963"]["technologies"] == ["alpr"]
     assert rows["node/5870807055"]["technologies_unmapped"] == ["guard"]
     assert rows["node/10719033106"]["vendors"] == ["hikvision"]

@@ -72,7 +72,7 @@ def test_buyer_place_and_privacy():
     assert (buyer["name"], buyer["country"], buyer["city"]) == (
         "City of Doncaster Council", "GB", "Doncaster",
     )  # fmt: skip
-    assert (buyer["place_id"], round(buyer["latitude"], 2)) == ("gb/doncaster", 53.52)
+    assert (buyer["place_id"], round(buyer["latitude"], 2)) == ("geonames/2651123", 53.52)
     assert buyer["place_match"] == "city"
     assert buyer["contact"] == {"url": "https://www.doncaster.gov.uk/"}
     assert record["description"] == f"CCTV. Queries to {EMAIL_REPLACEMENT}, {PHONE_REPLACEMENT}"
@@ -92,7 +92,7 @@ def test_source_hints_steer_dates():
 def test_city_found_in_the_buyer_name_when_no_city():
     item = {**DONCASTER, "buyer": {"name": "Newport City Council", "country": "UK"}}
     buyer = normalise_record(item)["buyer"]
-    assert (buyer["place_id"], buyer["place_match"]) == ("gb/newport-wls", "buyer_name")
+    assert (buyer["place_id"], buyer["place_match"]) == ("geonames/2641598", "buyer_name")
 
 
 def test_value_notations_and_unknown_currency():
