@@ -1,7 +1,6 @@
-"""Technology classification: CPV evidence, multilingual keywords, near misses, speed."""
+"""Technology classification: CPV evidence, multilingual keywords, near misses."""
 
 from __future__ import annotations
-
 
 import pytest
 
