@@ -279,11 +279,15 @@ def register_facet_classes():
 
 @hookimpl
 def register_routes(datasette):
+    # Datasette loads plugins while importing its views: ours import them only once it has.
+    from registry import views
+
     return [
         (r"^/feeds$", feeds_page),
         (r"^/feeds\.opml$", opml),
         (r"^/robots\.txt$", robots_txt),
         (r"^/-/survreg\.css$", stylesheet),
+        *views.routes(datasette),
     ]
 
 
