@@ -20,6 +20,8 @@ from datasette.utils.asgi import Response
 from lxml import etree
 from markupsafe import Markup, escape
 
+from registry import search
+
 DATABASE = "registry"
 FEEDS = {
     "new_deployments": "New deployments",
@@ -289,6 +291,18 @@ def register_routes(datasette):
         (r"^/-/survreg\.css$", stylesheet),
         *views.routes(datasette),
     ]
+
+
+# After Datasette's own, so table search (which calls escape_fts) gets the same expression.
+@hookimpl(trylast=True)
+def prepare_connection(conn):
+    conn.create_function("search_match", 1, search.match_expression, deterministic=True)
+    conn.create_function("escape_fts", 1, search.match_expression, deterministic=True)
+    conn.create_function("tilde_encode", 1, _tilde, deterministic=True)
+
+
+def _tilde(value: Any) -> str | None:
+    return None if value is None else tilde_encode(str(value))
 
 
 @hookimpl
