@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
@@ -23,6 +23,14 @@ from markupsafe import Markup, escape
 from registry import search
 
 DATABASE = "registry"
+# The plugin's configuration in metadata.yml: plugins.survreg.public_url (from SURVREG_PUBLIC_URL).
+PLUGIN = "survreg"
+# On every response: no MIME sniffing, and no page may be framed by another site.
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"x-frame-options", b"DENY"),
+)
 FEEDS = {
     "new_deployments": "New deployments",
     "new_evidence": "New evidence",
@@ -81,7 +89,8 @@ def json_list(value: Any) -> list:
 
 
 def base_url(request) -> str:
-    """Scheme and host the request came to, for absolute links in feeds and OPML."""
+    """Scheme and host for absolute links: the public URL when one is configured (see
+    ``asgi_wrapper``), else the request's own, and then every response varies on Host."""
     return f"{request.scheme}://{request.host}"
 
 
@@ -155,6 +164,24 @@ async def opml(datasette, request) -> Response:
         body_bytes,
         content_type="text/x-opml; charset=utf-8",
         headers={"Cache-Control": "max-age=3600"},
+    )
+
+
+async def databases_json(datasette) -> Response:
+    """Datasette's list of databases, without where their files are on the server."""
+    return Response.json(
+        [
+            {
+                "name": db.name,
+                "route": db.route,
+                "size": db.size,
+                "is_mutable": db.is_mutable,
+                "is_memory": db.is_memory,
+                "hash": db.hash,
+            }
+            for name, db in datasette.databases.items()
+            if name != "_internal"
+        ]
     )
 
 
@@ -288,6 +315,7 @@ def register_routes(datasette):
         (r"^/feeds$", feeds_page),
         (r"^/feeds\.opml$", opml),
         (r"^/robots\.txt$", robots_txt),
+        (r"^/-/databases(\.json)?$", databases_json),
         (r"^/-/survreg\.css$", stylesheet),
         *views.routes(datasette),
     ]
@@ -345,23 +373,61 @@ def _off_site(location: str) -> bool:
     return not normalised.startswith("/") or normalised.startswith("//")
 
 
+def public_url(datasette) -> str | None:
+    """The configured public base URL (scheme and host), or None; a malformed one is an error."""
+    value = (datasette.plugin_config(PLUGIN) or {}).get("public_url")
+    if not value:
+        return None
+    parts = urlsplit(str(value))
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/"):
+        raise ValueError(f"public_url must be http(s)://host[:port], not {value!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _at_public_url(scope: dict, url: str) -> dict:
+    """The request as if it came to the public URL: Datasette and we build links from its host."""
+    parts = urlsplit(url)
+    headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"host"]
+    headers.append((b"host", parts.netloc.encode()))
+    return {**scope, "scheme": parts.scheme, "headers": headers}
+
+
+def _guard_response(message: dict, vary_host: bool) -> dict:
+    headers = list(message.get("headers", []))
+    if 300 <= message["status"] < 400:
+        kept = [
+            (k, v)
+            for k, v in headers
+            if k.lower() != b"location" or not _off_site(v.decode("latin-1"))
+        ]
+        if len(kept) != len(headers):
+            # A redirect that would leave the site becomes a plain 404.
+            message = {**message, "status": 404}
+        headers = kept
+    names = {k.lower() for k, _ in headers}
+    headers += [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+    if vary_host:
+        # Links are built from the request's Host: a shared cache must keep one copy per host.
+        vary = [v.decode("latin-1") for k, v in headers if k.lower() == b"vary"]
+        headers = [(k, v) for k, v in headers if k.lower() != b"vary"]
+        headers.append((b"vary", ", ".join([*vary, "Host"]).encode("latin-1")))
+    return {**message, "headers": headers}
+
+
 @hookimpl
 def asgi_wrapper(datasette):
+    public = public_url(datasette)
+
     def wrap(app):
         async def guarded(scope, receive, send):
             if scope["type"] != "http":
                 return await app(scope, receive, send)
+            if public:
+                scope = _at_public_url(scope, public)
 
             async def send_guarded(message):
-                if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
-                    headers = [
-                        (k, v)
-                        for k, v in message.get("headers", [])
-                        if k.lower() != b"location" or not _off_site(v.decode("latin-1"))
-                    ]
-                    if len(headers) != len(message.get("headers", [])):
-                        # A redirect that would leave the site becomes a plain 404.
-                        message = {**message, "status": 404, "headers": headers}
+                if message["type"] == "http.response.start":
+                    message = _guard_response(message, vary_host=not public)
                 await send(message)
 
             return await app(scope, receive, send_guarded)

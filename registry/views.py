@@ -6,6 +6,7 @@
   first page is asked for here as a ``_next`` page that starts before every row, so every page,
   and the streamed CSV, come out in one order: sort column, then primary key.
 - A bad ``_sort`` answers 400 and a POST to anything but a writable canned query 405, not 500.
+- A citable page (deployment, vendor, place) for an id the registry does not have answers 404.
 - CSV cells that a spreadsheet would run as a formula are neutralised (OWASP's rule).
 """
 
@@ -21,6 +22,8 @@ from datasette.views.database import DatabaseView
 from datasette.views.row import RowView
 from datasette.views.table import TableView
 
+# Canned queries that are one thing's page: no row means no such thing.
+CITABLE_PAGES = ("deployment", "vendor", "place")
 # OWASP, CSV Injection: a cell beginning with one of these is a formula to a spreadsheet.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Routes shadowing Datasette's own (plugin routes are matched first); "/-/..." stays Datasette's.
@@ -57,13 +60,21 @@ class RegistryTableView(NeutralCsv, TableView):
     async def data(self, request, default_labels=False, _next=None, _size=None):
         if not (_next or request.args.get("_next")):
             _next = await first_page_token(self.ds, request)
-        return await super().data(request, default_labels, _next, _size)
+        result = await super().data(request, default_labels, _next, _size)
+        page = request.url_vars.get("table")
+        if page in CITABLE_PAGES and isinstance(result, tuple) and not result[0].get("rows"):
+            return (*result[:3], 404)
+        return result
 
     async def post(self, request):
         database, table = _names(self.ds, request)
         query = await self.ds.get_canned_query(database, table, request.actor)
         if not (query and query.get("write")):
-            return Response.text("Method not allowed: this page is read-only", status=405)
+            return Response.text(
+                "Method not allowed: this page is read-only",
+                status=405,
+                headers={"Allow": "GET, HEAD"},
+            )
         return await super().post(request)
 
 
