@@ -20,7 +20,7 @@ from datasette.utils.asgi import Response
 from lxml import etree
 from markupsafe import Markup, escape
 
-from registry import search
+from registry import display, feeds, search
 
 DATABASE = "registry"
 # The plugin's configuration in metadata.yml: plugins.survreg.public_url (from SURVREG_PUBLIC_URL).
@@ -117,8 +117,13 @@ async def _choices(datasette) -> dict[str, list[dict]]:
 async def feeds_page(datasette, request) -> Response:
     """A page listing every feed, its filters and a form that builds a filtered feed URL."""
     choices = await _choices(datasette)
+    db = datasette.get_database(DATABASE)
     technologies = [
-        {**t, "url": feed_url(request, "new_deployments", technology=t["value"])}
+        {
+            **t,
+            "url": feed_url(request, "new_deployments", technology=t["value"]),
+            "title": await feeds.title(db, "new_deployments", {"technology": t["value"]}),
+        }
         for t in choices["technology"]
     ]
     return Response.html(
@@ -146,8 +151,10 @@ async def opml(datasette, request) -> Response:
     etree.SubElement(head, "title").text = "Surveillance registry: new deployments by technology"
     body = etree.SubElement(root, "body")
     group = etree.SubElement(body, "outline", text="New deployments by technology")
+    db = datasette.get_database(DATABASE)
     for technology in choices["technology"]:
-        title = inert(f"New deployments: {technology['label']}")
+        filters = {"technology": technology["value"]}
+        title = inert(await feeds.title(db, "new_deployments", filters))
         etree.SubElement(
             group,
             "outline",
@@ -327,6 +334,9 @@ def prepare_connection(conn):
     conn.create_function("search_match", 1, search.match_expression, deterministic=True)
     conn.create_function("escape_fts", 1, search.match_expression, deterministic=True)
     conn.create_function("tilde_encode", 1, _tilde, deterministic=True)
+    conn.create_function("money", 2, display.money, deterministic=True)
+    conn.create_function("money", 3, display.money, deterministic=True)
+    conn.create_function("date_range", 2, display.date_range, deterministic=True)
 
 
 def _tilde(value: Any) -> str | None:
@@ -344,16 +354,42 @@ def prepare_jinja2_environment(env, datasette):
     env.filters["http_url"] = http_url
     env.filters["from_json_list"] = json_list
     env.filters["urlquote"] = lambda value: quote(str(value), safe="")
+    env.filters["money"] = display.money
+    env.filters["date_range"] = display.date_range
+
+    async def labelled(database: str, table: str, column: str, value: Any) -> list:
+        return await display.labelled_ids(datasette, database, table, column, value)
+
+    env.globals["labelled_ids"] = labelled
 
 
 @hookimpl
 def render_cell(value, column, table, database, datasette):
-    # Only text carrying bidi controls is rendered here; Datasette renders everything else.
+    # Id lists get their labels; text carrying bidi controls is made inert; Datasette renders
+    # everything else.
+    if isinstance(value, str) and table:
+        return _id_list_or_inert(value, column, table, database, datasette)
     if isinstance(value, str) and BIDI_CONTROLS.search(value):
-        return Markup('<span class="hostile-text">{}</span>').format(escape(inert(value)))
+        return _inert_markup(value)
     if isinstance(value, dict) and BIDI_CONTROLS.search(str(value.get("label") or "")):
         return _inert_foreign_key(value, column, table, database, datasette)
     return None
+
+
+def _inert_markup(value: str) -> Markup:
+    return Markup('<span class="hostile-text">{}</span>').format(escape(inert(value)))
+
+
+async def _id_list_or_inert(value: str, column: str, table: str, database: str, datasette):
+    ids = await display.labelled_ids(datasette, database, table, column, value)
+    if ids:
+        return Markup(", ").join(
+            Markup('<a href="{}" title="{}">{}</a>').format(
+                datasette.urls.row(database, other, tilde_encode(key)), key, inert(label)
+            )
+            for key, label, other in ids
+        )
+    return _inert_markup(value) if BIDI_CONTROLS.search(value) else None
 
 
 async def _inert_foreign_key(value: dict, column: str, table: str, database: str, datasette):

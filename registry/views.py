@@ -6,6 +6,7 @@
   first page is asked for here as a ``_next`` page that starts before every row, so every page,
   and the streamed CSV, come out in one order: sort column, then primary key.
 - A bad ``_sort`` answers 400 and a POST to anything but a writable canned query 405, not 500.
+- A feed filter given by name or alias redirects to its canonical URL; an unknown one is a 400.
 - A citable page (deployment, vendor, place) for an id the registry does not have answers 404.
 - CSV cells that a spreadsheet would run as a formula are neutralised (OWASP's rule).
 """
@@ -16,11 +17,13 @@ import math
 from typing import Any
 
 from datasette.database import Database
-from datasette.utils import escape_sqlite, tilde_decode, tilde_encode
+from datasette.utils import escape_sqlite, path_with_replaced_args, tilde_decode, tilde_encode
 from datasette.utils.asgi import BadRequest, Response
 from datasette.views.database import DatabaseView
 from datasette.views.row import RowView
 from datasette.views.table import TableView
+
+from registry import feeds
 
 # Canned queries that are one thing's page: no row means no such thing.
 CITABLE_PAGES = ("deployment", "vendor", "place")
@@ -58,6 +61,9 @@ class RegistryTableView(NeutralCsv, TableView):
     """Tables and canned queries: one order on every page, 4xx for bad requests."""
 
     async def data(self, request, default_labels=False, _next=None, _size=None):
+        canonical = await canonical_feed_url(self.ds, request)
+        if canonical:
+            return Response.redirect(canonical)
         if not (_next or request.args.get("_next")):
             _next = await first_page_token(self.ds, request)
         result = await super().data(request, default_labels, _next, _size)
@@ -92,6 +98,23 @@ def _names(datasette, request) -> tuple[str, str]:
     except KeyError:
         return "", ""
     return db.name, tilde_decode(request.url_vars["table"])
+
+
+async def canonical_feed_url(datasette, request) -> str | None:
+    """Where a feed whose filters name values by name or alias lives, or None when it is there.
+
+    A filter that names nothing known is a 400 listing the valid values.
+    """
+    database, table = _names(datasette, request)
+    if table not in feeds.FEEDS or not database:
+        return None
+    args = {name: request.args.get(name) or "" for name in feeds.FEEDS[table]}
+    try:
+        resolved = await feeds.resolve(datasette.get_database(database), table, args)
+    except feeds.FilterError as error:
+        raise BadRequest(str(error)) from error
+    changed = {name: value for name, value in resolved.items() if args[name] != value}
+    return path_with_replaced_args(request, changed) if changed else None
 
 
 async def first_page_token(datasette, request) -> str | None:
