@@ -50,7 +50,8 @@ _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 async def _cached(datasette, database: str, key: Any, compute) -> Any:
     db = datasette.get_database(database)
-    version = db.hash or (db.mtime_ns if db.path else None)
+    # The file's mtime, not Datasette's hash of an immutable file, which reads it all.
+    version = db.mtime_ns
     entries = _cache.setdefault(datasette, {})
     found = entries.get((database, key))
     if found is None or found[0] != version:
