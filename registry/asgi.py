@@ -8,21 +8,87 @@ the old one. No worker restarts, so no connection is dropped and no answer mixes
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 import yaml
 from datasette.app import SETTINGS, Datasette
 from datasette.database import Database
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn_worker import UvicornWorker
 
 from crawlers import paths
 from registry.publish import pin
 from registry.serve import METADATA, PRODUCTION_SETTINGS, TEMPLATES
 
-WORKER_CLASS = "uvicorn_worker.UvicornWorker"
+WORKER_CLASS = "registry.asgi.RegistryWorker"
+# A client gets this long to send a request's headers (a first request, or the next one on a kept
+# connection) and this many bytes for them; then the connection is closed.
+HEADER_TIMEOUT = 10.0
+MAX_HEADER_BYTES = 32 * 1024
+
+
+class HeaderTimeoutProtocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, closing connections that never finish their headers.
+
+    uvicorn times out only idle kept-alive connections, and only until their first byte: one
+    that sends a few bytes of headers and stops would hold its socket for ever.
+    """
+
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._expect_headers()
+
+    def data_received(self, data: bytes) -> None:
+        cycle = self.cycle
+        super().data_received(data)
+        if self.cycle is not cycle:
+            self._stop_timer()
+
+    def on_response_complete(self) -> None:
+        cycle = self.cycle
+        super().on_response_complete()
+        if self.cycle is cycle and not self.transport.is_closing():
+            self._expect_headers()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_timer()
+        super().connection_lost(exc)
+
+    def _expect_headers(self) -> None:
+        self._stop_timer()
+        self._header_timer = self.loop.call_later(HEADER_TIMEOUT, self._headers_too_slow)
+
+    def _stop_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        waiting = self.cycle is None or self.cycle.response_complete
+        if waiting and not self.transport.is_closing():
+            self.transport.close()
+
+
+# What both servers give uvicorn: the protocol above and a bound on a request's headers.
+UVICORN_LIMITS: dict[str, Any] = {
+    "http": HeaderTimeoutProtocol,
+    "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
+}
+
+
+class RegistryWorker(UvicornWorker):
+    """gunicorn's uvicorn worker with the registry's header timeout and size limit."""
+
+    CONFIG_KWARGS = {**UvicornWorker.CONFIG_KWARGS, **UVICORN_LIMITS}
 
 
 def datasette_settings() -> dict[str, Any]:
@@ -95,6 +161,17 @@ def gunicorn_command(
     ]
 
 
+def development_main() -> None:
+    """``datasette serve`` with uvicorn's limits: ``python -m registry.asgi serve ...``.
+
+    Datasette's command line passes uvicorn no protocol options, so they are bound in here.
+    """
+    uvicorn.run = functools.partial(uvicorn.run, **UVICORN_LIMITS)
+    from datasette.cli import cli
+
+    cli()
+
+
 def serve_production(
     *, host: str = "127.0.0.1", port: int = 8001, workers: int = 2, pid_file: Path
 ) -> int:
@@ -107,3 +184,7 @@ def serve_production(
         return subprocess.call(command)
     except KeyboardInterrupt:
         return 0
+
+
+if __name__ == "__main__":
+    development_main()

@@ -16,6 +16,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from lxml import etree
 
+from registry import feeds
 from registry.links import safe_link
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -109,6 +110,11 @@ async def render(datasette, request, database, table, query_name, columns, rows,
     if query_name:
         queries = (datasette.metadata(database=database) or {}).get("queries") or {}
         title = (queries.get(query_name) or {}).get("title") or title
+        db = datasette.get_database(database)
+        args = {name: request.args.get(name) or "" for name in feeds.FEEDS.get(query_name, ())}
+        title = (
+            await feeds.title(db, query_name, await feeds.resolve(db, query_name, args)) or title
+        )
     query = request.query_string
     feed_id = f"tag:surveillance-registry,2026:{request.path}" + (f"?{query}" if query else "")
     body = render_feed(

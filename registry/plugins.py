@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
@@ -20,7 +20,17 @@ from datasette.utils.asgi import Response
 from lxml import etree
 from markupsafe import Markup, escape
 
+from registry import display, feeds, search
+
 DATABASE = "registry"
+# The plugin's configuration in metadata.yml: plugins.survreg.public_url (from SURVREG_PUBLIC_URL).
+PLUGIN = "survreg"
+# On every response: no MIME sniffing, and no page may be framed by another site.
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"x-frame-options", b"DENY"),
+)
 FEEDS = {
     "new_deployments": "New deployments",
     "new_evidence": "New evidence",
@@ -80,7 +90,8 @@ def json_list(value: Any) -> list:
 
 
 def base_url(request) -> str:
-    """Scheme and host the request came to, for absolute links in feeds and OPML."""
+    """Scheme and host for absolute links: the public URL when one is configured (see
+    ``asgi_wrapper``), else the request's own, and then every response varies on Host."""
     return f"{request.scheme}://{request.host}"
 
 
@@ -107,8 +118,13 @@ async def _choices(datasette) -> dict[str, list[dict]]:
 async def feeds_page(datasette, request) -> Response:
     """A page listing every feed, its filters and a form that builds a filtered feed URL."""
     choices = await _choices(datasette)
+    db = datasette.get_database(DATABASE)
     technologies = [
-        {**t, "url": feed_url(request, "new_deployments", technology=t["value"])}
+        {
+            **t,
+            "url": feed_url(request, "new_deployments", technology=t["value"]),
+            "title": await feeds.title(db, "new_deployments", {"technology": t["value"]}),
+        }
         for t in choices["technology"]
     ]
     return Response.html(
@@ -136,8 +152,10 @@ async def opml(datasette, request) -> Response:
     etree.SubElement(head, "title").text = "Surveillance registry: new deployments by technology"
     body = etree.SubElement(root, "body")
     group = etree.SubElement(body, "outline", text="New deployments by technology")
+    db = datasette.get_database(DATABASE)
     for technology in choices["technology"]:
-        title = inert(f"New deployments: {technology['label']}")
+        filters = {"technology": technology["value"]}
+        title = inert(await feeds.title(db, "new_deployments", filters))
         etree.SubElement(
             group,
             "outline",
@@ -154,6 +172,24 @@ async def opml(datasette, request) -> Response:
         body_bytes,
         content_type="text/x-opml; charset=utf-8",
         headers={"Cache-Control": "max-age=3600"},
+    )
+
+
+async def databases_json(datasette) -> Response:
+    """Datasette's list of databases, without where their files are on the server."""
+    return Response.json(
+        [
+            {
+                "name": db.name,
+                "route": db.route,
+                "size": db.size,
+                "is_mutable": db.is_mutable,
+                "is_memory": db.is_memory,
+                "hash": db.hash,
+            }
+            for name, db in datasette.databases.items()
+            if name != "_internal"
+        ]
     )
 
 
@@ -280,12 +316,32 @@ def register_facet_classes():
 
 @hookimpl
 def register_routes(datasette):
+    # Datasette loads plugins while importing its views: ours import them only once it has.
+    from registry import views
+
     return [
         (r"^/feeds$", feeds_page),
         (r"^/feeds\.opml$", opml),
         (r"^/robots\.txt$", robots_txt),
+        (r"^/-/databases(\.json)?$", databases_json),
         (r"^/-/survreg\.css$", stylesheet),
+        *views.routes(datasette),
     ]
+
+
+# After Datasette's own, so table search (which calls escape_fts) gets the same expression.
+@hookimpl(trylast=True)
+def prepare_connection(conn):
+    conn.create_function("search_match", 1, search.match_expression, deterministic=True)
+    conn.create_function("escape_fts", 1, search.match_expression, deterministic=True)
+    conn.create_function("tilde_encode", 1, _tilde, deterministic=True)
+    conn.create_function("money", 2, display.money, deterministic=True)
+    conn.create_function("money", 3, display.money, deterministic=True)
+    conn.create_function("date_range", 2, display.date_range, deterministic=True)
+
+
+def _tilde(value: Any) -> str | None:
+    return None if value is None else tilde_encode(str(value))
 
 
 @hookimpl
@@ -299,16 +355,42 @@ def prepare_jinja2_environment(env, datasette):
     env.filters["http_url"] = http_url
     env.filters["from_json_list"] = json_list
     env.filters["urlquote"] = lambda value: quote(str(value), safe="")
+    env.filters["money"] = display.money
+    env.filters["date_range"] = display.date_range
+
+    async def labelled(database: str, table: str, column: str, value: Any) -> list:
+        return await display.labelled_ids(datasette, database, table, column, value)
+
+    env.globals["labelled_ids"] = labelled
 
 
 @hookimpl
 def render_cell(value, column, table, database, datasette):
-    # Only text carrying bidi controls is rendered here; Datasette renders everything else.
+    # Id lists get their labels; text carrying bidi controls is made inert; Datasette renders
+    # everything else.
+    if isinstance(value, str) and table:
+        return _id_list_or_inert(value, column, table, database, datasette)
     if isinstance(value, str) and BIDI_CONTROLS.search(value):
-        return Markup('<span class="hostile-text">{}</span>').format(escape(inert(value)))
+        return _inert_markup(value)
     if isinstance(value, dict) and BIDI_CONTROLS.search(str(value.get("label") or "")):
         return _inert_foreign_key(value, column, table, database, datasette)
     return None
+
+
+def _inert_markup(value: str) -> Markup:
+    return Markup('<span class="hostile-text">{}</span>').format(escape(inert(value)))
+
+
+async def _id_list_or_inert(value: str, column: str, table: str, database: str, datasette):
+    ids = await display.labelled_ids(datasette, database, table, column, value)
+    if ids:
+        return Markup(", ").join(
+            Markup('<a href="{}" title="{}">{}</a>').format(
+                datasette.urls.row(database, other, tilde_encode(key)), key, inert(label)
+            )
+            for key, label, other in ids
+        )
+    return _inert_markup(value) if BIDI_CONTROLS.search(value) else None
 
 
 async def _inert_foreign_key(value: dict, column: str, table: str, database: str, datasette):
@@ -328,23 +410,61 @@ def _off_site(location: str) -> bool:
     return not normalised.startswith("/") or normalised.startswith("//")
 
 
+def public_url(datasette) -> str | None:
+    """The configured public base URL (scheme and host), or None; a malformed one is an error."""
+    value = (datasette.plugin_config(PLUGIN) or {}).get("public_url")
+    if not value:
+        return None
+    parts = urlsplit(str(value))
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/"):
+        raise ValueError(f"public_url must be http(s)://host[:port], not {value!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _at_public_url(scope: dict, url: str) -> dict:
+    """The request as if it came to the public URL: Datasette and we build links from its host."""
+    parts = urlsplit(url)
+    headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"host"]
+    headers.append((b"host", parts.netloc.encode()))
+    return {**scope, "scheme": parts.scheme, "headers": headers}
+
+
+def _guard_response(message: dict, vary_host: bool) -> dict:
+    headers = list(message.get("headers", []))
+    if 300 <= message["status"] < 400:
+        kept = [
+            (k, v)
+            for k, v in headers
+            if k.lower() != b"location" or not _off_site(v.decode("latin-1"))
+        ]
+        if len(kept) != len(headers):
+            # A redirect that would leave the site becomes a plain 404.
+            message = {**message, "status": 404}
+        headers = kept
+    names = {k.lower() for k, _ in headers}
+    headers += [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+    if vary_host:
+        # Links are built from the request's Host: a shared cache must keep one copy per host.
+        vary = [v.decode("latin-1") for k, v in headers if k.lower() == b"vary"]
+        headers = [(k, v) for k, v in headers if k.lower() != b"vary"]
+        headers.append((b"vary", ", ".join([*vary, "Host"]).encode("latin-1")))
+    return {**message, "headers": headers}
+
+
 @hookimpl
 def asgi_wrapper(datasette):
+    public = public_url(datasette)
+
     def wrap(app):
         async def guarded(scope, receive, send):
             if scope["type"] != "http":
                 return await app(scope, receive, send)
+            if public:
+                scope = _at_public_url(scope, public)
 
             async def send_guarded(message):
-                if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
-                    headers = [
-                        (k, v)
-                        for k, v in message.get("headers", [])
-                        if k.lower() != b"location" or not _off_site(v.decode("latin-1"))
-                    ]
-                    if len(headers) != len(message.get("headers", [])):
-                        # A redirect that would leave the site becomes a plain 404.
-                        message = {**message, "status": 404, "headers": headers}
+                if message["type"] == "http.response.start":
+                    message = _guard_response(message, vary_host=not public)
                 await send(message)
 
             return await app(scope, receive, send_guarded)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from registry import search
+
 NOTICE_COLUMNS = {
     "id": str,
     "source": str,
@@ -35,6 +37,12 @@ NOTICE_COLUMNS = {
     "document_url": str,
     "document_sha256": str,
     "licence": str,
+}
+
+# Full-text indexes over these columns; announcements and dataset_rows index theirs alike.
+SEARCHABLE = {
+    "notices": ["title", "description", "buyer_name", "suppliers"],
+    "deployments": ["title", "buyer_name", "city", "vendors", "technologies"],
 }
 
 EXPECTED_TABLES = (
@@ -301,13 +309,5 @@ def index(db: sqlite_utils.Database) -> None:
         ("deployment_technologies", ["technology_id"]),
     ):
         db.table(table).create_index(columns, if_not_exists=True)
-    db.table("notices").enable_fts(
-        ["title", "description", "buyer_name", "suppliers"],
-        create_triggers=False,
-        tokenize="unicode61 remove_diacritics 2",
-    )
-    db.table("deployments").enable_fts(
-        ["title", "buyer_name", "city", "vendors", "technologies"],
-        create_triggers=False,
-        tokenize="unicode61 remove_diacritics 2",
-    )
+    for table, columns in SEARCHABLE.items():
+        db.table(table).enable_fts(columns, create_triggers=False, tokenize=search.TOKENIZE)

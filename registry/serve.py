@@ -76,7 +76,8 @@ def datasette_command(
     command = [
         sys.executable,
         "-m",
-        "datasette",
+        # Datasette's own `serve`, with the header timeout of registry/asgi.py.
+        "registry.asgi",
         "serve",
         "--host",
         host,

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
-from registry import schema
+from registry import schema, search
 from registry.links import safe_link
 from registry.normalise.announcement import event_key
 
@@ -128,5 +128,5 @@ def index(db: sqlite_utils.Database) -> None:
     db.table("announcements").enable_fts(
         ["title", "snippet", "site_name", "vendors", "city"],
         create_triggers=False,
-        tokenize="unicode61 remove_diacritics 2",
+        tokenize=search.TOKENIZE,
     )

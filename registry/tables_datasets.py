@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlite_utils
 
-from registry import schema
+from registry import schema, search
 from registry.links import safe_link
 from registry.normalise.dataset_row import normalise_dataset_row
 
@@ -216,7 +216,7 @@ def index(db: sqlite_utils.Database) -> None:
             "policy",
         ],
         create_triggers=False,
-        tokenize="unicode61 remove_diacritics 2",
+        tokenize=search.TOKENIZE,
     )
 
 

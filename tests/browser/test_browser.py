@@ -165,6 +165,9 @@ def test_open_a_deployment_and_follow_its_evidence(browser, site, evidence_serve
     assert heading == "Hikvision face recognition cameras for the station"
     timeline = browser.find_elements(By.CSS_SELECTOR, "ol.timeline li")
     assert len(timeline) == 2
+    facts = browser.find_element(By.CSS_SELECTOR, "dl.facts").text
+    assert "2025-01-01 to 2025-05-01" in facts and "€120,000" in facts
+    assert "Face recognition" in facts and "Hikvision" in facts and "face_recognition" not in facts
     screenshot(browser, "deployment")
     browser.find_element(By.CSS_SELECTOR, f"a.evidence-link[href^='{evidence_server.url}']").click()
     wait(browser, expected_conditions.title_is("Recorded notice"))
@@ -184,6 +187,21 @@ def test_map_renders_markers(browser, site):
     assert container.is_displayed()
     browser.execute_script("arguments[0].scrollIntoView()", container)
     screenshot(browser, "map")
+
+
+def test_every_page_of_the_deployments_table_is_new_rows(browser, site):
+    browser.get(site + "/registry/deployments?_size=2")
+    seen: list[str] = []
+    while True:
+        seen += [a.text for a in browser.find_elements(By.CSS_SELECTOR, "td.col-id a")]
+        following = browser.find_elements(By.PARTIAL_LINK_TEXT, "Next page")
+        if not following:
+            break
+        following[0].click()
+    count = httpx.get(f"{site}/registry/deployments.json?_size=1").json()[
+        "filtered_table_rows_count"
+    ]
+    assert len(seen) == len(set(seen)) == count
 
 
 def test_feeds_page(browser, site):

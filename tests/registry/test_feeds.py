@@ -100,7 +100,7 @@ def parse(datasette, path):
         "/registry/new_deployments.atom",
         "/registry/new_evidence.atom",
         "/registry/new_notices.atom",
-        "/registry/new_deployments.atom?country=de&technology=face_recognition",
+        "/registry/new_deployments.atom?country=DE&technology=face_recognition",
         "/registry/new_evidence.atom?city=de/berlin&vendor=hikvision",
     ],
 )
@@ -124,14 +124,18 @@ def test_deployment_feed_filters_and_entry(datasette):
     assert related == {"https://example.org/notice/1", "https://example.org/notice/2"}
     assert entry.content[0].type == "text/plain"
     text = entry.content[0].value
-    assert "awarded · Berlin, DE" in text and "vendors: hikvision" in text
+    # When, where, who, what and how much, in words.
+    assert text.startswith("awarded · 2025-01-01 to 2025-05-01 · Berlin, DE · buyer: Stadt Berlin")
+    assert "Face recognition" in text and "vendors: Hikvision" in text
+    assert "value: €120,000" in text and "face_recognition" not in text
     assert "https://example.org/notice/1" in text and "https://example.org/notice/2" in text
+    assert feed.feed.title == "New face recognition deployments in DE"
 
 
 @pytest.mark.parametrize(
     ("query", "titles"),
     [
-        ("city=Berlin", {"Hikvision face recognition cameras for the station"}),
+        ("city=de/berlin", {"Hikvision face recognition cameras for the station"}),
         ("city=gb/doncaster", {"CCTV upgrade"}),
         ("vendor=hikvision", {"Hikvision face recognition cameras for the station"}),
         ("country=GB&technology=cctv", {"CCTV upgrade"}),
@@ -154,21 +158,73 @@ def test_evidence_feed_entries_cite_their_document(datasette):
     assert entry.link == "https://example.org/notice/2"
     related = [link.href for link in entry.links if link.rel == "related"]
     assert related and related[0].startswith("http://localhost/registry/deployment?id=d-")
-    assert "dated 2025-01-01" in entry.content[0].value
+    assert entry.content[0].value.startswith("notice (tender) · 2025-01-01 · deployment: ")
 
 
 @pytest.mark.parametrize(
     "path",
     [
-        "/registry/new_deployments.atom?country=ZZ",
-        "/registry/new_evidence.atom?vendor=nobody",
-        "/registry/new_deployments.atom?technology=cell_site_simulator&city=Nowhere",
+        "/registry/new_deployments.atom?country=IS",
+        "/registry/new_evidence.atom?vendor=axis",
+        "/registry/new_deployments.atom?technology=cell_site_simulator&city=gb/doncaster",
     ],
 )
-def test_no_match_is_a_valid_feed_without_entries(datasette, path):
+def test_a_known_value_with_nothing_yet_is_a_valid_feed_without_entries(datasette, path):
     feed = parse(datasette, path)
     assert feed.entries == []
     assert feed.feed.title and feed.feed.updated_parsed
+
+
+@pytest.mark.parametrize(
+    ("query", "canonical"),
+    [
+        ("vendor=Hikvision", "vendor=hikvision"),
+        ("vendor=HIK+VISION", "vendor=hikvision"),
+        ("technology=ALPR", "technology=alpr"),
+        ("technology=ANPR", "technology=alpr"),
+        ("technology=Face+recognition&country=de", "technology=face_recognition&country=DE"),
+        ("country=Germany", "country=DE"),
+        ("city=Berlin", "city=de%2Fberlin"),
+    ],
+)
+def test_a_name_or_alias_redirects_to_the_canonical_feed(datasette, query, canonical):
+    response = get(datasette, f"/registry/new_deployments.atom?{query}")
+    assert response.status_code == 302
+    location = response.headers["location"]
+    assert location.startswith("/registry/new_deployments.atom?")
+    assert sorted(location.split("?", 1)[1].split("&")) == sorted(canonical.split("&"))
+    assert parse(datasette, location).feed.title.startswith("New ")
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("vendor=Nobody", "hikvision (Hikvision)"),
+        ("technology=laser", "alpr (Automatic licence plate recognition)"),
+        ("country=ZZ", "DE"),
+        ("city=Nowhere", "de/berlin (Berlin (DE))"),
+    ],
+)
+def test_an_unknown_value_is_a_400_listing_the_valid_ones(datasette, query, listed):
+    for feed in ("new_deployments.atom", "new_evidence.atom", "new_deployments.json"):
+        response = get(datasette, f"/registry/{feed}?{query}")
+        assert response.status_code == 400, (feed, query)
+        assert listed in response.text.replace("&#39;", "'"), response.text
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("", "New surveillance deployments"),
+        ("technology=face_recognition&country=DE", "New face recognition deployments in DE"),
+        ("vendor=hikvision", "New surveillance deployments from Hikvision"),
+        ("technology=cctv&city=gb/doncaster", "New CCTV and video surveillance deployments in "),
+    ],
+)
+def test_feed_titles_say_their_filter(datasette, query, title):
+    assert parse(datasette, f"/registry/new_deployments.atom?{query}").feed.title.startswith(title)
+    evidence = parse(datasette, f"/registry/new_evidence.atom?{query}").feed.title
+    assert evidence.startswith("New evidence for ")
 
 
 def test_entry_ids_are_stable_across_rebuilds(registry_db, tmp_path):
@@ -214,6 +270,7 @@ def test_opml_bundles_one_valid_feed_per_technology(datasette, registry_db):
         r[0] for r in sqlite3.connect(registry_db).execute("select id from technologies")
     }
     urls = {o.get("xmlUrl") for o in outlines}
+    assert "New face recognition deployments" in {o.get("title") for o in outlines}
     assert urls == {
         f"http://localhost/registry/new_deployments.atom?technology={t}" for t in technologies
     }

@@ -1,0 +1,112 @@
+"""How the pages and feeds write values for people: amounts with their currency, labels for ids."""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from babel.numbers import format_decimal, get_currency_symbol
+from datasette.utils import escape_sqlite
+
+UNKNOWN_DATE = "date unknown"
+
+
+def money(amount: Any, currency: Any, eur: Any = None) -> str | None:
+    """ "£400,000 (€474,080)": the amount as published, then in euros when it was not."""
+    try:
+        value = None if amount is None else float(amount)
+        in_eur = None if eur is None else float(eur)
+    except (TypeError, ValueError):
+        return str(amount)
+    if value is None:
+        return None
+    code = str(currency or "").upper()
+    text = _amount(value, code)
+    if in_eur is not None and code != "EUR":
+        text += f" ({_amount(in_eur, 'EUR')})"
+    return text
+
+
+def _amount(value: float, currency: str) -> str:
+    number = format_decimal(round(value), "#,##0", locale="en")
+    if not currency:
+        return number
+    symbol = get_currency_symbol(currency, locale="en")
+    # Letters (SEK, CA$) need a space before the number; signs (£, €, $) do not.
+    return f"{symbol} {number}" if symbol[-1:].isalpha() else f"{symbol}{number}"
+
+
+def date_range(first: Any, last: Any) -> str:
+    """ "2024-01-05 to 2024-03-01", one date when they are the same, "date unknown" for none."""
+    dates = [d for d in (first, last) if d]
+    if not dates:
+        return UNKNOWN_DATE
+    return dates[0] if len(set(dates)) == 1 else f"{dates[0]} to {dates[-1]}"
+
+
+# Per Datasette and database file version: which columns list ids, and each table's labels.
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+async def _cached(datasette, database: str, key: Any, compute) -> Any:
+    db = datasette.get_database(database)
+    # The file's mtime, not Datasette's hash of an immutable file, which reads it all.
+    version = db.mtime_ns
+    entries = _cache.setdefault(datasette, {})
+    found = entries.get((database, key))
+    if found is None or found[0] != version:
+        found = (version, await compute(db))
+        entries[(database, key)] = found
+    return found[1]
+
+
+async def id_list_columns(datasette, database: str) -> dict[tuple[str, str], str]:
+    """``{(table, column): other_table}`` for columns holding space-separated ids of another table.
+
+    Found through link tables, never listed: ``deployment_vendors`` with foreign keys
+    ``deployment_id`` → deployments and ``vendor_id`` → vendors says that ``deployments.vendors``
+    lists vendor ids. A new multi-valued column with its link table is labelled with no change here.
+    """
+
+    async def compute(db) -> dict[tuple[str, str], str]:
+        found = {}
+        tables = set(await db.table_names())
+        for link in tables:
+            keys = await db.foreign_keys_for_table(link)
+            for ours in keys:
+                kind = ours["column"].removesuffix("_id")
+                column = link.removeprefix(f"{kind}_")
+                if column == link or ours["other_table"] not in tables:
+                    continue
+                if column not in await db.table_columns(ours["other_table"]):
+                    continue
+                for other in keys:
+                    if other is not ours and other["other_table"] in tables:
+                        found[(ours["other_table"], column)] = other["other_table"]
+        return found
+
+    return await _cached(datasette, database, "id_lists", compute)
+
+
+async def labels(datasette, database: str, table: str) -> dict[str, str]:
+    """Every id of ``table`` with its label (the table's label column), as text."""
+
+    async def compute(db) -> dict[str, str]:
+        label = datasette.table_metadata(database, table).get("label_column")
+        label = label or await db.label_column_for_table(table)
+        pks = await db.primary_keys(table)
+        if not label or len(pks) != 1:
+            return {}
+        sql = f"select {escape_sqlite(pks[0])}, {escape_sqlite(label)} from {escape_sqlite(table)}"
+        return {str(k): str(v) for k, v in (await db.execute(sql)).rows if v is not None}
+
+    return await _cached(datasette, database, ("labels", table), compute)
+
+
+async def labelled_ids(datasette, database: str, table: str, column: str, value: Any) -> list:
+    """``[(id, label, other_table)]`` for a cell of an id-list column; [] for any other cell."""
+    other = (await id_list_columns(datasette, database)).get((table, column))
+    if other is None or not isinstance(value, str):
+        return []
+    names = await labels(datasette, database, other)
+    return [(v, names.get(v, v), other) for v in value.split()]
