@@ -63,11 +63,13 @@ async def known_values(db, name: str) -> Known:
         for row in (await db.execute("select id, name, aliases from vendors")).rows:
             known.add(row["id"], row["name"] or row["id"], *_json_list(row["aliases"]))
     elif name == "city":
-        sql = "select id, city, admin1, country from places order by id"
+        sql = "select id, city, label from places order by id"
         for row in (await db.execute(sql)).rows:
-            region = f"{row['admin1']}, " if row["admin1"] else ""
-            label = f"{row['city'] or row['id']} ({region}{row['country'] or '?'})"
-            known.add(row["id"], label, row["city"])
+            known.add(row["id"], row["label"] or row["city"] or row["id"], row["city"])
+        # Ids published before places were keyed on GeoNames ids ("gb/doncaster") still resolve.
+        for row in (await db.execute("select alias, place_id from place_aliases")).rows:
+            if row["place_id"] in known.labels:
+                known.names.setdefault(row["alias"].casefold(), set()).add(row["place_id"])
     return known
 
 

@@ -101,7 +101,7 @@ def parse(datasette, path):
         "/registry/new_evidence.atom",
         "/registry/new_notices.atom",
         "/registry/new_deployments.atom?country=DE&technology=face_recognition",
-        "/registry/new_evidence.atom?city=de/berlin&vendor=hikvision",
+        "/registry/new_evidence.atom?city=geonames/2950159&vendor=hikvision",
     ],
 )
 def test_every_feed_is_valid_atom_newest_first(datasette, path):
@@ -135,8 +135,8 @@ def test_deployment_feed_filters_and_entry(datasette):
 @pytest.mark.parametrize(
     ("query", "titles"),
     [
-        ("city=de/berlin", {"Hikvision face recognition cameras for the station"}),
-        ("city=gb/doncaster", {"CCTV upgrade"}),
+        ("city=geonames/2950159", {"Hikvision face recognition cameras for the station"}),
+        ("city=geonames/2651123", {"CCTV upgrade"}),
         ("vendor=hikvision", {"Hikvision face recognition cameras for the station"}),
         ("country=GB&technology=cctv", {"CCTV upgrade"}),
         ("country=GB&technology=face_recognition", set()),
@@ -166,7 +166,7 @@ def test_evidence_feed_entries_cite_their_document(datasette):
     [
         "/registry/new_deployments.atom?country=IS",
         "/registry/new_evidence.atom?vendor=axis",
-        "/registry/new_deployments.atom?technology=cell_site_simulator&city=gb/doncaster",
+        "/registry/new_deployments.atom?technology=cell_site_simulator&city=geonames/2651123",
     ],
 )
 def test_a_known_value_with_nothing_yet_is_a_valid_feed_without_entries(datasette, path):
@@ -184,7 +184,9 @@ def test_a_known_value_with_nothing_yet_is_a_valid_feed_without_entries(datasett
         ("technology=ANPR", "technology=alpr"),
         ("technology=Face+recognition&country=de", "technology=face_recognition&country=DE"),
         ("country=Germany", "country=DE"),
-        ("city=Berlin", "city=de%2Fberlin"),
+        ("city=Berlin", "city=geonames%2F2950159"),
+        # A place id published before ids were keyed on GeoNames ids.
+        ("city=gb/doncaster", "city=geonames%2F2651123"),
     ],
 )
 def test_a_name_or_alias_redirects_to_the_canonical_feed(datasette, query, canonical):
@@ -202,7 +204,7 @@ def test_a_name_or_alias_redirects_to_the_canonical_feed(datasette, query, canon
         ("vendor=Nobody", "hikvision (Hikvision)"),
         ("technology=laser", "alpr (Automatic licence plate recognition)"),
         ("country=ZZ", "DE"),
-        ("city=Nowhere", "de/berlin (Berlin (DE))"),
+        ("city=Nowhere", "geonames/2950159 (Berlin, "),
     ],
 )
 def test_an_unknown_value_is_a_400_listing_the_valid_ones(datasette, query, listed):
@@ -218,7 +220,10 @@ def test_an_unknown_value_is_a_400_listing_the_valid_ones(datasette, query, list
         ("", "New surveillance deployments"),
         ("technology=face_recognition&country=DE", "New face recognition deployments in DE"),
         ("vendor=hikvision", "New surveillance deployments from Hikvision"),
-        ("technology=cctv&city=gb/doncaster", "New CCTV and video surveillance deployments in "),
+        (
+            "technology=cctv&city=geonames/2651123",
+            "New CCTV and video surveillance deployments in ",
+        ),
     ],
 )
 def test_feed_titles_say_their_filter(datasette, query, title):
