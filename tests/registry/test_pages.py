@@ -89,16 +89,16 @@ def test_a_new_column_and_link_table_are_labelled_with_no_code_change(tmp_path):
     with sqlite3.connect(db) as conn:
         conn.executescript(
             """
-            create table suppliers (id text primary key, name text);
-            insert into suppliers values ('reliance-high-tech', 'Reliance High-Tech');
-            create table deployment_suppliers (
+            create table integrators (id text primary key, name text);
+            insert into integrators values ('reliance-high-tech', 'Reliance High-Tech');
+            create table deployment_integrators (
               deployment_id text references deployments(id),
-              supplier_id text references suppliers(id),
-              primary key (deployment_id, supplier_id));
-            alter table deployments add column suppliers text;
-            alter table deployments add column confidence text;
-            update deployments set suppliers = 'reliance-high-tech', confidence = 'high';
-            insert into deployment_suppliers select id, 'reliance-high-tech' from deployments;
+              integrator_id text references integrators(id),
+              primary key (deployment_id, integrator_id));
+            alter table deployments add column integrators text;
+            alter table deployments add column coverage text;
+            update deployments set integrators = 'reliance-high-tech', coverage = 'citywide';
+            insert into deployment_integrators select id, 'reliance-high-tech' from deployments;
             """
         )
         first = conn.execute("select id from deployments limit 1").fetchone()[0]
@@ -106,4 +106,4 @@ def test_a_new_column_and_link_table_are_labelled_with_no_code_change(tmp_path):
     table = get(datasette, "/registry/deployments")
     assert ">Reliance High-Tech</a>" in table
     page = text_of(get(datasette, f"/registry/deployment?id={first}"))
-    assert "Suppliers Reliance High-Tech" in page and "Confidence high" in page
+    assert "Integrators Reliance High-Tech" in page and "Coverage citywide" in page
