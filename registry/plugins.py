@@ -25,6 +25,7 @@ FEEDS = {
     "new_deployments": "New deployments",
     "new_evidence": "New evidence",
     "new_notices": "New procurement notices",
+    "new_vendor_vulnerabilities": "New exploited vulnerabilities of deployed vendors",
 }
 FILTERS = ("country", "city", "vendor", "technology")
 # Bidi embedding, override and isolate controls: one in a title can make "gnp.exe" read "exe.png".

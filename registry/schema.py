@@ -54,6 +54,7 @@ EXPECTED_TABLES = (
     "deployment_markers",
     "corrections",
     "maintainer_alerts",
+    "vendor_vulnerabilities",
 )
 
 
