@@ -116,7 +116,8 @@ def main() -> int:
         if field not in ("place countries", "quantity status"):  # counted once each
             total = [t + c for t, c in zip(total, (tp, found, wanted), strict=True)]
     tp, found, wanted = total
-    print(f"{'all facts':<16} {tp / found:>9.2f} {tp / wanted:>7.2f} {f'{tp}/{found}/{wanted}':>18}")
+    share = f"{tp}/{found}/{wanted}"
+    print(f"{'all facts':<16} {tp / found:>9.2f} {tp / wanted:>7.2f} {share:>18}")
     return 0
 
 

@@ -118,6 +118,8 @@ def extract_places(
     text = story_text(text)
     spoken = _language_countries(language)
     named, states = _countries_in(text, url, spoken if language not in (None, "en") else ())
+    # The countries of the article's language stand in only when it names none.
+    spoken = () if named else spoken
     strong = _strong_names(text)
     found: dict[str, dict[str, Any]] = {}
     for name, start in _candidates(text):
@@ -180,6 +182,10 @@ def _resolve(
             place = resolve_place(name, country, region=state)
             if place and fold(place.city) == fold(name):
                 return place
+            # A local name the gazetteer has as an alternate one ("Nürnberg" is Nuremberg), when
+            # wording says it is a place.
+            if place and (strong or exonyms) and _named(name, place):
+                return place
     place = resolve_place(name)
     # Another language's name of a capital ("in Belgrad") needs no country: the gazetteer's
     # alternate names say which city it is. In English text "Victoria" is rarely Hong Kong.
@@ -191,6 +197,15 @@ def _resolve(
 def _exonym(name: str, place: Place) -> bool:
     """``name`` is another language's name of a capital ("Belgrad", "Varsovie", "Pékin")."""
     return fold(place.city) != fold(name) and fold(place.city) in _capitals().get(place.country, ())
+
+
+def _named(name: str, place: Place) -> bool:
+    """``name`` is the place's own or alternate name, not a word picked out of a longer name.
+
+    Without a country resolve_place reads whole names only (no word n-grams).
+    """
+    whole = resolve_place(name)
+    return whole is not None and whole.id == place.id
 
 
 def _not_a_place(name: str, text: str, start: int) -> bool:
@@ -236,6 +251,11 @@ def _candidates(text: str) -> list[tuple[str, int]]:
         name = _clean_name(" ".join(words))
         if name and not name.isdigit() and len(name) > 1:
             found.append((name, offset))
+            # "Policía Local de Velilla de San Antonio": the name after an organisation's particle.
+            for i, word in enumerate(words[1:-1], start=1):
+                if fold(word) in _particles() and words[i + 1][:1].isupper():
+                    found.append((_clean_name(" ".join(words[i + 1 :])), offset))
+                    break
             # "Stadt Köln", "Die Stadt Dortmund": the run holds the organisation word too.
             if (short := _clean_name(_PREFIX.sub("", name))) and short != name:
                 found.append((short, offset))

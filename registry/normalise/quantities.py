@@ -29,6 +29,7 @@ _CJK_VALUES = {
 }  # fmt: skip
 _CJK_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CJK_BIG = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
+_BRACKETS = re.compile(r"\([^()]*\)|（[^（）]*）")
 _OTHER_CLAUSE = re.compile(r"[.!?;。！？；\n]|\d")
 
 
@@ -53,15 +54,22 @@ def extract_quantities(text: str, language: str | None = None) -> list[dict[str,
 def status_of(text: str, start: int, end: int, language: str | None = None) -> str:
     """``needed`` or ``planned`` when the clause around text[start:end] says so, else installed."""
     # The clause of this count only: up to a sentence end or another number on either side.
-    left = text[max(0, start - STATUS_WINDOW) : start]
+    # A bracket is an aside ("14 caméras (12 simples et 2 à 4 directions) sera implanté").
+    key = _language_key(language)
+    boundary = _status_pattern("boundary", key)
+    left = _BRACKETS.sub(" ", text[max(0, start - STATUS_WINDOW) : start])
     cut = list(_OTHER_CLAUSE.finditer(left))
+    left = fold(left[cut[-1].end() :] if cut else left)
+    cut = list(boundary.finditer(left))
     left = left[cut[-1].end() :] if cut else left
-    right = text[end : end + STATUS_WINDOW]
+    right = _BRACKETS.sub(" ", text[end : end + STATUS_WINDOW])
     stop = _OTHER_CLAUSE.search(right)
+    right = fold(right[: stop.start()] if stop else right)
+    stop = boundary.search(right)
     right = right[: stop.start()] if stop else right
-    window = f" {fold(left)} | {fold(right)} "
+    window = f" {left} | {right} "
     for status in ("needed", "planned"):
-        if _status_pattern(status, _language_key(language)).search(window):
+        if _status_pattern(status, key).search(window):
             return status
     return "installed"
 
@@ -153,7 +161,9 @@ def chinese_number(raw: str) -> int | None:
 
 @cache
 def _quantity_pattern() -> re.Pattern[str]:
-    words = "|".join(re.escape(w) for w in sorted(_number_words(), key=len, reverse=True))
+    # Number words as written and folded: "dwóch" in the text, "dwoch" in a folded one.
+    written = {w for r in _rows("number-words.csv") for w in (r["word"], fold(r["word"]))}
+    words = "|".join(re.escape(w) for w in sorted(written, key=len, reverse=True))
     number = rf"(?:{_DIGITS}|(?:{words})(?:[ \-]+(?:{words}))*)"
     nouns = sorted({n for n in _noun_rows() if not _cjk(n)}, key=len, reverse=True)
     latin = "|".join(re.escape(n) for n in nouns)
@@ -179,7 +189,11 @@ def _chinese_patterns() -> tuple[re.Pattern[str], ...]:
         re.compile(
             rf"(?P<n>{number})\s*[{counters}](?:以上)?{gap}{{0,{CJK_MODIFIER}}}?[“”\"]?(?P<noun>{nouns})"
         ),
-        re.compile(rf"(?P<noun>{nouns})[^，。；、,;\d]{{0,3}}?(?P<n>{number})\s*[{counters}]"),
+        # "视频监控摄像机1825个" counts cameras; "视频监控系统313套" counts systems.
+        re.compile(
+            rf"(?P<noun>{nouns})(?![^，。；、,;\d]{{0,3}}?(?:系统|系統|平台|平臺|中心))"
+            rf"[^，。；、,;\d]{{0,3}}?(?P<n>{number})\s*[{counters}]"
+        ),
     )
 
 
