@@ -166,7 +166,7 @@ def extract_value(text: str, places: list[dict[str, Any]]) -> dict[str, Any] | N
                 return {"amount": float(amount), "currency": yuan}
             continue
         phrase = match.group().strip()
-        money = parse_money(phrase)
+        money = parse_money(_english_scale(phrase))
         if money is None or not money.amount:
             continue
         currency = money.currency
@@ -174,6 +174,13 @@ def extract_value(text: str, places: list[dict[str, Any]]) -> dict[str, Any] | N
             currency = next((_dollars()[c] for c in countries if c in _dollars()), currency)
         return {"amount": money.amount, "currency": currency}
     return None
+
+
+def _english_scale(phrase: str) -> str:
+    """The phrase with its scale word in English ("3,8 milhões de euros" → "3,8 million euros")."""
+    for word, english in _scale_words():
+        phrase = re.sub(rf"(?<=[\d\s]){re.escape(word)}(?!\w)", f" {english}", phrase)
+    return re.sub(r"\s+(?:de|di)\s+", " ", phrase)
 
 
 def text_language(text: str) -> str | None:
@@ -227,6 +234,14 @@ def _language_words() -> dict[str, tuple[str, ...]]:
     for row in _reference_rows("language-words.csv"):
         words[row["word"]] = (*words.get(row["word"], ()), row["language"])
     return words
+
+
+@cache
+def _scale_words() -> tuple[tuple[str, str], ...]:
+    rows = _reference_rows("money-scale-words.csv")
+    return tuple(
+        sorted(((r["word"], r["english"]) for r in rows), key=lambda r: len(r[0]), reverse=True)
+    )
 
 
 @cache

@@ -27,10 +27,12 @@ from registry.normalise.places import Place, resolve_place
 MAX_RUN_WORDS = 6
 MAX_URL_GRAM = 4
 MIN_URL_WORD = 4  # shorter URL words ("tv", "de", "news") are never a town on their own
+MAX_SQUASHED = 24  # a domain label tried as a town's name written without spaces
 LOCAL_LANGUAGES = ("de", "fr", "es", "it", "pt", "nl", "pl", "zh_CN", "zh_TW")
 _UPPER = "".join(ch for ch in map(chr, range(0x0530)) if ch.isupper())
 _PARTICLES = (
-    r"of|de|del|della|dei|di|da|do|dos|das|du|des|la|le|les|el|en|sur|sous|lès|am|an|der|im|ob|"
+    r"of|de|del|della|dei|di|da|do|dos|das|du|des|la|le|les|el|los|las|en|sur|sous|lès|am|an|der|"
+    r"im|ob|"
     r"op|aan|den|van|nad|pod|y|e|i|sul|sulla|al|St\.?|d'|l'|dell'"
 )
 # A capitalised run of words, particles allowed inside: "Bury St Edmunds", "Casale sul Sile",
@@ -43,7 +45,8 @@ _PREFIX = re.compile(
     r"^(?:(?:the\s+)?(?:city|town|village|borough|municipality)\s+of\s+|"
     r"(?:landeshaupt|hanse|kreis)?stadt\s+|gemeinde\s+|markt\s+|ville\s+de\s+|commune\s+de\s+|"
     r"mairie\s+de\s+|comune\s+di\s+|citt[aà]\s+di\s+|ayuntamiento\s+de\s+|ajuntament\s+de\s+|"
-    r"municipio\s+de\s+|munic[ií]pio\s+de\s+|prefeitura\s+de\s+|c[aâ]mara\s+municipal\s+de\s+|"
+    r"municipio\s+de\s+|munic[ií]pio\s+d[eoa]s?\s+|prefeitura\s+d[eoa]s?\s+|"
+    r"c[aâ]mara\s+municipal\s+d[eoa]s?\s+|cidade\s+d[eoa]s?\s+|"
     r"gemeente\s+|miasto\s+|gmina\s+|urz[aą]d\s+miasta\s+)",
     re.IGNORECASE,
 )
@@ -58,9 +61,15 @@ _STRONG = re.compile(
     r"|(?P<b>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*){0,3})\s+(?:City\s+Council|Town\s+Council|"
     r"City\s+Commission|Police\s+Department|city\s+government|(?:City|Town)\b(?!\s+of\b))"
     rf"|(?i:stadt|gemeinde|comune\s+di|citt[aà]\s+di|ayuntamiento\s+de|ajuntament\s+de|"
-    r"municipio\s+de|munic[ií]pio\s+de|prefeitura\s+de|c[aâ]mara\s+municipal\s+de|ville\s+de|"
+    r"municipio\s+de|munic[ií]pio\s+d[eoa]s?|prefeitura\s+d[eoa]s?|"
+    r"c[aâ]mara\s+municipal\s+d[eoa]s?|cidade\s+d[eoa]s?|ville\s+de|"
     r"commune\s+de|mairie\s+de|gemeente|miasto|gmina)\s+"
     rf"(?P<c>[{_UPPER}][\w'’\-]*(?:[ ]+(?:(?:{_PARTICLES})[ ]+)?[{_UPPER}][\w'’\-]*){{0,3}})"
+    # A mayor's town: "burgemeester van Hoogstraten", "il sindaco di Invorio", "mayor of X".
+    r"|(?i:mayor|burgemeester|maire|sindaco|alcalde(?:sa)?|prefeit[oa]|presidente\s+da\s+c[aâ]mara|"
+    r"bürgermeister(?:in)?|oberbürgermeister(?:in)?|burmistrz(?:a)?|prezydent(?:a)?\s+miasta)"
+    r"\s+(?i:of|van|de|du|di|del|von|da|do)\s+"
+    rf"(?P<d>[{_UPPER}][\w'’\-]*(?:[ ]+(?:(?:{_PARTICLES})[ ]+)?[{_UPPER}][\w'’\-]*){{0,3}})"
 )
 # Words before a name that make it a place: "in Köln", "à Montgeron", "a Rapallo", "w Poznaniu".
 _LOCATIVE = re.compile(
@@ -79,6 +88,10 @@ _CJK_PLACE = re.compile(
     r"(?P<n>[\u4e00-\u9fff]{2,4}?)(?:市|县|縣|区|區|镇|鎮)"
     r"|(?P<o>[\u4e00-\u9fff]{2,4})(?:警方|公安局|公安分局|警察局|警局|派出所|市府|政府)"
     r"|/(?P<b>[\u4e00-\u9fff]{2,3})(?:】|\]|報導|报道)"
+)
+_REGION_WORDS = frozenset(
+    "county parish province provincia provincie région region regione región kreis landkreis "
+    "powiat województwo departement département comarca".split()
 )
 _ARTICLES = frozenset("la le les los las el il lo den de het l the".split())
 _VANITY_TLDS = frozenset(
@@ -126,7 +139,14 @@ def extract_places(
         if _not_a_place(name, text, start):
             continue
         before = text[max(0, start - 12) : start]
-        cue = bool(_LOCATIVE.search(before)) or _dateline(text, start, name)
+        # A headline opens with its place more often than not ("Lisboa vai ter mais 216 câmaras").
+        opening = not text[:start].strip()
+        cue = opening or bool(_LOCATIVE.search(before)) or _dateline(text, start, name)
+        # Outside English a capital opens every sentence ("Nowe urządzenia") and, in German,
+        # every noun: a lone word is a place only with wording, or mid-sentence outside German.
+        if language not in (None, "en") and " " not in name and not cue and name not in strong:
+            if language == "de" or _sentence_start(text, start):
+                continue
         place = _resolve(
             name,
             named,
@@ -144,7 +164,7 @@ def extract_places(
             found[place.id] = _row(place)
     if not found:
         for name in _url_candidates(url, text):
-            place = _resolve_url_name(name, (*named, *spoken, *fallback), states)
+            place = _resolve_url_name(name, (*named, *spoken, *fallback), states, tuple(named))
             if place:
                 found[place.id] = _row(place)
                 break
@@ -218,6 +238,11 @@ def _not_a_place(name: str, text: str, start: int) -> bool:
     )
 
 
+def _sentence_start(text: str, start: int) -> bool:
+    before = text[max(0, start - 4) : start]
+    return start == 0 or bool(re.search(r"(?:^|[.!?:;\n–—-])\s*[«„“\"(]?$", before))
+
+
 def _dateline(text: str, start: int, name: str) -> bool:
     """A name opening a line and followed by a comma, a full stop or a dash ("Rapallo, due")."""
     line_start = (
@@ -231,7 +256,8 @@ def _dateline(text: str, start: int, name: str) -> bool:
 
 def _strong_names(text: str) -> set[str]:
     return {
-        _clean_name(m.group("a") or m.group("b") or m.group("c")) for m in _STRONG.finditer(text)
+        _clean_name(next(g for g in m.group("a", "b", "c", "d") if g))
+        for m in _STRONG.finditer(text)
     }
 
 
@@ -254,7 +280,8 @@ def _candidates(text: str) -> list[tuple[str, int]]:
             # "Policía Local de Velilla de San Antonio": the name after an organisation's particle.
             for i, word in enumerate(words[1:-1], start=1):
                 if fold(word) in _particles() and words[i + 1][:1].isupper():
-                    found.append((_clean_name(" ".join(words[i + 1 :])), offset))
+                    inner = offset + len(" ".join(words[: i + 1])) + 1
+                    found.append((_clean_name(" ".join(words[i + 1 :])), inner))
                     break
             # "Stadt Köln", "Die Stadt Dortmund": the run holds the organisation word too.
             if (short := _clean_name(_PREFIX.sub("", name))) and short != name:
@@ -296,16 +323,21 @@ def _url_candidates(url: str | None, text: str) -> list[str]:
             continue
         for piece in _strip_affixes(label):
             names.append(piece.replace("-", " "))
-    words = [w for w in re.split(r"[^\w]+|_|\d+", unquote(parts.path).casefold()) if w]
     path: list[str] = []
-    for size in range(MAX_URL_GRAM, 0, -1):
-        for i in range(len(words) - size + 1):
-            gram = words[i : i + size]
-            if size == 1 and (len(gram[0]) < MIN_URL_WORD or gram[0] in _leading_words()):
-                continue
-            if fold(gram[0]) in _particles() or fold(gram[-1]) in _particles():
-                continue
-            path.append(" ".join(gram))
+    # The story's slug (the last segments) before section names ("/houston/...").
+    for segment in reversed([s for s in unquote(parts.path).casefold().split("/") if s]):
+        words = [w for w in re.split(r"[^\w]+|_|\d+", segment) if w]
+        # "/Guadalupe-County/Texas/": a county, province or state is not the town.
+        if _REGION_WORDS.intersection(words) or fold(" ".join(words)) in _us_state_names():
+            continue
+        for size in range(MAX_URL_GRAM, 0, -1):
+            for i in range(len(words) - size + 1):
+                gram = words[i : i + size]
+                if size == 1 and (len(gram[0]) < MIN_URL_WORD or gram[0] in _leading_words()):
+                    continue
+                if fold(gram[0]) in _particles() or fold(gram[-1]) in _particles():
+                    continue
+                path.append(" ".join(gram))
     # A path word the text writes too is either an ordinary word ("license-plate-reading") or
     # was read from the text already: path names are the ones the text leaves out.
     path = [n for n in path if not re.search(rf"(?i)(?<!\w){re.escape(n)}(?!\w)", text)]
@@ -330,7 +362,9 @@ def _truncated_in(name: str, text: str) -> bool:
     return bool(re.search(pattern, text))
 
 
-def _resolve_url_name(name: str, countries: tuple[str, ...], states: list[str]) -> Place | None:
+def _resolve_url_name(
+    name: str, countries: tuple[str, ...], states: list[str], named: tuple[str, ...] = ()
+) -> Place | None:
     squashed = name.replace(" ", "")
     for country in dict.fromkeys(countries):
         for state in [*states, None] if country == "US" else [None]:
@@ -338,14 +372,25 @@ def _resolve_url_name(name: str, countries: tuple[str, ...], states: list[str]) 
                 place = resolve_place(option, country, region=state)
                 if place and fold(place.city).replace(" ", "") == squashed:
                     return place
+            # "esch" in a URL is Esch-sur-Alzette: a name the gazetteer has for the town, in a
+            # country the article or its domain names ("pueblo" is no Mexican Puebla).
+            place = resolve_place(name, country, region=state) if country in named else None
+            if place and _named(name, place):
+                return place
     return None
 
 
 def _spacings(name: str) -> list[str]:
-    """The name, and a one-word name split in two ("leslilas" is tried as "les lilas")."""
-    if " " in name or len(name) > 24:
+    """The name, then a one-word name split in two or three words ("leslilas" as "les lilas",
+    "villaviciosadeodon" as "villaviciosa de odon")."""
+    if " " in name or len(name) > MAX_SQUASHED:
         return [name]
-    return [name, *(f"{name[:i]} {name[i:]}" for i in range(2, len(name) - 1))]
+    cuts = range(2, len(name) - 1)
+    two = [f"{name[:i]} {name[i:]}" for i in cuts]
+    three = [
+        f"{name[:i]} {name[i:j]} {name[j:]}" for i in cuts for j in range(i + 2, len(name) - 1)
+    ]
+    return [name, *two, *three]
 
 
 def _countries_in(

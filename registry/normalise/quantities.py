@@ -16,7 +16,8 @@ from crawlers.reference import reference_path
 from registry.normalise.countries import fold
 
 MODIFIER_WORDS = 9  # "41 Flock Safety Falcon automated license plate recognition (ALPR) cameras"
-STATUS_WINDOW = 80  # characters around a count searched for a planned or needed cue
+OTHER_MODIFIER_WORDS = 4  # "una veintena de cámaras", "zeventien extra slimme camera’s"
+STATUS_WINDOW = 120  # characters around a count searched for a planned or needed cue
 CJK_MODIFIER = 14  # characters between a Chinese counter and its noun ("个高清治安监控摄像头")
 _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
 # Groups of three digits after a separator are thousands in every language we read: a count of
@@ -36,9 +37,9 @@ _OTHER_CLAUSE = re.compile(r"[.!?;。！？；\n]|\d")
 def extract_quantities(text: str, language: str | None = None) -> list[dict[str, Any]]:
     """[{count, of, status, approximate}] in order of mention, one per (count, of)."""
     seen: dict[tuple[int, str], dict[str, Any]] = {}
-    found = [*_latin(text), *(_chinese(text) if _cjk(text) else [])]
+    found = [*_latin(text, language), *(_chinese(text) if _cjk(text) else [])]
     for start, end, count, of, approximate in sorted(found):
-        if not count or (count > 1900 and count < 2100 and of != "cameras"):
+        if not count:
             continue
         key = (count, of)
         if key not in seen:
@@ -52,7 +53,8 @@ def extract_quantities(text: str, language: str | None = None) -> list[dict[str,
 
 
 def status_of(text: str, start: int, end: int, language: str | None = None) -> str:
-    """``needed`` or ``planned`` when the clause around text[start:end] says so, else installed."""
+    """The status the clause around text[start:end] gives: its cue nearest to the count wins
+    ("needs", "will install", "ha instalado"); installed when it has none."""
     # The clause of this count only: up to a sentence end or another number on either side.
     # A bracket is an aside ("14 caméras (12 simples et 2 à 4 directions) sera implanté").
     key = _language_key(language)
@@ -61,17 +63,21 @@ def status_of(text: str, start: int, end: int, language: str | None = None) -> s
     cut = list(_OTHER_CLAUSE.finditer(left))
     left = fold(left[cut[-1].end() :] if cut else left)
     cut = list(boundary.finditer(left))
-    left = left[cut[-1].end() :] if cut else left
+    left = f" {left[cut[-1].end() :] if cut else left} "
     right = _BRACKETS.sub(" ", text[end : end + STATUS_WINDOW])
     stop = _OTHER_CLAUSE.search(right)
     right = fold(right[: stop.start()] if stop else right)
     stop = boundary.search(right)
-    right = right[: stop.start()] if stop else right
-    window = f" {left} | {right} "
-    for status in ("needed", "planned"):
-        if _status_pattern(status, key).search(window):
-            return status
-    return "installed"
+    right = f" {right[: stop.start()] if stop else right} "
+    best, distance = "installed", len(left) + len(right)
+    for status in ("needed", "planned", "installed"):
+        pattern = _status_pattern(status, key)
+        for cue in pattern.finditer(left):
+            if len(left) - cue.end() < distance:
+                best, distance = status, len(left) - cue.end()
+        if (after := pattern.search(right)) and after.start() < distance:
+            best, distance = status, after.start()
+    return best
 
 
 def _approximate(text: str, start: int, end: int, language: str | None) -> bool:
@@ -82,7 +88,12 @@ def _approximate(text: str, start: int, end: int, language: str | None) -> bool:
     )
 
 
-def _latin(text: str) -> list[tuple[int, int, int, str, bool]]:
+def _modifiers(match: re.Match[str]) -> int:
+    between = match.string[match.end("n") : match.start("noun")]
+    return len(re.findall(r"[^\W\d_][\w'’]*", between))
+
+
+def _latin(text: str, language: str | None) -> list[tuple[int, int, int, str, bool]]:
     found = []
     for match in _quantity_pattern().finditer(text):
         raw = match.group("n")
@@ -90,8 +101,13 @@ def _latin(text: str) -> list[tuple[int, int, int, str, bool]]:
             continue
         count = parse_count(raw)
         noun = match.group("noun")
-        # "ein", "un", "one" are articles as often as numbers: only right before their noun.
-        if count == 1 and len(match.group().split()) > 2:
+        # "ein", "un", "een", "one" are articles as often as numbers: one counts as a digit only.
+        if count == 1 and not raw.isdigit():
+            continue
+        # Romance, Dutch, Polish and German put few words between a number and its noun; the
+        # long English runs ("41 Flock Safety Falcon ... cameras") would swallow other nouns
+        # there ("Media docena de edificios y espacios ... con cámaras").
+        if language not in (None, "en") and _modifiers(match) > OTHER_MODIFIER_WORDS:
             continue
         if count:
             rounded = any(w in _round_words() for w in fold(raw).split())
@@ -120,6 +136,9 @@ def parse_count(raw: str) -> int | None:
     """A count written in digits, number words ("two thousand", "vier") or Chinese numerals."""
     words = fold(raw).replace("-", " ").split()
     numbers = _number_words()
+    # "una veintena", "een twintigtal", "un millier": the article before a round number.
+    if len(words) > 1 and numbers.get(words[0]) == 1 and words[1] in _round_words():
+        words = words[1:]
     if words and all(w in numbers for w in words):
         total = 0
         for word in words:
@@ -174,7 +193,7 @@ def _quantity_pattern() -> re.Pattern[str]:
     return re.compile(
         rf"(?<![\w.,])(?P<n>{number}){connector}"
         rf"(?:[ \t]+{modifier}){{0,{MODIFIER_WORDS}}}?"
-        rf"[ \t]+[«„“\"]?(?P<noun>{latin})(?!\w)",
+        rf"(?:[ \t]+[«„“\"]?|(?<=\w)-)(?P<noun>{latin})(?!\w)",
         re.IGNORECASE,
     )
 
@@ -249,7 +268,7 @@ def _cue_pattern(words: list[str]) -> re.Pattern[str]:
         if _cjk(word):
             alternatives.append(re.escape(term))
         elif word.startswith("*"):
-            alternatives.append(rf"\w{{2,}}{re.escape(term)}(?!\w)")
+            alternatives.append(rf"\w{{3,}}{re.escape(term)}(?!\w)")
         elif word.endswith("*"):
             alternatives.append(rf"(?<!\w){re.escape(term)}")
         else:
