@@ -52,7 +52,7 @@ _PREFIX = re.compile(
 )
 _SUFFIX = re.compile(
     r"(?:\s+(?:city|town|village|district|municipal|borough))?"
-    r"(?:\s+(?:council|commission|government|police(?:\s+department)?|department|"
+    r"(?:\s+(?:council|commission|government|police(?:\s+department)?|"
     r"public\s+security\s+bureau|city\s+council|town\s+council|city\s+commission))*$",
     re.IGNORECASE,
 )
@@ -163,7 +163,7 @@ def extract_places(
         if place and place.country in ("CN", "TW", "HK", "MO") and place.id not in found:
             found[place.id] = _row(place)
     if not found:
-        for name in _url_candidates(url, text):
+        for name in _url_candidates(url, text, language):
             place = _resolve_url_name(name, (*named, *spoken, *fallback), states, tuple(named))
             if place:
                 found[place.id] = _row(place)
@@ -282,7 +282,6 @@ def _candidates(text: str) -> list[tuple[str, int]]:
                 if fold(word) in _particles() and words[i + 1][:1].isupper():
                     inner = offset + len(" ".join(words[: i + 1])) + 1
                     found.append((_clean_name(" ".join(words[i + 1 :])), inner))
-                    break
             # "Stadt Köln", "Die Stadt Dortmund": the run holds the organisation word too.
             if (short := _clean_name(_PREFIX.sub("", name))) and short != name:
                 found.append((short, offset))
@@ -311,7 +310,7 @@ def _cjk_candidates(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _url_candidates(url: str | None, text: str) -> list[str]:
+def _url_candidates(url: str | None, text: str, language: str | None = None) -> list[str]:
     """Words of the URL's domain, then of its path, that may name the story's town."""
     if not url:
         return []
@@ -338,9 +337,11 @@ def _url_candidates(url: str | None, text: str) -> list[str]:
                 if fold(gram[0]) in _particles() or fold(gram[-1]) in _particles():
                     continue
                 path.append(" ".join(gram))
-    # A path word the text writes too is either an ordinary word ("license-plate-reading") or
-    # was read from the text already: path names are the ones the text leaves out.
-    path = [n for n in path if not re.search(rf"(?i)(?<!\w){re.escape(n)}(?!\w)", text)]
+    # A path word the text writes in lower case is an ordinary word ("license-plate-reading");
+    # one it capitalises was a candidate already, which English text resolves only in a country
+    # it names ("Victoria Police" is no Texan town).
+    case = "(?i)" if language in (None, "en") else ""
+    path = [n for n in path if not re.search(rf"{case}(?<!\w){re.escape(n)}(?!\w)", text)]
     return [n for n in dict.fromkeys([*names, *path]) if not _truncated_in(n, text)]
 
 
@@ -407,7 +408,8 @@ def _countries_in(
     labels = host.split(".")
     if len(labels) > 1:
         tld = labels[-1]
-        code = to_alpha2(tld) if len(tld) == 2 and tld not in _VANITY_TLDS else None
+        vanity = tld in _VANITY_TLDS and (to_alpha2(tld) or "") not in spoken
+        code = to_alpha2(tld) if len(tld) == 2 and not vanity else None
         code = code or _geo_tlds().get(tld)
         if code and (not spoken or code in spoken):
             countries[code] = None

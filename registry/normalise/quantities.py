@@ -31,14 +31,16 @@ _CJK_VALUES = {
 _CJK_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CJK_BIG = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
 _BRACKETS = re.compile(r"\([^()]*\)|（[^（）]*）")
-_OTHER_CLAUSE = re.compile(r"[.!?;。！？；\n]|\d")
+_SENTENCE_END = re.compile(r"[.!?;。！？；\n]")
+_DIGIT = re.compile(r"\d")
 
 
 def extract_quantities(text: str, language: str | None = None) -> list[dict[str, Any]]:
     """[{count, of, status, approximate}] in order of mention, one per (count, of)."""
     seen: dict[tuple[int, str], dict[str, Any]] = {}
-    found = [*_latin(text, language), *(_chinese(text) if _cjk(text) else [])]
-    for start, end, count, of, approximate in sorted(found):
+    found = sorted([*_latin(text, language), *(_chinese(text) if _cjk(text) else [])])
+    spans = [(start, end) for start, end, *_ in found]
+    for start, end, count, of, approximate in found:
         if not count:
             continue
         key = (count, of)
@@ -46,37 +48,53 @@ def extract_quantities(text: str, language: str | None = None) -> list[dict[str,
             seen[key] = {
                 "count": count,
                 "of": of,
-                "status": status_of(text, start, end, language),
+                "status": status_of(text, start, end, language, spans),
                 "approximate": approximate or _approximate(text, start, end, language),
             }
     return list(seen.values())
 
 
-def status_of(text: str, start: int, end: int, language: str | None = None) -> str:
+def status_of(
+    text: str,
+    start: int,
+    end: int,
+    language: str | None = None,
+    counts: list[tuple[int, int]] | None = None,
+) -> str:
     """The status the clause around text[start:end] gives: its cue nearest to the count wins
     ("needs", "will install", "ha instalado"); installed when it has none."""
-    # The clause of this count only: up to a sentence end or another number on either side.
-    # A bracket is an aside ("14 caméras (12 simples et 2 à 4 directions) sera implanté").
+    # The clause of this count only: up to a sentence end or another count (``counts``, or any
+    # number without them) on either side. A bracket is an aside ("14 caméras (12 simples et 2
+    # à 4 directions) sera implanté").
     key = _language_key(language)
     boundary = _status_pattern("boundary", key)
-    left = _BRACKETS.sub(" ", text[max(0, start - STATUS_WINDOW) : start])
-    cut = list(_OTHER_CLAUSE.finditer(left))
-    left = fold(left[cut[-1].end() :] if cut else left)
+    begin, finish = max(0, start - STATUS_WINDOW), min(len(text), end + STATUS_WINDOW)
+    ends = [m.start() for m in _SENTENCE_END.finditer(text, begin, finish)]
+    if counts is None:
+        ends.extend(m.start() for m in _DIGIT.finditer(text, begin, finish))
+    else:
+        ends.extend(edge for span in counts if span[0] != start for edge in span)
+    lo = max([e + 1 for e in ends if e < start] + [begin])
+    hi = min([e for e in ends if e >= end] + [finish])
+    left_raw = _BRACKETS.sub(" ", text[lo:start]).casefold()
+    right_raw = _BRACKETS.sub(" ", text[end:hi]).casefold()
+    left = fold(left_raw)
     cut = list(boundary.finditer(left))
     left = f" {left[cut[-1].end() :] if cut else left} "
-    right = _BRACKETS.sub(" ", text[end : end + STATUS_WINDOW])
-    stop = _OTHER_CLAUSE.search(right)
-    right = fold(right[: stop.start()] if stop else right)
+    right = fold(right_raw)
     stop = boundary.search(right)
     right = f" {right[: stop.start()] if stop else right} "
     best, distance = "installed", len(left) + len(right)
     for status in ("needed", "planned", "installed"):
-        pattern = _status_pattern(status, key)
-        for cue in pattern.finditer(left):
-            if len(left) - cue.end() < distance:
-                best, distance = status, len(left) - cue.end()
-        if (after := pattern.search(right)) and after.start() < distance:
-            best, distance = status, after.start()
+        for pattern, before, after in (
+            (_status_pattern(status, key), left, right),
+            (_suffix_pattern(status, key), f" {left_raw} ", f" {right_raw} "),
+        ):
+            for cue in pattern.finditer(before):
+                if len(before) - cue.end() < distance:
+                    best, distance = status, len(before) - cue.end()
+            if (later := pattern.search(after)) and later.start() < distance:
+                best, distance = status, later.start()
     return best
 
 
@@ -188,7 +206,7 @@ def _quantity_pattern() -> re.Pattern[str]:
     latin = "|".join(re.escape(n) for n in nouns)
     # Between number and noun: adjectives, brand and product words, an acronym in brackets, an
     # opening quote; no sentence end and no other number.
-    modifier = rf"(?:(?!(?:{words})(?!\w))[^\W\d_][\w'’\-]*|\([A-Z]{{2,6}}\)|[«»„“”\"])"
+    modifier = rf"(?:(?!(?:{words})(?!\w))[^\W\d_][\w'’\-]*|\([A-Z]{{2,6}}\)|\(\d+\)|[«»„“”\"])"
     connector = r"(?:[ \t]+(?:of|de|d'|di|del|des|van|z))?"
     return re.compile(
         rf"(?<![\w.,])(?P<n>{number}){connector}"
@@ -267,8 +285,6 @@ def _cue_pattern(words: list[str]) -> re.Pattern[str]:
         term = fold(word.strip("*")) if not _cjk(word) else word.strip("*")
         if _cjk(word):
             alternatives.append(re.escape(term))
-        elif word.startswith("*"):
-            alternatives.append(rf"\w{{3,}}{re.escape(term)}(?!\w)")
         elif word.endswith("*"):
             alternatives.append(rf"(?<!\w){re.escape(term)}")
         else:
@@ -277,10 +293,29 @@ def _cue_pattern(words: list[str]) -> re.Pattern[str]:
 
 
 @cache
+def _suffix_pattern(status: str, language: str | None) -> re.Pattern[str]:
+    """Verb endings ("*arán", "*rão", "*ront"), matched with their accents on unfolded text."""
+    rows = _rows("quantity-status-words.csv")
+    endings = [
+        r["word"][1:].casefold()
+        for r in rows
+        if r["status"] == status and r["word"].startswith("*") and language in (None, r["language"])
+    ]
+    alternation = "|".join(re.escape(e) for e in sorted(endings, key=len, reverse=True))
+    return re.compile(rf"\w{{3,}}(?:{alternation})(?!\w)" if endings else "(?!)")
+
+
+@cache
 def _status_pattern(status: str, language: str | None) -> re.Pattern[str]:
     rows = _rows("quantity-status-words.csv")
     return _cue_pattern(
-        [r["word"] for r in rows if r["status"] == status and language in (None, r["language"])]
+        [
+            r["word"]
+            for r in rows
+            if r["status"] == status
+            and language in (None, r["language"])
+            and not r["word"].startswith("*")
+        ]
     )
 
 
