@@ -3,11 +3,11 @@
     .venv/bin/python benchmarks/announcement_accuracy.py [--set NAME] [--show]
 
 Sets: ``development`` (tests/fixtures/articles/, the articles the tests use), ``heldout``,
-``heldout-2``, ``heldout-3`` and ``heldout-4`` (benchmarks/heldout/articles*/: real articles in nine languages
-kept apart from the tests, each labelled before the extraction ran on it; each set was gathered
-after the one before had been scored). Places are scored as gazetteer places (a label
-"Nürnberg" is the gazetteer's Nuremberg) and as countries alone; quantities as (count, what)
-and again with their status (installed, planned, needed).
+``heldout-2``, ``heldout-3`` and ``heldout-4`` (benchmarks/heldout/articles*/: real articles in
+nine languages kept apart from the tests, each labelled before the extraction ran on it; each
+set was gathered after the one before had been scored). Places are scored as gazetteer places
+(a label "Nürnberg" is the gazetteer's Nuremberg) and as countries alone; quantities as
+(count, what) and again with their status (installed, planned, needed).
 """
 
 from __future__ import annotations

@@ -209,7 +209,8 @@ def _quantity_pattern() -> re.Pattern[str]:
     modifier = rf"(?:(?!(?:{words})(?!\w))[^\W\d_][\w'’\-]*|\([A-Z]{{2,6}}\)|\(\d+\)|[«»„“”\"])"
     connector = r"(?:[ \t]+(?:of|de|d'|di|del|des|van|z))?"
     return re.compile(
-        rf"(?<![\w.,])(?P<n>{number}){connector}"
+        # Not an amount: "$30,000 in digital police security cameras" counts dollars.
+        rf"(?<![\w.,$€£¥₹])(?<![$€£¥₹] )(?P<n>{number}){connector}"
         rf"(?:[ \t]+{modifier}){{0,{MODIFIER_WORDS}}}?"
         rf"(?:[ \t]+[«„“\"]?|(?<=\w)-)(?P<noun>{latin})(?!\w)",
         re.IGNORECASE,

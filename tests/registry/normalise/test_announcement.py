@@ -334,3 +334,8 @@ def test_agencies_captions_and_ordinary_url_words_are_not_places(text, url):
     record = normalise_announcement(item(text, url=url))
     cities = {p["city"] for p in record["places"] if p["city"]}
     assert not cities & {"Xinhua", "Essen", "Lublin", "Reading"}, record["places"]
+
+
+def test_an_amount_is_not_a_count():
+    text = "Council approved the purchase of up to $30,000 in digital police security cameras."
+    assert extract_quantities(text, "en") == []
