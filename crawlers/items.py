@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-KINDS = ("notice", "announcement", "dataset_row")
+KINDS = ("notice", "announcement", "dataset_row", "vulnerability")
 NOTICE_TYPES = ("tender", "award", "prior-information", "modification", "other")
 
 

@@ -17,7 +17,15 @@ import sqlite_utils
 from tqdm import tqdm
 
 from crawlers.store import CrawlStore
-from registry import events, health, link, schema, tables_announcements, tables_datasets
+from registry import (
+    events,
+    health,
+    link,
+    schema,
+    tables_announcements,
+    tables_datasets,
+    tables_vulnerabilities,
+)
 from registry.corrections import Corrections, load_corrections
 from registry.links import safe_link
 from registry.normalise.announcement import normalise_announcement
@@ -46,6 +54,7 @@ class BuildReport:
     notices: int = 0
     dataset_rows: int = 0
     announcements: int = 0
+    vulnerabilities: int = 0
     suppressed: int = 0
     not_relevant: int = 0
     skipped: int = 0
@@ -57,7 +66,8 @@ class BuildReport:
         """One line for the operator."""
         return (
             f"{self.notices} notices, {self.announcements} announcements, {self.dataset_rows} "
-            f"dataset rows, {self.deployments} deployments; {self.failed} records not built, "
+            f"dataset rows, {self.vulnerabilities} vendor vulnerabilities, {self.deployments} "
+            f"deployments; {self.failed} records not built, "
             f"{self.not_relevant} not about surveillance, {self.suppressed} suppressed by "
             f"corrections, {self.skipped} skipped"
         )
@@ -160,6 +170,7 @@ def _build_into(
         schema.create(db)
         tables_datasets.create(db)
         tables_announcements.create(db)
+        tables_vulnerabilities.create(db)
         schema.create_corrections(db, corrections.entries)
         _load_reference(db, store)
         health.copy_alerts(store, db)
@@ -184,6 +195,11 @@ def _build_into(
             report.failed += len(failures)
             report.failures.extend(failures[:20])
             _load_announcements(db, records("announcement"), report)
+            written, elsewhere, failures = tables_vulnerabilities.load(db, records("vulnerability"))
+            report.vulnerabilities = written
+            report.not_relevant += elsewhere
+            report.failed += len(failures)
+            report.failures.extend(failures[:20])
         _place_aliases(db)
         link.derive_deployments(db, corrections, previous)
         events.derive(db)
@@ -191,6 +207,7 @@ def _build_into(
         schema.index(db)
         tables_datasets.index(db)
         tables_announcements.index(db)
+        tables_vulnerabilities.index(db)
         report.deployments = db.table("deployments").count
         db.execute("ANALYZE")
         db.conn.commit()
@@ -455,7 +472,8 @@ def _check(path: Path, report: BuildReport) -> None:
         notices = conn.execute("SELECT count(*) FROM notices").fetchone()[0]
         if notices != report.notices:
             raise BuildError(f"{notices} notices written, {report.notices} expected")
-        if report.records and not (notices + report.dataset_rows + report.announcements):
+        built = notices + report.dataset_rows + report.announcements + report.vulnerabilities
+        if report.records and not built:
             raise BuildError(f"none of {report.records} records could be built")
     finally:
         conn.close()

@@ -193,11 +193,13 @@ def _parse(args: argparse.Namespace) -> int:
     from registry.normalise.announcement import normalise_announcement
     from registry.normalise.dataset_row import normalise_dataset_row
     from registry.normalise.record import normalise_record
+    from registry.normalise.vulnerability import normalise_vulnerability
 
     # An item without a kind looks up None, which falls back to normalise_record.
     normalisers: dict[str | None, Callable[[dict], dict]] = {
         "announcement": normalise_announcement,
         "dataset_row": normalise_dataset_row,
+        "vulnerability": normalise_vulnerability,
     }
 
     status = 0

@@ -36,6 +36,7 @@ FEEDS = {
     "new_evidence": "New evidence",
     "new_notices": "New procurement notices",
     "new_status_changes": "Deployments that changed status (filter status=cancelled, ...)",
+    "new_vendor_vulnerabilities": "New exploited vulnerabilities of deployed vendors",
 }
 FILTERS = ("country", "city", "vendor", "technology")
 # Bidi embedding, override and isolate controls: one in a title can make "gnp.exe" read "exe.png".

@@ -68,6 +68,7 @@ EXPECTED_TABLES = (
     "deployment_events",
     "corrections",
     "maintainer_alerts",
+    "vendor_vulnerabilities",
 )
 
 

@@ -58,7 +58,12 @@ def row(record: dict, stored: dict[str, Any]) -> dict:
     places = record.get("places") or []
     first = places[0] if places else {}
     value = record.get("value") or {}
-    cameras = [q["count"] for q in record.get("quantities") or [] if q.get("of") == "cameras"]
+    # Only installed cameras count: "needs 300 more" or "will install 50" is not a camera yet.
+    cameras = [
+        q["count"]
+        for q in record.get("quantities") or []
+        if q.get("of") == "cameras" and q.get("status", "installed") == "installed"
+    ]
     return {
         "id": f"{record['source']}/{record['source_id']}",
         "source": record["source"],

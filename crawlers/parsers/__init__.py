@@ -12,6 +12,7 @@ from crawlers.parsers.errors import ParseError
 # parse(data, url=None, ...) -> Iterator[dict]; the first module whose sniff answers wins.
 PARSER_MODULES = (
     "crawlers.parsers.ted",
+    "crawlers.parsers.kev",
     "crawlers.parsers.ocds",
     "crawlers.parsers.datasets",
     "crawlers.parsers.legistar",

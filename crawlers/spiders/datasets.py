@@ -1,4 +1,5 @@
-"""Open datasets as sources: the Atlas of Surveillance CSV, the N&O Flock CSVs, OSM via Overpass."""
+"""Open datasets as sources: the Atlas of Surveillance CSV, the N&O Flock CSVs, OSM via Overpass,
+CISA's Known Exploited Vulnerabilities catalog."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from urllib.parse import urlencode
 
 from scrapy.http import Response
 
-from crawlers.parsers import datasets
+from crawlers.parsers import datasets, kev
 from crawlers.parsers.datasets.csvrows import RowProblem
 from crawlers.spiders.base import MAX_ERROR_SAMPLES, SourceSpider
 
@@ -119,3 +120,18 @@ class OsmSurveillanceSpider(DatasetSpider):
 
     def parse_arguments(self) -> dict[str, Any]:
         return {"format": "osm-overpass-json", "area": self.area}
+
+
+class KnownExploitedVulnerabilitiesSpider(DatasetSpider):
+    """CISA Known Exploited Vulnerabilities catalog, the whole JSON feed; CC0 1.0.
+
+    Every entry is stored; the build keeps those whose vendor is one of the registry's.
+    """
+
+    name = "cisa-kev"
+    urls = ("https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json",)
+
+    def parse(self, response: Response) -> Iterator[dict]:
+        yield from self.records_from(
+            response, kev.parse(response.body, url=self.real_url(response))
+        )

@@ -85,3 +85,19 @@ def test_unreadable_rows_are_logged_counted_and_the_rest_stored(data_dir):
     run = last_run("atlas-of-surveillance")
     assert (run["finish_reason"], run["errors"], run["records_new"]) == ("finished", 1, 3)
     assert "line 4" in run["error_samples"]
+
+
+def test_kev_crawl_stores_every_catalog_entry(data_dir):
+    with ReplayServer(SNAPSHOT / "cisa-kev") as server:
+        crawl("cisa-kev", server)
+        assert "GET /sites/default/files/feeds/known_exploited_vulnerabilities.json" in server.hits
+    records = stored("cisa-kev")
+    assert len(records) == 19
+    hikvision = records["CVE-2021-36260"]
+    assert hikvision["kind"] == "vulnerability"
+    assert hikvision["document_url"] == (
+        "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
+    )
+    assert hikvision["item"]["vendor_project"] == "Hikvision"
+    run = last_run("cisa-kev")
+    assert (run["finish_reason"], run["records_new"], run["errors"]) == ("finished", 19, 0)

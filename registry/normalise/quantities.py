@@ -1,0 +1,327 @@
+"""Counts an article states ("41 cameras", "vier Kameras", "rund tausend", "两千", "2萬3608具"),
+each with what it counts, whether it is approximate and whether it is installed, planned or needed.
+
+Reference lists: quantity-nouns.csv, number-words.csv, cjk-counters.csv, approximation-words.csv,
+quantity-status-words.csv (all in registry/reference/).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import cache
+from typing import Any
+
+from crawlers.reference import reference_path
+from registry.normalise.countries import fold
+
+MODIFIER_WORDS = 9  # "41 Flock Safety Falcon automated license plate recognition (ALPR) cameras"
+OTHER_MODIFIER_WORDS = 4  # "una veintena de cámaras", "zeventien extra slimme camera’s"
+STATUS_WINDOW = 120  # characters around a count searched for a planned or needed cue
+CJK_MODIFIER = 14  # characters between a Chinese counter and its noun ("个高清治安监控摄像头")
+_YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
+# Groups of three digits after a separator are thousands in every language we read: a count of
+# things has no decimals ("1,200", "1.130", "2 000").
+_DIGITS = r"\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+(?!\d)|\d+"
+_CJK_DIGIT = "零〇一二两兩三四五六七八九十百千万萬亿億"
+_CJK_VALUES = {
+    "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5,
+    "六": 6, "七": 7, "八": 8, "九": 9,
+}  # fmt: skip
+_CJK_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CJK_BIG = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
+_BRACKETS = re.compile(r"\([^()]*\)|（[^（）]*）")
+_SENTENCE_END = re.compile(r"[.!?;。！？；\n]")
+_DIGIT = re.compile(r"\d")
+
+
+def extract_quantities(text: str, language: str | None = None) -> list[dict[str, Any]]:
+    """[{count, of, status, approximate}] in order of mention, one per (count, of)."""
+    seen: dict[tuple[int, str], dict[str, Any]] = {}
+    found = sorted([*_latin(text, language), *(_chinese(text) if _cjk(text) else [])])
+    spans = [(start, end) for start, end, *_ in found]
+    for start, end, count, of, approximate in found:
+        if not count:
+            continue
+        key = (count, of)
+        if key not in seen:
+            seen[key] = {
+                "count": count,
+                "of": of,
+                "status": status_of(text, start, end, language, spans),
+                "approximate": approximate or _approximate(text, start, end, language),
+            }
+    return list(seen.values())
+
+
+def status_of(
+    text: str,
+    start: int,
+    end: int,
+    language: str | None = None,
+    counts: list[tuple[int, int]] | None = None,
+) -> str:
+    """The status the clause around text[start:end] gives: its cue nearest to the count wins
+    ("needs", "will install", "ha instalado"); installed when it has none."""
+    # The clause of this count only: up to a sentence end or another count (``counts``, or any
+    # number without them) on either side. A bracket is an aside ("14 caméras (12 simples et 2
+    # à 4 directions) sera implanté").
+    key = _language_key(language)
+    boundary = _status_pattern("boundary", key)
+    begin, finish = max(0, start - STATUS_WINDOW), min(len(text), end + STATUS_WINDOW)
+    ends = [m.start() for m in _SENTENCE_END.finditer(text, begin, finish)]
+    if counts is None:
+        ends.extend(m.start() for m in _DIGIT.finditer(text, begin, finish))
+    else:
+        ends.extend(edge for span in counts if span[0] != start for edge in span)
+    lo = max([e + 1 for e in ends if e < start] + [begin])
+    hi = min([e for e in ends if e >= end] + [finish])
+    left_raw = _BRACKETS.sub(" ", text[lo:start]).casefold()
+    right_raw = _BRACKETS.sub(" ", text[end:hi]).casefold()
+    left = fold(left_raw)
+    cut = list(boundary.finditer(left))
+    left = f" {left[cut[-1].end() :] if cut else left} "
+    right = fold(right_raw)
+    stop = boundary.search(right)
+    right = f" {right[: stop.start()] if stop else right} "
+    best, distance = "installed", len(left) + len(right)
+    for status in ("needed", "planned", "installed"):
+        for pattern, before, after in (
+            (_status_pattern(status, key), left, right),
+            (_suffix_pattern(status, key), f" {left_raw} ", f" {right_raw} "),
+        ):
+            for cue in pattern.finditer(before):
+                if len(before) - cue.end() < distance:
+                    best, distance = status, len(before) - cue.end()
+            if (later := pattern.search(after)) and later.start() < distance:
+                best, distance = status, later.start()
+    return best
+
+
+def _approximate(text: str, start: int, end: int, language: str | None) -> bool:
+    before = fold(text[max(0, start - 24) : start])
+    after = text[end : end + 3]
+    return bool(_approximation_pattern(_language_key(language)).search(f" {before} ")) or any(
+        marker in after for marker in ("余", "餘", "多", "以上")
+    )
+
+
+def _modifiers(match: re.Match[str]) -> int:
+    between = match.string[match.end("n") : match.start("noun")]
+    return len(re.findall(r"[^\W\d_][\w'’]*", between))
+
+
+def _latin(text: str, language: str | None) -> list[tuple[int, int, int, str, bool]]:
+    found = []
+    for match in _quantity_pattern().finditer(text):
+        raw = match.group("n")
+        if _YEAR_LIKE.fullmatch(raw):
+            continue
+        count = parse_count(raw)
+        noun = match.group("noun")
+        # "ein", "un", "een", "one" are articles as often as numbers: one counts as a digit only.
+        if count == 1 and not raw.isdigit():
+            continue
+        # Romance, Dutch, Polish and German put few words between a number and its noun; the
+        # long English runs ("41 Flock Safety Falcon ... cameras") would swallow other nouns
+        # there ("Media docena de edificios y espacios ... con cámaras").
+        if language not in (None, "en") and _modifiers(match) > OTHER_MODIFIER_WORDS:
+            continue
+        if count:
+            rounded = any(w in _round_words() for w in fold(raw).split())
+            found.append((match.start(), match.end(), count, _nouns()[fold(noun)], rounded))
+    return found
+
+
+def _chinese(text: str) -> list[tuple[int, int, int, str, bool]]:
+    found: list[tuple[int, int, int, str, bool]] = []
+    # A number with its noun after it ("203个治安监控摄像头") is read before one with the noun
+    # before it, which would take the previous item's noun ("3个交通卡口和203个").
+    for pattern in _chinese_patterns():
+        for match in pattern.finditer(text):
+            if any(start == match.start("n") for start, *_ in found):
+                continue
+            count = chinese_number(match.group("n"))
+            if count and not (
+                _YEAR_LIKE.fullmatch(match.group("n")) and "年" in text[match.end() :][:1]
+            ):
+                of = _nouns()[fold(match.group("noun"))]
+                found.append((match.start("n"), match.end("n"), count, of, False))
+    return found
+
+
+def parse_count(raw: str) -> int | None:
+    """A count written in digits, number words ("two thousand", "vier") or Chinese numerals."""
+    words = fold(raw).replace("-", " ").split()
+    numbers = _number_words()
+    # "una veintena", "een twintigtal", "un millier": the article before a round number.
+    if len(words) > 1 and numbers.get(words[0]) == 1 and words[1] in _round_words():
+        words = words[1:]
+    if words and all(w in numbers for w in words):
+        total = 0
+        for word in words:
+            value = numbers[word]
+            total = total * value if value in (100, 1000) and total else total + value
+        return total or None
+    if _cjk(raw):
+        return chinese_number(raw)
+    digits = re.sub(r"[,.\u00a0\u202f ]", "", raw)
+    return int(digits) if digits.isdigit() else None
+
+
+def chinese_number(raw: str) -> int | None:
+    """Digits, Chinese numerals or a mix with 万/亿 ("两千", "2万3608", "1.2万", "一千多")."""
+    raw = raw.strip().rstrip("多余餘")
+    total, section, digit = 0.0, 0.0, 0.0
+    number = ""
+    for char in raw:
+        if char.isdigit() or char == "." or (char in ",，" and number):
+            number += "" if char in ",，" else char
+            continue
+        if number:
+            digit, number = float(number) if number != "." else 0, ""
+        if char in _CJK_VALUES:
+            digit = _CJK_VALUES[char]
+        elif char in _CJK_UNITS:
+            section += (digit or 1) * _CJK_UNITS[char]
+            digit = 0
+        elif char in _CJK_BIG:
+            total += (section + digit) * _CJK_BIG[char]
+            section, digit = 0, 0
+        else:
+            return None
+    if number:
+        digit = float(number)
+    value = int(total + section + digit)
+    return value or None
+
+
+@cache
+def _quantity_pattern() -> re.Pattern[str]:
+    # Number words as written and folded: "dwóch" in the text, "dwoch" in a folded one.
+    written = {w for r in _rows("number-words.csv") for w in (r["word"], fold(r["word"]))}
+    words = "|".join(re.escape(w) for w in sorted(written, key=len, reverse=True))
+    number = rf"(?:{_DIGITS}|(?:{words})(?:[ \-]+(?:{words}))*)"
+    nouns = sorted({n for n in _noun_rows() if not _cjk(n)}, key=len, reverse=True)
+    latin = "|".join(re.escape(n) for n in nouns)
+    # Between number and noun: adjectives, brand and product words, an acronym in brackets, an
+    # opening quote; no sentence end and no other number.
+    modifier = rf"(?:(?!(?:{words})(?!\w))[^\W\d_][\w'’\-]*|\([A-Z]{{2,6}}\)|\(\d+\)|[«»„“”\"])"
+    connector = r"(?:[ \t]+(?:of|de|d'|di|del|des|van|z))?"
+    return re.compile(
+        # Not an amount: "$30,000 in digital police security cameras" counts dollars.
+        rf"(?<![\w.,$€£¥₹])(?<![$€£¥₹] )(?P<n>{number}){connector}"
+        rf"(?:[ \t]+{modifier}){{0,{MODIFIER_WORDS}}}?"
+        rf"(?:[ \t]+[«„“\"]?|(?<=\w)-)(?P<noun>{latin})(?!\w)",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _chinese_patterns() -> tuple[re.Pattern[str], ...]:
+    nouns = "|".join(re.escape(n) for n in sorted(_noun_rows(), key=len, reverse=True) if _cjk(n))
+    counters = "".join(_counters())
+    number = rf"(?:\d[\d,.]*(?:[万萬亿億]\d*)?|[{_CJK_DIGIT}]+)[多余餘]?"
+    gap = rf"[^，。；、,;：:\d{counters}]"
+    return (
+        re.compile(
+            rf"(?P<n>{number})\s*[{counters}](?:以上)?{gap}{{0,{CJK_MODIFIER}}}?[“”\"]?(?P<noun>{nouns})"
+        ),
+        # "视频监控摄像机1825个" counts cameras; "视频监控系统313套" counts systems.
+        re.compile(
+            rf"(?P<noun>{nouns})(?![^，。；、,;\d]{{0,3}}?(?:系统|系統|平台|平臺|中心))"
+            rf"[^，。；、,;\d]{{0,3}}?(?P<n>{number})\s*[{counters}]"
+        ),
+    )
+
+
+def _cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _language_key(language: str | None) -> str | None:
+    return language if language in _status_languages() else None
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with reference_path(name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@cache
+def _noun_rows() -> dict[str, str]:
+    return {row["noun"]: row["of"] for row in _rows("quantity-nouns.csv")}
+
+
+@cache
+def _nouns() -> dict[str, str]:
+    return {fold(noun): of for noun, of in _noun_rows().items()}
+
+
+@cache
+def _number_words() -> dict[str, int]:
+    return {fold(row["word"]): int(row["value"]) for row in _rows("number-words.csv")}
+
+
+@cache
+def _round_words() -> frozenset[str]:
+    return frozenset(
+        fold(r["word"]) for r in _rows("approximation-words.csv") if "round number" in r["source"]
+    )
+
+
+@cache
+def _counters() -> tuple[str, ...]:
+    return tuple(row["counter"] for row in _rows("cjk-counters.csv"))
+
+
+@cache
+def _status_languages() -> frozenset[str]:
+    return frozenset(row["language"] for row in _rows("quantity-status-words.csv"))
+
+
+def _cue_pattern(words: list[str]) -> re.Pattern[str]:
+    alternatives = []
+    for word in sorted(words, key=len, reverse=True):
+        term = fold(word.strip("*")) if not _cjk(word) else word.strip("*")
+        if _cjk(word):
+            alternatives.append(re.escape(term))
+        elif word.endswith("*"):
+            alternatives.append(rf"(?<!\w){re.escape(term)}")
+        else:
+            alternatives.append(rf"(?<!\w){re.escape(term)}(?!\w)")
+    return re.compile("|".join(alternatives) or "(?!)")
+
+
+@cache
+def _suffix_pattern(status: str, language: str | None) -> re.Pattern[str]:
+    """Verb endings ("*arán", "*rão", "*ront"), matched with their accents on unfolded text."""
+    rows = _rows("quantity-status-words.csv")
+    endings = [
+        r["word"][1:].casefold()
+        for r in rows
+        if r["status"] == status and r["word"].startswith("*") and language in (None, r["language"])
+    ]
+    alternation = "|".join(re.escape(e) for e in sorted(endings, key=len, reverse=True))
+    return re.compile(rf"\w{{3,}}(?:{alternation})(?!\w)" if endings else "(?!)")
+
+
+@cache
+def _status_pattern(status: str, language: str | None) -> re.Pattern[str]:
+    rows = _rows("quantity-status-words.csv")
+    return _cue_pattern(
+        [
+            r["word"]
+            for r in rows
+            if r["status"] == status
+            and language in (None, r["language"])
+            and not r["word"].startswith("*")
+        ]
+    )
+
+
+@cache
+def _approximation_pattern(language: str | None) -> re.Pattern[str]:
+    rows = _rows("approximation-words.csv")
+    words = [r["word"] for r in rows if language in (None, r["language"]) and not _cjk(r["word"])]
+    return re.compile("(?:" + "|".join(rf"(?<!\w){re.escape(fold(w))}" for w in words) + r")\s*$")
