@@ -23,6 +23,7 @@ from registry.corrections import Corrections, load_corrections
 from registry.links import safe_link
 from registry.normalise.announcement import normalise_announcement
 from registry.normalise.record import normalise_record
+from registry.normalise.redact import redact_text
 from registry.normalise.technologies import load_taxonomy
 from registry.normalise.vendors import load_vendors
 from registry.relevance import plausible_notice, published_announcement
@@ -295,6 +296,9 @@ def _build_into(
         schema.create_corrections(db, corrections.entries)
         _load_reference(db, store)
         health.copy_alerts(store, db)
+        # Alert messages quote what sources sent: they are published, so they are redacted too.
+        db.conn.create_function("redact", 1, redact_text, deterministic=True)
+        db.execute("UPDATE maintainer_alerts SET message = redact(message)")
         show = sys.stderr.isatty() if progress is None else progress
         with tqdm(total=store.count(), disable=not show, unit="rec", desc="build") as bar:
 
