@@ -400,3 +400,27 @@ def test_personal_data_is_absent_from_every_feed_and_export(leaking_registry, pa
     assert "Lyon" in response.text  # the rows are there
     for needle in LEAK_NEEDLES:
         assert needle not in response.text, (path, needle)
+
+
+def test_alert_messages_are_redacted_before_they_are_published(tmp_path):
+    """Alerts quote what a source sent (an error page, a document's reason) and are published."""
+    crawl_db, registry_db = tmp_path / "crawl.db", tmp_path / "registry.db"
+    store_documents(crawl_db, extra=[notice("alerted/1")])
+    conn = sqlite3.connect(crawl_db)
+    conn.execute(
+        "INSERT INTO alerts (source, kind, message, raised) VALUES (?, ?, ?, ?)",
+        (
+            "contracts-finder",
+            "errors",
+            "failed document: reason=contact jane.roe@council.example.gov.uk, 07700 900123",
+            "2026-01-01T00:00:00+00:00",
+        ),
+    )
+    conn.commit()
+    conn.close()
+    build(crawl_db, registry_db, progress=False)
+    (message,) = (
+        sqlite3.connect(registry_db).execute("SELECT message FROM maintainer_alerts").fetchone()
+    )
+    assert message == "failed document: reason=contact [email removed], [phone removed]"
+    assert b"jane.roe" not in registry_db.read_bytes()
