@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from scrapy import Request
@@ -12,10 +13,10 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
-from scrapy.resolver import CachingThreadedResolver
+from scrapy.resolver import CachingHostnameResolver
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import defer
-from twisted.internet.error import DNSLookupError
+from twisted.internet.interfaces import IAddress, IHostResolution, IResolutionReceiver
+from zope.interface import implementer
 
 from crawlers.address_guard import ForbiddenAddress, check_address, check_url
 
@@ -47,34 +48,82 @@ class AddressGuardMiddleware:
             raise IgnoreRequest(str(exc)) from exc
 
 
-class GuardedResolver(CachingThreadedResolver):
-    """Resolves host names and refuses answers that are private, link-local or loopback.
+class GuardedResolver(CachingHostnameResolver):
+    """Resolves host names to IPv4 and IPv6 addresses and drops those that are not public.
 
-    The check happens on the address the connection will use, so a public-looking name that
-    resolves to 127.0.0.1 or 169.254.169.254 is refused too.
+    The check happens on the addresses the connection will use, so a public-looking name whose
+    A or AAAA records point at 127.0.0.1, ::1, fd00::/8 or 169.254.169.254 is refused too; a name
+    left with no address fails as a DNS lookup. A lookup gives up after ``DNS_TIMEOUT`` seconds.
     """
 
     allow_loopback = False
+    timeout = 20.0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, reactor: Any) -> GuardedResolver:
         resolver = super().from_crawler(crawler, reactor)
         resolver.allow_loopback = crawler.settings.getbool("SURVREG_ALLOW_LOOPBACK")
+        resolver.timeout = crawler.settings.getfloat("DNS_TIMEOUT", cls.timeout)
         return resolver
 
-    def getHostByName(self, name: str, timeout: Any = ()) -> defer.Deferred:  # noqa: N802
-        deferred = super().getHostByName(name, timeout)
-        deferred.addCallback(self._checked, name)
-        return deferred
+    def resolveHostName(  # noqa: N802 (Twisted's interface)
+        self,
+        resolutionReceiver: IResolutionReceiver,  # noqa: N803
+        hostName: str,  # noqa: N803
+        portNumber: int = 0,  # noqa: N803
+        addressTypes: Sequence[type[IAddress]] | None = None,  # noqa: N803
+        transportSemantics: str = "TCP",  # noqa: N803
+    ) -> IHostResolution:
+        return super().resolveHostName(
+            # Without zope's mypy plugin, declaring the interface is invisible to mypy.
+            _GuardedReceiver(resolutionReceiver, hostName, self),  # type: ignore[arg-type]
+            hostName,
+            portNumber,
+            addressTypes,
+            transportSemantics,
+        )
 
-    def _checked(self, address: str, name: str) -> str:
+    def allows(self, address: str, name: str) -> bool:
+        """Whether ``name`` may be reached at ``address``; a refusal is logged."""
         try:
             check_address(address, allow_loopback=self.allow_loopback)
         except ForbiddenAddress as exc:
-            # Twisted replaces this error's text with "no results", so say it here.
+            # Twisted reports a name left without addresses as "no results", so say it here.
             logger.error("refused address: host=%s resolves to a forbidden address: %s", name, exc)
-            raise DNSLookupError(f"{name} resolves to a forbidden address: {exc}") from exc
-        return address
+            return False
+        return True
+
+
+@implementer(IResolutionReceiver)
+class _GuardedReceiver:
+    """Passes on the addresses the guard allows, until the lookup completes or times out."""
+
+    def __init__(self, receiver: Any, name: str, resolver: GuardedResolver):
+        # Any: zope interfaces declare their methods without self, which mypy cannot call.
+        self.receiver, self.name, self.resolver = receiver, name, resolver
+        self.timer: Any = None
+        self.complete = False
+
+    def resolutionBegan(self, resolution: IHostResolution) -> None:  # noqa: N802
+        self.receiver.resolutionBegan(resolution)
+        if not self.complete and self.resolver.timeout:
+            self.timer = self.resolver.reactor.callLater(self.resolver.timeout, self._timed_out)
+
+    def addressResolved(self, address: Any) -> None:  # noqa: N802
+        if not self.complete and self.resolver.allows(address.host, self.name):
+            self.receiver.addressResolved(address)
+
+    def resolutionComplete(self) -> None:  # noqa: N802
+        if self.timer is not None and self.timer.active():
+            self.timer.cancel()
+        if not self.complete:
+            self.complete = True
+            self.receiver.resolutionComplete()
+
+    def _timed_out(self) -> None:
+        logger.error("DNS lookup timed out: host=%s after %s s", self.name, self.resolver.timeout)
+        self.timer = None
+        self.resolutionComplete()
 
 
 class RetryAfterMiddleware:

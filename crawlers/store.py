@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -91,6 +92,23 @@ MIGRATIONS: tuple[str, ...] = (
         deployments INTEGER NOT NULL
     );
     """,
+    # What the last published build said, kept beside the records so that losing registry.db
+    # loses neither: each published record's deployment id (the next build marks the ids it
+    # retires and refuses to publish a large loss), and every retired deployment id.
+    """
+    CREATE TABLE published_evidence (
+        record_id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        deployment_id TEXT NOT NULL
+    );
+    CREATE INDEX published_evidence_deployment ON published_evidence (deployment_id);
+    CREATE TABLE deployment_markers (
+        id TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        successors TEXT NOT NULL,
+        reason TEXT
+    );
+    """,
 )
 
 
@@ -137,13 +155,24 @@ def _canonical(value: Any) -> bytes:
         return text.encode("utf-8")
 
 
-class CrawlStore:
-    """The only mutable database; opened in WAL mode so readers never block the crawl."""
+class StoreMissing(RuntimeError):
+    """There is no crawl store where one was expected: missing, empty or never initialised."""
 
-    def __init__(self, path: str | Path):
+
+class CrawlStore:
+    """The only mutable database; opened in WAL mode so readers never block the crawl.
+
+    ``create=False`` opens an existing store only: a missing, empty or schema-less file raises
+    StoreMissing, an unreadable one sqlite3.Error, instead of starting an empty store.
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        if create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        else:
+            self.conn = _open_existing(self.path)
         self.db = sqlite_utils.Database(self.conn)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
@@ -257,6 +286,30 @@ class CrawlStore:
         rows = list(self.db.table("builds").rows_where(order_by="id desc", limit=1))
         return rows[0] if rows else None
 
+    @contextlib.contextmanager
+    def publishing(self, registry: Path, **figures: int) -> Iterator[None]:
+        """Record a build and its evidence and markers, committed when the block succeeds.
+
+        The block swaps ``registry`` in: if it fails, the store keeps the last published build.
+        """
+        self.conn.execute("ATTACH DATABASE ? AS built", [str(registry)])
+        try:
+            with self.transaction():
+                self.record_build(**figures)
+                self.conn.execute("DELETE FROM published_evidence")
+                self.conn.execute(
+                    "INSERT INTO published_evidence (record_id, source, deployment_id) "
+                    "SELECT record_id, source, deployment_id FROM built.evidence"
+                )
+                self.conn.execute("DELETE FROM deployment_markers")
+                self.conn.execute(
+                    "INSERT INTO deployment_markers (id, state, successors, reason) "
+                    "SELECT id, state, successors, reason FROM built.deployment_markers"
+                )
+                yield
+        finally:
+            self.conn.execute("DETACH DATABASE built")
+
     def iter_records(self, kind: str | None = None) -> Iterator[dict[str, Any]]:
         """Every current record with its store metadata, in a stable order."""
         sql = (
@@ -283,6 +336,23 @@ class CrawlStore:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _open_existing(path: Path) -> sqlite3.Connection:
+    if not path.is_file():
+        raise StoreMissing(f"no crawl store at {path}")
+    if path.stat().st_size == 0:
+        raise StoreMissing(f"the crawl store {path} is empty (0 bytes)")
+    conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=30, isolation_level=None)
+    try:
+        # Reading the header is the first point at which SQLite notices a file that is not one.
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if not version:
+            raise StoreMissing(f"{path} holds no crawl store (no schema)")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 class _Transaction:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -16,7 +18,7 @@ from typing import Any
 import sqlite_utils
 from tqdm import tqdm
 
-from crawlers.store import CrawlStore
+from crawlers.store import CrawlStore, StoreMissing
 from registry import (
     events,
     health,
@@ -25,12 +27,14 @@ from registry import (
     tables_announcements,
     tables_datasets,
     tables_vulnerabilities,
+    withdrawn,
 )
 from registry.corrections import Corrections, load_corrections
 from registry.links import safe_link
 from registry.normalise.announcement import normalise_announcement
 from registry.normalise.places import place_by_id
 from registry.normalise.record import normalise_record
+from registry.normalise.redact import redact_text
 from registry.normalise.suppliers import supplier_key
 from registry.normalise.technologies import load_taxonomy
 from registry.normalise.vendors import load_vendors
@@ -42,6 +46,10 @@ BATCH = 2000
 # A build in which more than this share of records fails is not published: a normaliser bug
 # must not empty the registry while the scheduled run reports success.
 MAX_FAILED_SHARE = 0.01
+# Nor one that would drop more than this share of the live registry's deployments, or of one
+# source's published records (records suppressed by a correction do not count), unless allowed.
+MAX_DROPPED_SHARE = 0.05
+LOCK_NAME = "build.lock"
 
 
 class BuildError(RuntimeError):
@@ -56,20 +64,24 @@ class BuildReport:
     announcements: int = 0
     vulnerabilities: int = 0
     suppressed: int = 0
+    withdrawn: int = 0
     not_relevant: int = 0
     skipped: int = 0
     deployments: int = 0
     failed: int = 0
     failures: list[str] = field(default_factory=list)
+    shrink: Shrink | None = None
 
     def summary(self) -> str:
         """One line for the operator."""
+        dropped = f"; {self.shrink.describe()}" if self.shrink and self.shrink.dropped else ""
         return (
             f"{self.notices} notices, {self.announcements} announcements, {self.dataset_rows} "
             f"dataset rows, {self.vulnerabilities} vendor vulnerabilities, {self.deployments} "
             f"deployments; {self.failed} records not built, "
             f"{self.not_relevant} not about surveillance, {self.suppressed} suppressed by "
-            f"corrections, {self.skipped} skipped"
+            f"corrections, {self.withdrawn} withdrawn at their source, {self.skipped} skipped"
+            f"{dropped}"
         )
 
     def figures(self) -> dict[str, int]:
@@ -86,6 +98,38 @@ class BuildReport:
         return self.failed / self.records if self.records else 0.0
 
 
+@dataclass
+class Shrink:
+    """What a build drops of the build it replaces: deployments left with no published record,
+    and each source's published records that are not published any more."""
+
+    against: str
+    deployments: int = 0
+    dropped: list[str] = field(default_factory=list)
+    sources: dict[str, tuple[int, int]] = field(default_factory=dict)  # source → (dropped, of)
+
+    def too_large(self, limit: float) -> bool:
+        return self.share > limit or any(d / n > limit for d, n in self.sources.values())
+
+    @property
+    def share(self) -> float:
+        return len(self.dropped) / self.deployments if self.deployments else 0.0
+
+    def describe(self, limit: float | None = None) -> str:
+        """One line: how many deployments and which, and the sources that lose records."""
+        bound = f", limit {limit:.0%}" if limit is not None else ""
+        shown = ", ".join(self.dropped[:5])
+        more = f" and {len(self.dropped) - 5} more" if len(self.dropped) > 5 else ""
+        losing = sorted(((d / n, s, d, n) for s, (d, n) in self.sources.items() if d), reverse=True)
+        records = ", ".join(f"{s} {d} of {n} ({share:.0%})" for share, s, d, n in losing[:5])
+        return (
+            f"would drop {len(self.dropped)} of {self.deployments} deployments of {self.against} "
+            f"({self.share:.0%}{bound})"
+            + (f": {shown}{more}" if shown else "")
+            + (f"; records dropped: {records}" if records else "")
+        )
+
+
 def build(
     crawl_db: str | Path,
     registry_db: str | Path,
@@ -94,35 +138,89 @@ def build(
     corrections: Corrections | None = None,
     previous_registry: str | Path | None = None,
     max_failed_share: float = MAX_FAILED_SHARE,
+    allow_shrink: bool = False,
+    max_dropped_share: float = MAX_DROPPED_SHARE,
 ) -> BuildReport:
     """Build ``registry_db`` from ``crawl_db`` in a temporary file and swap it in atomically.
 
-    Retired deployment ids are marked against ``previous_registry`` (default: ``registry_db``).
-    The build fails, leaving the live file as it was, when more than ``max_failed_share`` of the
-    records fail or their share rises by more than that over the last published build.
+    The crawl store must exist and be readable: a lost store never publishes an empty registry.
+    Builds in one data directory run one at a time (``build.lock``). Retired deployment ids are
+    marked against the last published build: ``previous_registry`` (default ``registry_db``)
+    while it is readable, else the crawl store's record of it. The build fails, leaving the live
+    file as it was, when more than ``max_failed_share`` of the records fail (or their share rises
+    by more than that over the last build), or, unless ``allow_shrink``, when it would drop more
+    than ``max_dropped_share`` of the last build's deployments or of a source's records.
     """
     registry_db = Path(registry_db)
     registry_db.parent.mkdir(parents=True, exist_ok=True)
     corrections = corrections if corrections is not None else load_corrections()
-    previous = readable_registry(Path(previous_registry or registry_db))
-    for stale in registry_db.parent.glob(f"{registry_db.name}.building-*"):
-        stale.unlink()
-    tmp = registry_db.with_name(f"{registry_db.name}.building-{os.getpid()}")
-    store = CrawlStore(crawl_db)
-    try:
-        report = _build_into(store, tmp, progress, corrections, previous)
-        _check(tmp, report)
-        _check_failures(report, store.last_build(), max_failed_share)
-        os.replace(tmp, registry_db)
-        store.record_build(**report.figures())
-    except (sqlite3.Error, OSError) as exc:
-        # A full disk or an unreadable crawl store: the operator gets one clear line.
-        raise BuildError(f"{type(exc).__name__}: {exc}") from exc
-    finally:
-        store.close()
-        if tmp.exists():
-            tmp.unlink()
+    with build_lock(registry_db.parent):
+        store = open_store(Path(crawl_db))
+        tmp = registry_db.with_name(f"{registry_db.name}.building-{os.getpid()}")
+        try:
+            # Under the lock, a temporary file of another build is a killed build's leftover.
+            for stale in registry_db.parent.glob(f"{registry_db.name}.building-*"):
+                stale.unlink()
+            previous = link.PreviousBuild(
+                store.path, readable_registry(Path(previous_registry or registry_db))
+            )
+            report = _build_into(store, tmp, progress, corrections, previous)
+            _check(tmp, report)
+            _check_failures(report, store.last_build(), max_failed_share)
+            if report.shrink and report.shrink.too_large(max_dropped_share) and not allow_shrink:
+                raise BuildError(
+                    f"{report.shrink.describe(max_dropped_share)}; "
+                    "publish it anyway with --allow-shrink"
+                )
+            with store.publishing(tmp, **report.figures()):
+                os.replace(tmp, registry_db)
+        except (sqlite3.Error, OSError) as exc:
+            # A full disk or an unreadable crawl store: the operator gets one clear line.
+            raise BuildError(f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            store.close()
+            if tmp.exists():
+                tmp.unlink()
     return report
+
+
+def open_store(path: Path) -> CrawlStore:
+    """The crawl store to build from; BuildError if it is missing, empty or unreadable."""
+    try:
+        return CrawlStore(path, create=False)
+    except StoreMissing as exc:
+        raise BuildError(f"{exc}: nothing to build from") from exc
+    except sqlite3.Error as exc:
+        raise BuildError(f"the crawl store {path} is unreadable: {exc}") from exc
+
+
+@contextlib.contextmanager
+def build_lock(directory: Path) -> Iterator[None]:
+    """Hold the data directory's build lock, waiting (and saying so) while another build has it.
+
+    Two builds at once would each remove the other's temporary file as a leftover.
+    """
+    fd = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            logger.warning(
+                "another build (pid %s) holds %s: waiting for it to finish",
+                holder,
+                directory / LOCK_NAME,
+            )
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def _check_failures(
@@ -139,19 +237,57 @@ def _check_failures(
 
 
 def readable_registry(registry_db: Path) -> Path | None:
-    """The registry to compare with for markers, if there is a readable one."""
+    """The live registry, if there is a readable one."""
     if not registry_db.exists():
         return None
     try:
         conn = sqlite3.connect(f"file:{registry_db}?mode=ro", uri=True)
         try:
-            conn.execute("SELECT record_id, deployment_id FROM evidence LIMIT 1").fetchall()
+            conn.execute("SELECT record_id, source, deployment_id FROM evidence LIMIT 1").fetchall()
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        logger.warning("live registry unreadable, no deployment markers this time: %s", exc)
+        logger.warning("live registry unreadable, comparing with the crawl store's record: %s", exc)
         return None
     return registry_db
+
+
+def _shrink(
+    db: sqlite_utils.Database, previous: link.PreviousBuild, corrections: Corrections
+) -> Shrink:
+    """What this build drops of ``_previous_evidence``; records suppressed by a correction are
+    left out deliberately and do not count."""
+    shrink = Shrink("the live registry" if previous.registry else "the last published build")
+    db.execute("CREATE TEMP TABLE _suppressed (record_id TEXT PRIMARY KEY)")
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO _suppressed VALUES (?)", ((r,) for r in corrections.suppressed)
+    )
+    db.execute(
+        "CREATE TEMP VIEW _dropped AS SELECT o.source, o.deployment_id, "
+        "e.record_id IS NULL AND s.record_id IS NULL AS dropped, "
+        "s.record_id IS NOT NULL AS suppressed FROM _previous_evidence o "
+        "LEFT JOIN main.evidence e ON e.record_id = o.record_id "
+        "LEFT JOIN _suppressed s ON s.record_id = o.record_id"
+    )
+    for source, dropped, total in db.execute(
+        "SELECT source, sum(dropped), count(*) - sum(suppressed) FROM _dropped "
+        "GROUP BY source ORDER BY source"
+    ):
+        if total:
+            shrink.sources[source] = (dropped, total)
+    shrink.deployments = db.execute(
+        "SELECT count(DISTINCT deployment_id) FROM _previous_evidence"
+    ).fetchone()[0]
+    # A deployment is dropped when no record of it is published and not all were suppressed.
+    shrink.dropped = [
+        deployment
+        for (deployment,) in db.execute(
+            "SELECT deployment_id FROM _dropped GROUP BY deployment_id "
+            "HAVING sum(dropped) > 0 AND sum(dropped) + sum(suppressed) = count(*) "
+            "ORDER BY deployment_id"
+        )
+    ]
+    return shrink
 
 
 def _build_into(
@@ -159,13 +295,14 @@ def _build_into(
     target: Path,
     progress: bool | None,
     corrections: Corrections,
-    previous: Path | None,
+    previous: link.PreviousBuild,
 ) -> BuildReport:
     db = sqlite_utils.Database(target)
     # A fresh scratch file that is checked before use: durability during the build buys nothing.
     db.execute("PRAGMA journal_mode=OFF")
     db.execute("PRAGMA synchronous=OFF")
     report = BuildReport()
+    complete = withdrawn.complete_runs(store, load_sources())
     try:
         schema.create(db)
         tables_datasets.create(db)
@@ -174,6 +311,9 @@ def _build_into(
         schema.create_corrections(db, corrections.entries)
         _load_reference(db, store)
         health.copy_alerts(store, db)
+        # Alert messages quote what sources sent: they are published, so they are redacted too.
+        db.conn.create_function("redact", 1, redact_text, deterministic=True)
+        db.execute("UPDATE maintainer_alerts SET message = redact(message)")
         show = sys.stderr.isatty() if progress is None else progress
         with tqdm(total=store.count(), disable=not show, unit="rec", desc="build") as bar:
 
@@ -181,8 +321,13 @@ def _build_into(
                 for row in store.iter_records(kind=kind):
                     bar.update()
                     report.records += 1
-                    if f"{row['source']}/{row['source_id']}" in corrections.suppressed:
+                    record_id = f"{row['source']}/{row['source_id']}"
+                    if record_id in corrections.suppressed:
                         report.suppressed += 1
+                        continue
+                    if reason := withdrawn.withdrawal(row, complete):
+                        report.withdrawn += 1
+                        previous.withdrawn[record_id] = reason
                         continue
                     yield row
 
@@ -201,8 +346,10 @@ def _build_into(
             report.failed += len(failures)
             report.failures.extend(failures[:20])
         _place_aliases(db)
+        link.load_previous(db, previous)
         link.derive_deployments(db, corrections, previous)
         events.derive(db)
+        report.shrink = _shrink(db, previous, corrections)
         _count_vendor_notices(db)
         schema.index(db)
         tables_datasets.index(db)

@@ -11,6 +11,10 @@ from pathlib import Path
 from crawlers import paths
 from registry.serve import add_serve_arguments
 
+ALLOW_SHRINK = (
+    "publish even if the build drops more than 5%% of the deployments or of a source's records"
+)
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="survreg", description=__doc__)
@@ -40,7 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         "--resume", action="store_true", help="resumable (JOBDIR data/jobs/SOURCE); resume a stop"
     )
 
-    commands.add_parser("build", help="re-derive the registry from the crawl store, atomically")
+    build = commands.add_parser(
+        "build", help="re-derive the registry from the crawl store, atomically"
+    )
+    build.add_argument("--allow-shrink", action="store_true", help=ALLOW_SHRINK)
 
     add_serve_arguments(commands.add_parser("serve", help="serve the registry with Datasette"))
 
@@ -54,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         "--mirror", action="append", default=[], metavar="SOURCE=URL", help="a source's mirror"
     )
     scheduled.add_argument("--allow-loopback", action="store_true")
+    scheduled.add_argument("--allow-shrink", action="store_true", help=ALLOW_SHRINK)
 
     backup = commands.add_parser("backup", help="back up the crawl store (SQLite backup API)")
     backup.add_argument("destination", type=Path, help="a file, or a directory for a dated file")
@@ -118,7 +126,7 @@ def _build(args: argparse.Namespace) -> int:
     from registry.build import BuildError, build
 
     try:
-        report = build(paths.crawl_db(), paths.registry_db())
+        report = build(paths.crawl_db(), paths.registry_db(), allow_shrink=args.allow_shrink)
     except BuildError as exc:
         print(f"build failed, live registry unchanged: {exc}", file=sys.stderr)
         return 1
@@ -157,6 +165,7 @@ def _scheduled(args: argparse.Namespace) -> int:
                 args.sources or None,
                 mirrors=mirrors,
                 allow_loopback=args.allow_loopback,
+                allow_shrink=args.allow_shrink,
             )
     except LockHeld as exc:
         print(exc, file=sys.stderr)

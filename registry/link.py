@@ -17,7 +17,8 @@ Rules, in order; every evidence row names the rule that linked it:
 
 A deployment id is a hash of its linking key, the key of its earliest evidence, so it stays the
 same across rebuilds. When a rebuild makes an old id disappear, a row in ``deployment_markers``
-points at its successor (merged, split) or says it was withdrawn.
+points at its successors (merged, split) or says why its records are no longer published
+(withdrawn at their source or by a correction; otherwise unpublished, with the reason).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
@@ -136,11 +137,11 @@ class _Groups:
 def derive_deployments(
     db: sqlite_utils.Database,
     corrections: Corrections | None = None,
-    previous: Path | None = None,
+    previous: PreviousBuild | None = None,
 ) -> None:
     """Assign every record its deployment, then fill deployments, evidence and markers.
 
-    ``previous`` is the registry this build replaces, for markers of retired deployment ids.
+    ``previous`` is the build this one replaces, for markers of retired deployment ids.
     """
     corrections = corrections or Corrections()
     conn = db.conn
@@ -385,43 +386,104 @@ def _fill(db: sqlite_utils.Database, kinds: list[EvidenceKind], corrections: Cor
     assess_deployments(db)
 
 
-def _markers(db: sqlite_utils.Database, previous: Path | None, corrections: Corrections) -> None:
-    """Markers for deployment ids of the previous registry that this build no longer has.
+@dataclass
+class PreviousBuild:
+    """What a build replaces, for markers of the deployment ids it retires.
 
-    The previous registry is attached rather than read into memory; its own markers carry over.
+    The crawl store keeps the last published build's record → deployment mapping and markers, so
+    neither is lost with registry.db; the live registry, while readable, is preferred for the
+    mapping (it is what readers cite) and its markers carry over too. ``withdrawn`` holds the
+    records this build leaves out because their source withdrew them, with the reason.
+    """
+
+    crawl_store: Path
+    registry: Path | None = None
+    withdrawn: dict[str, str] = field(default_factory=dict)
+
+
+def load_previous(db: sqlite_utils.Database, previous: PreviousBuild) -> None:
+    """Temporary tables ``_previous_evidence`` and ``_previous_markers`` of the last build.
+
+    ``_previous_evidence`` has (record_id, source, deployment_id, in_store); the build compares
+    it with the new evidence before publishing, and ``_markers`` marks what it retired.
+    """
+    db.conn.commit()
+    db.executescript(
+        """
+        CREATE TEMP TABLE _previous_evidence (
+            record_id TEXT PRIMARY KEY, source TEXT, deployment_id TEXT, in_store INTEGER);
+        CREATE TEMP TABLE _previous_markers (
+            id TEXT PRIMARY KEY, state TEXT, successors TEXT, reason TEXT);
+        """
+    )
+    db.execute("ATTACH DATABASE ? AS store", [str(previous.crawl_store)])
+    if previous.registry is not None:
+        db.execute("ATTACH DATABASE ? AS previous", [str(previous.registry)])
+    try:
+        mapping = "previous.evidence" if previous.registry else "store.published_evidence"
+        db.execute(
+            "INSERT OR IGNORE INTO _previous_evidence "
+            "SELECT o.record_id, o.source, o.deployment_id, r.source IS NOT NULL "
+            f"FROM {mapping} o LEFT JOIN store.records r ON r.source = o.source "
+            "AND r.source_id = substr(o.record_id, length(o.source) + 2)"
+        )
+        sources = ["store"]
+        if (
+            previous.registry is not None
+            and db.execute(
+                "SELECT 1 FROM previous.sqlite_master WHERE name = 'deployment_markers'"
+            ).fetchone()
+        ):
+            sources.append("previous")
+        for source in sources:
+            db.execute(
+                "INSERT OR IGNORE INTO _previous_markers "
+                f"SELECT id, state, successors, reason FROM {source}.deployment_markers"
+            )
+    finally:
+        db.conn.commit()
+        db.execute("DETACH DATABASE store")
+        if previous.registry is not None:
+            db.execute("DETACH DATABASE previous")
+    db.execute("CREATE INDEX temp._previous_deployment ON _previous_evidence (deployment_id)")
+
+
+def _markers(
+    db: sqlite_utils.Database, previous: PreviousBuild | None, corrections: Corrections
+) -> None:
+    """Markers for the deployment ids of the last published build that this build no longer has.
+
+    A retired id whose records now belong to one deployment was merged into it; to several, split.
+    With none left it was withdrawn only if each of its records was withdrawn at its source or
+    suppressed by a correction; otherwise it is unpublished, and the reason says why. Markers of
+    earlier builds carry over unless their id is live again.
     """
     if previous is None:
         return
-    db.conn.commit()
-    db.execute("ATTACH DATABASE ? AS previous", [str(previous)])
-    try:
-        retired = db.execute(
-            "SELECT o.deployment_id, group_concat(DISTINCT e.deployment_id) "
-            "FROM previous.evidence o LEFT JOIN main.evidence e ON e.record_id = o.record_id "
-            "WHERE o.deployment_id NOT IN (SELECT id FROM main.deployments) "
-            "GROUP BY o.deployment_id ORDER BY o.deployment_id"
-        ).fetchall()
-        carried = []
-        if db.execute(
-            "SELECT 1 FROM previous.sqlite_master WHERE name = 'deployment_markers'"
-        ).fetchone():
-            carried = db.execute(
-                "SELECT id, state, successors, reason FROM previous.deployment_markers "
-                "WHERE id NOT IN (SELECT id FROM main.deployments)"
-            ).fetchall()
-    finally:
-        db.conn.commit()
-        db.execute("DETACH DATABASE previous")
+    if not db.execute(
+        "SELECT 1 FROM temp.sqlite_master WHERE name = '_previous_evidence'"
+    ).fetchone():
+        load_previous(db, previous)
+    retired = db.execute(
+        "SELECT o.deployment_id, group_concat(DISTINCT e.deployment_id) "
+        "FROM _previous_evidence o LEFT JOIN main.evidence e ON e.record_id = o.record_id "
+        "WHERE o.deployment_id NOT IN (SELECT id FROM main.deployments) "
+        "GROUP BY o.deployment_id ORDER BY o.deployment_id"
+    ).fetchall()
+    carried = db.execute(
+        "SELECT id, state, successors, reason FROM _previous_markers "
+        "WHERE id NOT IN (SELECT id FROM main.deployments)"
+    ).fetchall()
     merged_into = corrections.merged_into()
     reasons = {d: m for m in corrections.merges for d in m["deployments"][1:]}
-    rows = [
-        {"id": old, "state": state, "successors": successors, "reason": reason}
+    rows = {
+        old: {"id": old, "state": state, "successors": successors, "reason": reason}
         for old, state, successors, reason in carried
-    ]
+    }
     for old, successors in retired:
         new = sorted(successors.split(",")) if successors else []
         if not new:
-            state, reason = "withdrawn", "no evidence left: removed at its source or suppressed"
+            state, reason = _gone(db, old, previous, corrections)
         elif len(new) == 1:
             state = "merged"
             entry = reasons.get(old)
@@ -432,5 +494,31 @@ def _markers(db: sqlite_utils.Database, previous: Path | None, corrections: Corr
             )
         else:
             state, reason = "split", "its evidence now belongs to several deployments"
-        rows.append({"id": old, "state": state, "successors": json.dumps(new), "reason": reason})
-    db.table("deployment_markers").insert_all(rows, replace=True)
+        rows[old] = {"id": old, "state": state, "successors": json.dumps(new), "reason": reason}
+    db.table("deployment_markers").insert_all(rows.values(), replace=True)
+
+
+def _gone(
+    db: sqlite_utils.Database, deployment: str, previous: PreviousBuild, corrections: Corrections
+) -> tuple[str, str]:
+    """State and reason of a retired deployment none of whose records is published now."""
+    withdrawn: list[str] = []
+    unpublished: list[str] = []
+    for record_id, in_store in db.execute(
+        "SELECT record_id, in_store FROM _previous_evidence WHERE deployment_id = ? "
+        "ORDER BY record_id",
+        [deployment],
+    ):
+        if entry := corrections.suppressed.get(record_id):
+            withdrawn.append(f"suppressed by a correction: {entry['reason']} ({entry['date']})")
+        elif reason := previous.withdrawn.get(record_id):
+            withdrawn.append(reason)
+        elif not in_store:
+            unpublished.append("gone from the crawl store")
+        else:
+            unpublished.append("not judged about surveillance by this build, or failed to build")
+    if unpublished:
+        return "unpublished", "its records are no longer published: " + "; ".join(
+            dict.fromkeys(unpublished)
+        )
+    return "withdrawn", "; ".join(dict.fromkeys(withdrawn))

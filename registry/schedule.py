@@ -155,6 +155,7 @@ def run_scheduled(
     *,
     mirrors: dict[str, str] | None = None,
     allow_loopback: bool = False,
+    allow_shrink: bool = False,
 ) -> ScheduleReport:
     """Crawl, record alerts, build into a staging file and publish it if its content changed."""
     report = ScheduleReport()
@@ -189,15 +190,21 @@ def run_scheduled(
     finally:
         store.close()
     report.failed = any(not o.ok for o in report.outcomes)
-    _build_and_publish(report)
+    _build_and_publish(report, allow_shrink)
     return report
 
 
-def _build_and_publish(report: ScheduleReport) -> None:
+def _build_and_publish(report: ScheduleReport, allow_shrink: bool = False) -> None:
     live = paths.registry_db()
     staged = live.with_name(f"{live.stem}.staged{live.suffix}")
     try:
-        built = build(paths.crawl_db(), staged, progress=False, previous_registry=live)
+        built = build(
+            paths.crawl_db(),
+            staged,
+            progress=False,
+            previous_registry=live,
+            allow_shrink=allow_shrink,
+        )
     except BuildError as exc:
         report.failed = True
         report.notes.append(f"build failed, live registry unchanged: {exc}")

@@ -14,6 +14,7 @@ import sqlite_utils
 from registry import schema, search
 from registry.links import safe_link
 from registry.normalise.announcement import event_key
+from registry.normalise.redact import redact_text
 
 LICENCE = "© the publisher; snippet quoted for reference"
 
@@ -68,7 +69,7 @@ def row(record: dict, stored: dict[str, Any]) -> dict:
         "id": f"{record['source']}/{record['source_id']}",
         "source": record["source"],
         "source_id": record["source_id"],
-        "url": safe_link(record.get("url")),
+        "url": safe_link(redact_text(record.get("url")) or None),
         "title": record.get("title") or "",
         "published": record.get("published"),
         "event_date": record.get("event_date"),

@@ -81,10 +81,10 @@ def normalise_announcement(item: dict) -> dict:
         "source": item.get("source") or "article",
         "source_id": item.get("source_id"),
         "url": url,
-        "title": title or None,
+        "title": redact_text(title) or None,
         "published": published,
         "language": language,
-        "site_name": item.get("site_name"),
+        "site_name": redact_text(item.get("site_name")) or None,
         "vendors": vendors,
         "places": places,
         "technologies": [],
@@ -127,10 +127,11 @@ def snippet(text: str | None) -> str | None:
     """A short quotation (whole words, redacted): all of an article the public registry shows."""
     if not text:
         return None
-    flat = " ".join(text.split())
+    # Redacted before it is flattened and cut: names are found by line, and never cut in half.
+    flat = " ".join(redact_text(text[: SNIPPET_CHARS * 4]).split())
     if len(flat) > SNIPPET_CHARS:
         flat = flat[:SNIPPET_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " …"
-    return redact_text(flat) or None
+    return flat or None
 
 
 def extract_vendors(text: str, url: str | None, declared: str | None = None) -> list[str]:

@@ -41,10 +41,10 @@ class FirstHopGuard(AddressGuardMiddleware):
 class FirstHopResolver(GuardedResolver):
     """GuardedResolver that lets the first-hop server's own address through, and only it."""
 
-    def _checked(self, address: str, name: str) -> str:
+    def allows(self, address: str, name: str) -> bool:
         if address == FIRST_HOP_ADDRESS and name == FIRST_HOP_ADDRESS:
-            return address
-        return super()._checked(address, name)
+            return True
+        return super().allows(address, name)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, reactor: Any) -> FirstHopResolver:

@@ -241,3 +241,14 @@ def test_gzip_cut_at_a_flush_point_stores_no_partial_record(data_dir):
     run = last_run("atlas-of-surveillance")
     assert (run["errors"], run["records_new"]) == (1, 0)
     assert stored_items() == {}
+
+
+def test_a_host_name_is_resolved_through_the_guard_in_a_real_crawl(data_dir):
+    """The guarded resolver is the one Twisted connects with: ``localhost`` resolves (A and AAAA)
+    and reaches the loopback server when loopback is allowed."""
+    with ReplayServer(routes=[{"path": "/x", "body": DOCUMENT}]) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        result = crawl("ocds-package", {"url": f"http://localhost:{port}/x"})
+        assert server.hits == ["GET /robots.txt", "GET /x"]
+    assert result.returncode == 0, result.stderr
+    assert list(stored_items()) == ["ocds-hard-1/r1"]

@@ -300,3 +300,127 @@ def test_full_disk_during_a_build_fails_it_and_leaves_the_live_registry(live):
     conn = sqlite3.connect(f"file:{registry_db}?mode=ro", uri=True)
     assert conn.execute("select count(*) from notices").fetchone() == (4,)
     conn.close()
+
+
+# An article whose title carries an e-mail and a mobile number, and notices whose text spells
+# e-mails and phones the ways that used to get past the filter.
+LEAKS = {
+    "title-email": "m.dubois@lyon-police.example.fr",
+    "title-mobile": "+33 6 12 34 56 78",
+    "fullwidth-at": "jan.kowalski＠um.gdansk.example.pl",
+    "url-encoded-at": "anna.schmidt%40stadt-koeln.example.de",
+    "bracketed-at-dot": "piotr.nowak [at] policja [dot] example [dot] pl",
+    "dashed-phone": "01302-73-69-79",
+    "official": "Frederick Andrews",
+    "contact-name": "Maria Rossi",
+}
+LEAK_NEEDLES = [
+    "m.dubois",
+    "6 12 34 56 78",
+    "jan.kowalski",
+    "anna.schmidt",
+    "piotr.nowak",
+    "73-69-79",
+    "Frederick",
+    "Andrews",
+    "Rossi",
+]
+
+
+def leaking_items() -> list[dict]:
+    page = (
+        "<html><head><title>Lyon buys 41 Hikvision CCTV cameras</title></head><body><article>"
+        f"<h1>Lyon CCTV: write to {LEAKS['title-email']} or call {LEAKS['title-mobile']}</h1>"
+        + (
+            "<p>The city of Lyon installed 41 Hikvision CCTV cameras with face recognition at "
+            f"the station, said Police Chief {LEAKS['official']}.</p>"
+        )
+        * 8
+        + "</article></body></html>"
+    )
+    (article,) = parse_document(
+        page.encode(), url="https://news.example.fr/lyon", format="html-article"
+    )
+    article.update(source="news-feed", published="2024-04-01")
+    assert LEAKS["title-email"] in article["title"]
+    return [
+        article,
+        notice(
+            "leaks/1",
+            title=f"CCTV maintenance, questions to {LEAKS['fullwidth-at']}",
+            description=(
+                f"Face recognition cameras. Mail {LEAKS['url-encoded-at']} or "
+                f"{LEAKS['bracketed-at-dot']}, Tél. {LEAKS['dashed-phone']}. "
+                f"Referente: Dott.ssa {LEAKS['contact-name']}."
+            ),
+            buyer={"name": "Lyon Council", "country": "FR", "city": "Lyon"},
+        ),
+    ]
+
+
+@pytest.fixture(scope="module")
+def leaking_registry(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("leaks")
+    store_documents(directory / "crawl.db", extra=leaking_items())
+    report = build(directory / "crawl.db", directory / "registry.db", progress=False)
+    assert (report.notices, report.announcements) == (1, 1), report.summary()
+    return directory / "registry.db"
+
+
+def test_personal_data_in_titles_and_spelled_out_is_absent_from_the_registry_bytes(
+    leaking_registry,
+):
+    data = leaking_registry.read_bytes()
+    for needle in LEAK_NEEDLES:
+        for encoding in ("utf-8", "utf-16-le"):
+            assert needle.encode(encoding) not in data, needle
+    # What the registry is about stays: the place, the vendor, the agency.
+    for kept in (b"Lyon Council", b"Hikvision", b"Police Chief"):
+        assert kept in data
+
+
+EXPORTS = [
+    "/registry/announcements.json?_shape=array",
+    "/registry/announcements.csv",
+    "/registry/evidence.json?_shape=array",
+    "/registry/evidence.csv",
+    "/registry/deployments.json?_shape=array",
+    "/registry/deployments.csv",
+    "/registry/notices.csv",
+    "/registry/notices.json?_shape=array",
+    "/registry/search_all.json?q=Lyon",
+    *FEEDS,
+]
+
+
+@pytest.mark.parametrize("path", EXPORTS)
+def test_personal_data_is_absent_from_every_feed_and_export(leaking_registry, path):
+    response = get(registry_datasette(leaking_registry), path)
+    assert response.status_code == 200, path
+    assert "Lyon" in response.text  # the rows are there
+    for needle in LEAK_NEEDLES:
+        assert needle not in response.text, (path, needle)
+
+
+def test_alert_messages_are_redacted_before_they_are_published(tmp_path):
+    """Alerts quote what a source sent (an error page, a document's reason) and are published."""
+    crawl_db, registry_db = tmp_path / "crawl.db", tmp_path / "registry.db"
+    store_documents(crawl_db, extra=[notice("alerted/1")])
+    conn = sqlite3.connect(crawl_db)
+    conn.execute(
+        "INSERT INTO alerts (source, kind, message, raised) VALUES (?, ?, ?, ?)",
+        (
+            "contracts-finder",
+            "errors",
+            "failed document: reason=contact jane.roe@council.example.gov.uk, 07700 900123",
+            "2026-01-01T00:00:00+00:00",
+        ),
+    )
+    conn.commit()
+    conn.close()
+    build(crawl_db, registry_db, progress=False)
+    (message,) = (
+        sqlite3.connect(registry_db).execute("SELECT message FROM maintainer_alerts").fetchone()
+    )
+    assert message == "failed document: reason=contact [email removed], [phone removed]"
+    assert b"jane.roe" not in registry_db.read_bytes()

@@ -4,6 +4,7 @@ from hypothesis import strategies as st
 
 from registry.normalise.redact import (
     EMAIL_REPLACEMENT,
+    NAME_REPLACEMENT,
     PHONE_REPLACEMENT,
     is_generic_mailbox,
     redact_contact,
@@ -169,3 +170,145 @@ def test_procedure_ids_survive_normalisation():
     record = normalise_record(item)
     assert record["procedure_id"] == "194753-2020"
     assert record["related_notices"] == ["298161-2018"]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "jan.kowalski＠um.gdansk.pl",  # full-width commercial at
+        "jan.kowalski﹫um.gdansk.pl",  # small commercial at
+        "jan.kowalski%40um.gdansk.pl",  # URL-encoded
+        "jan.kowalski&#64;um.gdansk.pl",  # HTML entity left in text
+        "jan.kowalski@um．gdansk．pl",  # full-width dots
+        "jan.kowalski [at] um [dot] gdansk [dot] pl",
+        "jan.kowalski (at) um (dot) gdansk (dot) pl",
+        "jan.kowalski {at} um.gdansk.pl",
+        "jean.dupont [arobase] ville-lyon.fr",
+        "juan.perez (arroba) madrid.es",
+        "mario.rossi [chiocciola] comune.roma.it",
+        "anna.nowak (małpa) um.warszawa.pl",
+        "max(at)stadt(punkt)de",
+        "jane dot doe at council dot gov dot uk",
+        "jean dupont arobase ville point fr",
+        "wang.wei#163.com（请将#换成@）",
+    ],
+)
+def test_direct_emails_are_removed_however_they_are_spelled(address):
+    redacted = redact_text(f"Contact {address} for details.")
+    assert EMAIL_REPLACEMENT in redacted, redacted
+    for part in ("kowalski", "dupont", "perez", "rossi", "nowak", "max", "doe", "wang"):
+        assert part not in redacted.replace("Contact", "")
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "01302-73-69-79",
+        "01302 73 69 79",
+        "01 23 45 67 89",  # fr
+        "01.23.45.67.89",
+        "+33 (0)1 23 45 67 89",
+        "030/1234567",  # de
+        "(030) 123 45 67",
+        "+49 (0) 30 1234-567",
+        "0049 30 1234567",
+        "+34 912 345 678",  # es
+        "+39 06 1234 5678",  # it
+        "+351 21 123 4567",  # pt
+        "020-1234567",  # nl
+        "+31 (0)20 123 4567",
+        "+48 22 123 45 67",  # pl
+        "0551-12345678",  # zh
+        "（0551）12345678",
+        "138 0013 8000",
+        "13800138000",
+        "+86 10 1234 5678",
+        "+１ ２０２ ５５５ ０１２３",  # full-width digits
+    ],
+)
+def test_phones_are_removed_in_the_spellings_of_nine_languages(phone):
+    assert redact_text(f"Call {phone} today.") == f"Call {PHONE_REPLACEMENT} today."
+
+
+@pytest.mark.parametrize(
+    ("label", "number"),
+    [
+        ("Tél. :", "73 69 79 12"),
+        ("Telefon:", "12 34 56"),
+        ("Teléfono:", "912 345 678"),
+        ("Telefono:", "347 1234567"),
+        ("Telemóvel:", "912 345 678"),
+        ("Telefoon:", "612345678"),
+        ("tel. kom.", "601 234 567"),
+        ("Handy:", "0171 1234567"),
+        ("电话：", "12345678"),
+        ("手机：", "138-0013-8000"),
+        ("Fax:", "22 443 00 00"),
+    ],
+)
+def test_labelled_national_numbers_are_removed(label, number):
+    assert redact_text(f"{label} {number}") == f"{label} {PHONE_REPLACEMENT}"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Contact: Jane Smith, Procurement Officer", "Jane Smith"),
+        ("Contact:\nJane Smith\nHead of Procurement", "Jane Smith"),
+        ("Please contact John O'Brien on the number below.", "John O'Brien"),
+        ("“It works,” said Police Chief Frederick Andrews.", "Frederick Andrews"),
+        ("Mayor Jane Doe welcomed the cameras.", "Jane Doe"),
+        ("according to Greg Brown, the city's IT director", "Greg Brown"),
+        ("Mr Smith and Ms Jones attended.", "Smith"),
+        ("Kind regards,\nAnne Stefaniak\nSenior Adviser", "Anne Stefaniak"),
+        ("Ansprechpartner: Herr Max Mustermann", "Max Mustermann"),
+        ("Bürgermeisterin Henriette Reker begrüßte die Kameras.", "Henriette Reker"),
+        ("Mit freundlichen Grüßen\nKlaus Becker", "Klaus Becker"),
+        ("Personne de contact : Mme Claire Martin", "Claire Martin"),
+        ("le maire Jean Dupont a signé la convention", "Jean Dupont"),
+        ("Persona de contacto: Juan Pérez García", "Juan Pérez García"),
+        ("la alcaldesa Ada Colau presentó las cámaras", "Ada Colau"),
+        ("Referente: Dott.ssa Maria Rossi", "Maria Rossi"),
+        ("il sindaco Giuseppe Sala ha detto", "Giuseppe Sala"),
+        ("Pessoa de contacto: José António Martinho Lopes", "José António Martinho Lopes"),
+        ("o vereador Carlos Moedas", "Carlos Moedas"),
+        ("Contactpersoon: dhr. Jan de Vries", "Jan de Vries"),
+        ("burgemeester Femke Halsema opende", "Femke Halsema"),
+        ("Osoba do kontaktu: kpt. Radosław Zalewski", "Radosław Zalewski"),
+        ("prezydent miasta Rafał Trzaskowski", "Rafał Trzaskowski"),
+        ("联系人：王先生，电话：0551-12345678", "王"),
+        ("项目联系人：张伟", "张伟"),
+        ("李局长出席了会议", "李"),
+    ],
+)
+def test_names_of_individuals_are_removed_where_they_occur(text, name):
+    redacted = redact_text(text)
+    assert name not in redacted, redacted
+    assert NAME_REPLACEMENT in redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Doncaster Council bought 41 Hikvision cameras from Motorola Solutions.",
+        "Flock Safety and Axis Communications supplied the City of Rockford.",
+        "Contact: Procurement Team, City of Doncaster Council",
+        "Contact Hikvision Sales for a quote.",
+        "said Flock Safety in a statement",
+        "The Metropolitan Police Service and Kent Police use ANPR.",
+        "Chief Executive Officer of Dahua Technology",
+        "Mayor's Office for Policing and Crime",
+        "Office of the Police and Crime Commissioner for Thames Valley",
+        "Sheriff Harris County deputies",
+        "Ansprechpartner: Vergabestelle der Stadt Köln",
+        "Referente: Ufficio Gare del Comune di Milano",
+        "Osoba do kontaktu: Wydział Zamówień Publicznych",
+        "联系人：合肥市政府采购中心",
+        "合肥市公安局瑶海分局雪亮工程",
+        "Fair Oaks Ranch and Flower Mound approved the cameras, said Redmond.",
+        "see https://example.org/news/Mayor-John-Smith-says-yes",
+        "Huawei Safe City in Nairobi; Hisense in Guiyang; SoundThinking in Pasadena.",
+    ],
+)
+def test_vendors_agencies_and_places_are_never_redacted(text):
+    assert redact_text(text) == text
