@@ -13,6 +13,7 @@ from registry.normalise.countries import to_alpha2
 from registry.normalise.cpv import normalise_cpvs
 from registry.normalise.dates import parse_date
 from registry.normalise.languages import to_iso639_1
+from registry.normalise.locality import clean_locality
 from registry.normalise.money import parse_money, to_eur
 from registry.normalise.places import resolve_place
 from registry.normalise.redact import EMAIL_REPLACEMENT, redact_contact, redact_text
@@ -125,7 +126,7 @@ def _buyer(raw: Any, item_nuts: Any) -> dict[str, Any]:
     name = _redacted(buyer.get("name")) or ""
     nuts = _nuts(buyer.get("nuts")) or _nuts(item_nuts)
     country = to_alpha2(buyer.get("country")) or (to_alpha2(nuts[:2]) if nuts else None)
-    city = _redacted(buyer.get("city"))
+    city = clean_locality(_redacted(buyer.get("city")))
     place, matched = None, None
     if city:
         place, matched = resolve_place(city, country, nuts=nuts, region=buyer.get("region")), "city"

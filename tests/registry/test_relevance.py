@@ -7,13 +7,15 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from crawlers import paths
+from crawlers.parsers import ocds
 from crawlers.reference import REFERENCE_DIR
 from registry.relevance import plausible_notice, published_announcement
 from registry.replay import ReplayServer
-from tests.conftest import SNAPSHOT
+from tests.conftest import FIXTURES, SNAPSHOT
 from tests.crawlers.spiders.crawling import crawl, stored
 from tests.registry.helpers import notice
 
@@ -80,3 +82,24 @@ def test_notices_and_articles_are_judged_by_the_taxonomy_and_vendors():
     assert not published_announcement(
         {"technologies": [], "places": [{"id": "gb/doncaster"}], "vendors": ["axis"]}
     )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        # Romanian false friends: "supraveghere" (supervision of works), "camera" (a chamber).
+        "md-mtender_release_ocds-ngfbwp-18240134_supraveghere-construction-supervision.json",
+        "md-mtender_release_ocds-ngfbwp-19720585_camera-medical-consumables.json",
+        # A near miss: filming and streaming tender events "mediante equipos de cctv".
+        "mx-gacm-airport_release_256_cctv-event-streaming.json",
+    ],
+)
+def test_false_friends_and_near_misses_are_not_surveillance_notices(name):
+    (item,) = ocds.parse((FIXTURES / "ocds" / name).read_bytes())
+    assert not plausible_notice(item)
+
+
+def test_spanish_video_vigilancia_is_a_surveillance_notice():
+    name = "mx-gacm-airport_release_22_video-vigilancia-perimeter-wall.json"
+    (item,) = ocds.parse((FIXTURES / "ocds" / name).read_bytes())
+    assert plausible_notice(item)

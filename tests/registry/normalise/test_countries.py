@@ -30,3 +30,12 @@ def test_unknown(raw):
 def test_fold_is_case_accent_and_punctuation_free():
     assert fold("  Łódź-Bałuty ") == "lodz baluty"
     assert fold("U.K.") == "u k"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("Україна", "UA"), ("México", "MX"), ("MÉXICO", "MX"), ("Österreich", "AT"),
+     ("Hrvatska", "HR"), ("Česko", "CZ"), ("Republica Moldova", "MD"), ("Paraguai", "PY")],
+)  # fmt: skip
+def test_names_in_the_local_language(raw, expected):
+    assert to_alpha2(raw) == expected
