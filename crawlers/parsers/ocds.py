@@ -7,11 +7,11 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import ijson
 
-from crawlers.parsers import jsonstream
+from crawlers.parsers import compressed, jsonstream
 from crawlers.parsers.errors import ParseError
 
 logger = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def iter_releases(stream: IO[bytes], package: Package | None = None) -> Iterator[dict]:
+def iter_releases(stream: compressed.Readable, package: Package | None = None) -> Iterator[dict]:
     """Yield every release of any OCDS shape, one at a time, without building the document.
 
     Release and record packages, bare releases and records, arrays or JSON lines of any of them,
@@ -97,7 +97,8 @@ def iter_releases(stream: IO[bytes], package: Package | None = None) -> Iterator
     metadata is filled into ``package`` when its object ends (``links.next`` often comes last).
     """
     package = package if package is not None else Package()
-    events = ((event, value) for _, event, value in jsonstream.events(stream, multiple_values=True))
+    tokens = jsonstream.events(cast(IO[bytes], stream), multiple_values=True)
+    events = ((event, value) for _, event, value in tokens)
     for event, _value in events:
         if event == "start_map":
             yield from _object(events, package)
@@ -236,10 +237,12 @@ def parse(
     source: str = "ocds",
     package: Package | None = None,
 ) -> Iterator[dict]:
-    """Parse an OCDS document into notice items (ITEMS.md)."""
+    """Parse an OCDS document, or a gzip, zip or tar of them, into notice items (ITEMS.md)."""
     stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
-    for release in iter_releases(stream, package):
-        yield release_to_item(release, url=url, source=source)
+    # Bulk files come compressed (.jsonl.gz, .zip): each member is a stream of its own.
+    for member in compressed.members(stream):
+        for release in iter_releases(member.stream, package):
+            yield release_to_item(release, url=url, source=source)
 
 
 def release_to_item(release: dict, url: str | None = None, source: str = "ocds") -> dict:
