@@ -54,7 +54,7 @@ def parse_document(
     a gzip, zip or tar of documents gives the items of each member in turn."""
     if compressed.container_of(data[: compressed.MAGIC_BYTES]) is None:
         name = format or detect_format(data)
-        return parser_for(name)(data, url=url, format=name)
+        return _with_source(parser_for(name)(data, url=url, format=name), name)
     return (item for _, items in parse_members(data, url, format) for item in items)
 
 
@@ -75,7 +75,15 @@ def _member_items(
     name = format or detect_format(member.head())
     parse = parser_for(name)
     source = member.stream if name in STREAMING_FORMATS else member.read()
-    for item in parse(source, url=url, format=name):
+    for item in _with_source(parse(source, url=url, format=name), name):
         if member.name != (label or "document"):
             item.setdefault("package_member", member.name)
+        yield item
+
+
+def _with_source(items: Iterator[dict], format_name: str) -> Iterator[dict]:
+    # A document read outside a crawl (survreg parse) has no spider to name its source: a
+    # parser that cannot tell it (an article) leaves it to the format's name.
+    for item in items:
+        item.setdefault("source", format_name)
         yield item

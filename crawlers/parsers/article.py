@@ -54,6 +54,8 @@ _NOT_TITLE = re.compile(r"(?i)(?:skip to|loading|ie \d+ not supported|this site 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Control bytes no text has (tab, newlines, form feed and escape aside): binary formats.
 _BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_MARKUP = re.compile(rb"<\?xml|</?[A-Za-z_][\w:.-]*[\s>/]")
+MAX_TAGS_IN_TEXT = 3
 _TABLE_HEADER = re.compile(rb"^(?:\xef\xbb\xbf)?[^\n,;\t ]*(?:[,;\t][^\n,;\t]*){3,}\r?\n")
 _BINARY_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b")
 logger = logging.getLogger(__name__)
@@ -74,10 +76,14 @@ def _is_text(head: bytes) -> bool:
     """Readable text: no NUL or other control bytes, and UTF-8, or a legacy encoding of it
     (a cut at the end of the head may split one character)."""
     sample = head[:8192]
-    if not sample.strip() or _BINARY.search(sample) or sample.startswith(_BINARY_MAGIC):
+    if len(sample.strip()) < MIN_TEXT_CHARS or _BINARY.search(sample):
+        return False  # a few bytes are no article; control bytes are binary
+    if sample.startswith(_BINARY_MAGIC):
         return False
     if sample.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[", b"<"):
         return False  # JSON or XML that no parser knows is no article
+    if len(_MARKUP.findall(sample)) > MAX_TAGS_IN_TEXT:
+        return False  # nor is a damaged or unknown markup document
     if _TABLE_HEADER.match(sample):
         return False  # nor is a CSV
     cut = len(sample)

@@ -458,8 +458,12 @@ def _value(awards: list[dict], contracts: list[dict], tender: dict) -> dict | No
 
 
 def _present(value: dict) -> bool:
+    """An amount that says something: publishers write 0 (or "") for a value not known yet,
+    as CDMX does for pending awards."""
     amount = value.get("amount")
-    return amount is not None and not (isinstance(amount, str) and not amount.strip())
+    if isinstance(amount, str):
+        return bool(amount.strip())
+    return amount is not None and amount != 0
 
 
 def _period(contracts: list[dict]) -> dict | None:

@@ -24,22 +24,25 @@ _LETTERS = str.maketrans(
 )
 
 
-def to_alpha2(raw: Any) -> str | None:
-    """ISO 3166-1 alpha-2 for an alpha-2/alpha-3 code, EU code (UK, EL), or a name in English or
-    in any language pycountry translates ("Україна", "México", "Moldova, Republica")."""
+def to_alpha2(raw: Any, *, any_language: bool = False) -> str | None:
+    """ISO 3166-1 alpha-2 for an alpha-2/alpha-3 code, EU code (UK, EL) or English/local name.
+
+    ``any_language`` also reads a country field in any language pycountry translates ("Україна",
+    "México"); not for words picked out of prose, where "Guadalupe" is a Texan county.
+    """
     if not isinstance(raw, str) or len(raw) > 100:
         return None
-    return _lookup(raw)
+    return _lookup(raw, any_language)
 
 
 @lru_cache(maxsize=2048)
-def _lookup(raw: str) -> str | None:
+def _lookup(raw: str, any_language: bool) -> str | None:
     key = fold(raw)
     if found := _index().get(key):
         return found
     if match := _SUBDIVISION.fullmatch(raw.strip()):
         return _index().get(fold(match.group(1)))
-    return _translations().get(key)
+    return _translations().get(key) if any_language else None
 
 
 def fold(text: str) -> str:

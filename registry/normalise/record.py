@@ -125,7 +125,10 @@ def _buyer(raw: Any, item_nuts: Any) -> dict[str, Any]:
     }
     name = _redacted(buyer.get("name")) or ""
     nuts = _nuts(buyer.get("nuts")) or _nuts(item_nuts)
-    country = to_alpha2(buyer.get("country")) or (to_alpha2(nuts[:2]) if nuts else None)
+    # A country field, in the source's language ("Україна"): any language is read.
+    country = to_alpha2(buyer.get("country"), any_language=True) or (
+        to_alpha2(nuts[:2]) if nuts else None
+    )
     city = clean_locality(_redacted(buyer.get("city")))
     place, matched = None, None
     if city:
@@ -169,7 +172,7 @@ def _suppliers(raw: Any) -> list[dict[str, Any]]:
             for key, value in supplier.items()
             if isinstance(key, str) and key not in ("name", "country")
         }
-        record.update(name=name, country=to_alpha2(supplier.get("country")))
+        record.update(name=name, country=to_alpha2(supplier.get("country"), any_language=True))
         suppliers.append(record)
     return suppliers
 

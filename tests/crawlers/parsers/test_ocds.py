@@ -293,3 +293,13 @@ def test_a_tender_that_repeats_its_title_is_described_by_its_contract():
     item = parse_one("mx-gacm-airport_release_256_cctv-event-streaming.json")
     assert item["title"] == "licitacion publica mediante equipos de cctv en circuito cerrado."
     assert "streaming de 4 eventos" in item["description"]
+
+
+def test_a_zero_placeholder_value_gives_way_to_the_next_stage():
+    record = _prozorro_record()["compiledRelease"]
+    record["awards"][0]["value"] = {
+        "amount": 0.0,
+        "currency": None,
+    }  # as CDMX writes pending awards
+    (item,) = ocds.parse(json.dumps(record).encode())
+    assert item["value"] == {"amount": 68327, "currency": "UAH"}  # the contract's

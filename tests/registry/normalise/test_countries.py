@@ -38,4 +38,10 @@ def test_fold_is_case_accent_and_punctuation_free():
      ("Hrvatska", "HR"), ("Česko", "CZ"), ("Republica Moldova", "MD"), ("Paraguai", "PY")],
 )  # fmt: skip
 def test_names_in_the_local_language(raw, expected):
-    assert to_alpha2(raw) == expected
+    assert to_alpha2(raw, any_language=True) == expected
+
+
+def test_translations_are_not_read_in_prose():
+    # "Guadalupe" (a Texan county in an article) is Guadeloupe in Spanish.
+    assert to_alpha2("Guadalupe") is None
+    assert to_alpha2("Guadalupe", any_language=True) == "GP"
