@@ -45,3 +45,9 @@ def test_translations_are_not_read_in_prose():
     # "Guadalupe" (a Texan county in an article) is Guadeloupe in Spanish.
     assert to_alpha2("Guadalupe") is None
     assert to_alpha2("Guadalupe", any_language=True) == "GP"
+
+
+def test_the_records_language_is_tried_first():
+    assert to_alpha2("Україна", any_language=True, language="uk") == "UA"
+    assert to_alpha2("Nederland", any_language=True, language="nl") == "NL"
+    assert to_alpha2("Paraguai", any_language=True, language="en") == "PY"  # other languages next
