@@ -197,7 +197,7 @@ def _serve_production(args: argparse.Namespace) -> int:
 
 
 def _parse(args: argparse.Namespace) -> int:
-    from crawlers.parsers import parse_document
+    from crawlers.parsers import parse_members
     from crawlers.parsers.errors import ParseError
     from registry.normalise.announcement import normalise_announcement
     from registry.normalise.dataset_row import normalise_dataset_row
@@ -215,11 +215,21 @@ def _parse(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             data = path.read_bytes()
-            records = list(parse_document(data, url=None, format=args.format))
-            for item in records:
-                normalise = normalisers.get(item.get("kind"), normalise_record)
-                record = item if args.raw else normalise(item)
-                print(json.dumps(record, ensure_ascii=False, sort_keys=True, default=str))
+            # A gzip, zip or tar gives its members in turn: a bad one is reported, not fatal.
+            for member, items in parse_members(data, format=args.format, name=str(path)):
+                try:
+                    records = [
+                        item
+                        if args.raw
+                        else normalisers.get(item.get("kind"), normalise_record)(item)
+                        for item in items
+                    ]
+                except (ParseError, ValueError) as exc:
+                    print(f"{member}: {exc}", file=sys.stderr)
+                    status = 1
+                    continue
+                for record in records:
+                    print(json.dumps(record, ensure_ascii=False, sort_keys=True, default=str))
         except (OSError, ParseError, ValueError) as exc:
             print(f"{path}: {exc}", file=sys.stderr)
             status = 1

@@ -12,8 +12,12 @@ import re
 from functools import cache
 
 from crawlers.reference import reference_path
-from registry.normalise.technologies import classify
+from registry.normalise.technologies import NEAR_MISS_FACTOR, classify
 from registry.normalise.vendors import vendors_in_text
+
+# Evidence this weak is a keyword that a near-miss term scaled down (a title keyword
+# is worth 0.95, times NEAR_MISS_FACTOR); the weakest CPV anchor alone (35120000) is worth 0.3.
+NEAR_MISS_CEILING = 0.95 * NEAR_MISS_FACTOR
 
 
 def plausible_notice(item: dict) -> bool:
@@ -23,7 +27,10 @@ def plausible_notice(item: dict) -> bool:
     suppliers = " ".join(
         str(s.get("name") or "") for s in item.get("suppliers") or [] if isinstance(s, dict)
     )
-    return bool(classify(cpv, text) or vendors_in_text(f"{text} {suppliers}"))
+    evidence = [score for _, score in classify(cpv, text)]
+    if evidence and max(evidence) > NEAR_MISS_CEILING:
+        return True
+    return bool(vendors_in_text(f"{text} {suppliers}"))
 
 
 def published_notice(record: dict) -> bool:

@@ -19,6 +19,7 @@ import htmldate
 import lxml.html
 import trafilatura
 from lxml.etree import ParserError as LxmlParserError
+from w3lib.encoding import html_to_unicode
 
 from crawlers.parsers.errors import ParseError
 
@@ -51,23 +52,62 @@ _DATE_IN_LINE = re.compile(
 )
 _NOT_TITLE = re.compile(r"(?i)(?:skip to|loading|ie \d+ not supported|this site uses cookies)")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+# Control bytes no text has (tab, newlines, form feed and escape aside): binary formats.
+_BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_MARKUP = re.compile(rb"<\?xml|</?[A-Za-z_][\w:.-]*[\s>/]")
+MAX_TAGS_IN_TEXT = 3
+_TABLE_HEADER = re.compile(rb"^(?:\xef\xbb\xbf)?[^\n,;\t ]*(?:[,;\t][^\n,;\t]*){3,}\r?\n")
+_BINARY_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b")
 logger = logging.getLogger(__name__)
 
 
 def sniff(head: bytes) -> str | None:
-    """``html-article`` for an HTML page, ``text-article`` for text whose first line is a URL."""
+    """``html-article`` for an HTML page, ``text-article`` for any other text (its first line
+    may be the page's URL, as saved excerpts have)."""
     if _HTML_HEAD.match(head[:4096]):
         return "html-article"
     first = head[:2048].lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].strip()
-    if re.fullmatch(rb"https?://\S+", first):
+    if re.fullmatch(rb"https?://\S+", first) or _is_text(head):
         return "text-article"
     return None
 
 
+def _is_text(head: bytes) -> bool:
+    """Readable text: no NUL or other control bytes, and UTF-8, or a legacy encoding of it
+    (a cut at the end of the head may split one character)."""
+    sample = head[:8192]
+    if len(sample.strip()) < MIN_TEXT_CHARS or _BINARY.search(sample):
+        return False  # a few bytes are no article; control bytes are binary
+    if sample.startswith(_BINARY_MAGIC):
+        return False
+    if sample.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[", b"<"):
+        return False  # JSON or XML that no parser knows is no article
+    if len(_MARKUP.findall(sample)) > MAX_TAGS_IN_TEXT:
+        return False  # nor is a damaged or unknown markup document
+    if _TABLE_HEADER.match(sample):
+        return False  # nor is a CSV
+    cut = len(sample)
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        cut = exc.start
+    if cut >= len(sample) - 4:
+        return True
+    # Legacy single-byte text has a few accented letters among ASCII; binary has many high bytes.
+    high = sum(1 for byte in sample if byte > 127)
+    return _guess_encoding(sample) == "gb18030" or high < len(sample) * 0.3
+
+
 def parse(
-    data: bytes, url: str | None = None, format: str | None = None, source: str | None = None
+    data: bytes,
+    url: str | None = None,
+    format: str | None = None,
+    source: str | None = None,
+    content_type: str | None = None,
 ) -> Iterator[dict]:
-    """One ``announcement`` item for one article; ParseError says why a page cannot be one."""
+    """One ``announcement`` item for one article; ParseError says why a page cannot be one.
+
+    ``content_type`` is the HTTP header, whose charset wins over the page's own declaration."""
     if not data.strip():
         raise ParseError("empty document")
     if len(data) > MAX_BYTES:
@@ -75,7 +115,7 @@ def parse(
     name = format or sniff(data[:65536]) or "text-article"
     if name not in FORMATS:
         raise ParseError(f"unknown format {name!r}")
-    item = _from_html(data, url) if name == "html-article" else _from_text(data, url)
+    item = _from_html(data, url, content_type) if name == "html-article" else _from_text(data, url)
     if not item["text"] and not item["title"]:
         raise ParseError("no article text or title (empty or boilerplate-only page)")
     item["source_id"] = (
@@ -102,8 +142,16 @@ def _item(url: str | None) -> dict[str, Any]:
     }
 
 
-def _from_html(data: bytes, url: str | None) -> dict[str, Any]:
-    html = _decode(data)
+def _from_html(data: bytes, url: str | None, content_type: str | None) -> dict[str, Any]:
+    # The charset of the HTTP header, else a BOM, else <meta charset> or http-equiv (w3lib, as
+    # Scrapy reads responses); pages that declare none are read as UTF-8 or Windows-1252.
+    declared, html = html_to_unicode(content_type, data, auto_detect_fun=_guess_encoding)
+    if "\ufffd" in html:
+        # A wrong declaration (Latin-1 bytes under "utf-8") is the commonest lie: the bytes win.
+        try:
+            data.decode(declared)
+        except (UnicodeDecodeError, LookupError):
+            html = _decode(data)
     try:
         tree = lxml.html.document_fromstring(html)
     except (LxmlParserError, ValueError) as exc:
@@ -252,12 +300,25 @@ def _htmldate(tree: lxml.html.HtmlElement, url: str | None) -> str | None:
 
 
 def _decode(data: bytes) -> str:
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
+    try:
+        return data.decode(_guess_encoding(data))
+    except UnicodeDecodeError:  # bytes Windows-1252 leaves undefined (0x81, 0x8d, ...)
+        return data.decode("latin-1")
+
+
+def _guess_encoding(data: bytes) -> str:
+    """UTF-8 when it is; GB18030 (GBK's superset) when it reads as Chinese; else Windows-1252."""
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return "cp1252"
+    high = sum(1 for ch in text if ord(ch) > 127)
+    return "gb18030" if high and len(_CJK.findall(text)) >= high * 0.8 else "cp1252"
 
 
 def _clean(value: Any) -> str | None:

@@ -7,11 +7,11 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import ijson
 
-from crawlers.parsers import jsonstream
+from crawlers.parsers import compressed, jsonstream
 from crawlers.parsers.errors import ParseError
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,11 @@ _NOTICE_DOCUMENT_TYPES = (
     "biddingDocuments",
 )
 _NUTS = re.compile(r"[A-Z]{2}[0-9A-Z]{1,3}")
+# CPV's names in classification schemes: the EU's, and Ukraine's adoption of CPV 2008 as
+# ДК 021:2015 (Prozorro writes "ДК021"; Latin "DK021" appears in transliterated exports).
+_CPV_SCHEMES = frozenset({"cpv", "cpv2008", "cpv2007", "дк021", "дк0212015", "dk021", "dk0212015"})
+_SCHEME_NOISE = re.compile(r"[\s:._-]+")
+_CPV_WITH_CHECK_DIGIT = re.compile(r"\d{8}-\d")
 # Registered OCID prefixes of the publishers we declare, so `survreg parse` names the source.
 OCID_PREFIX_SOURCES = {
     "ocds-b5fd17": "contracts-finder",
@@ -51,7 +56,14 @@ OCID_PREFIX_SOURCES = {
     "ocds-r6ebe6": "public-contracts-scotland",
 }
 FORMATS = ("ocds",)
-_CONTAINER_KEYS = ("releases", "records")
+# Keys only a record has, and keys only a package has: they tell a bare record from a package.
+_RECORD_KEYS = frozenset({"ocid", "compiledRelease", "versionedRelease"})
+_PACKAGE_KEYS = frozenset(
+    {"uri", "publishedDate", "publisher", "version", "license", "publicationPolicy", "extensions"}
+)
+# Releases of an object not yet known to be a record or a package are held up to this many; a
+# record has a few dozen at most, so more means a package (stream them).
+MAX_HELD = 1000
 
 
 @dataclass
@@ -76,61 +88,137 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def iter_releases(stream: IO[bytes], package: Package | None = None) -> Iterator[dict]:
-    """Yield every release of a package, record package or single release, one at a time.
+def iter_releases(stream: compressed.Readable, package: Package | None = None) -> Iterator[dict]:
+    """Yield every release of any OCDS shape, one at a time, without building the document.
 
-    Records yield their compiled release when they have one, else each full release they embed.
-    Package metadata is filled into ``package`` as it streams past (``links.next`` comes last).
+    Release and record packages, bare releases and records, arrays or JSON lines of any of them,
+    and packages embedded in ``packages[]``. A record gives its compiled release when it has one,
+    else each embedded release (linked releases, which carry only a URL, are skipped). Package
+    metadata is filled into ``package`` when its object ends (``links.next`` often comes last).
     """
     package = package if package is not None else Package()
-    top: dict[str, Any] = {}
-    builder: ijson.ObjectBuilder | None = None
-    container = None
-    for prefix, event, value in jsonstream.events(stream, multiple_values=True):
-        if (
-            builder is None
-            and prefix in ("releases.item", "records.item", "item")
-            and event in ("start_map",)
-        ):
-            builder = ijson.ObjectBuilder()
-            container = prefix
-        if builder is not None:
-            builder.event(event, value)
-            if prefix == container and event == "end_map":
-                obj = builder.value
-                builder = None
-                yield from _unwrap(obj, container)
-            continue
-        if prefix == "" and event == "start_map":
-            top = {}
-            top_builder = ijson.ObjectBuilder()
-            top_builder.event(event, value)
-            top["_builder"] = top_builder
-            continue
-        top_builder = top.get("_builder")
-        if top_builder is not None:
-            if prefix.split(".", 1)[0] in _CONTAINER_KEYS and prefix not in _CONTAINER_KEYS:
-                continue
-            top_builder.event(event, value)
-            if prefix == "" and event == "end_map":
-                obj = top_builder.value
-                top = {}
-                _fill_package(package, obj)
-                if "ocid" in obj and not any(k in obj for k in _CONTAINER_KEYS):
-                    yield obj
+    tokens = jsonstream.events(cast(IO[bytes], stream), multiple_values=True)
+    events = ((event, value) for _, event, value in tokens)
+    for event, _value in events:
+        if event == "start_map":
+            yield from _object(events, package)
+        elif event == "start_array":
+            yield from _array(events, package)
+        else:
+            raise ParseError(f"not OCDS: a top-level {event} value")
 
 
-def _unwrap(obj: dict, container: str) -> Iterator[dict]:
-    if container == "records.item":
-        compiled = obj.get("compiledRelease")
+def _array(events: Iterator[tuple[str, Any]], package: Package) -> Iterator[dict]:
+    """Items of a top-level array or of ``packages[]``: each a package, record or release."""
+    for event, _value in events:
+        if event == "end_array":
+            return
+        if event == "start_map":
+            yield from _object(events, package)
+        elif event == "start_array":
+            yield from _array(events, package)
+
+
+def _object(events: Iterator[tuple[str, Any]], package: Package) -> Iterator[dict]:
+    """One object whose start was read: a package streams its releases, a record or a bare
+    release is decided by its keys. Releases met before the kind is known are held (boundedly)."""
+    fields: dict[str, Any] = {}
+    kind: str | None = None
+    held: list[dict] = []
+    has_releases = False
+    for event, key in events:
+        if event == "end_map":
+            break
+        event, value = next(events)
+        if key in ("records", "packages") and event == "start_array":
+            kind = "package"
+            yield from held
+            held.clear()
+            if key == "records":
+                yield from _records(events)
+            else:
+                yield from _array(events, package)
+            continue
+        if key == "releases" and event == "start_array":
+            has_releases = True
+            for release in _values(events):
+                if not isinstance(release, dict):
+                    continue
+                if kind == "package":
+                    yield release
+                    continue
+                held.append(release)
+                if kind is None and len(held) > MAX_HELD:
+                    kind = "package"
+                    yield from held
+                    held.clear()
+            continue
+        fields[key] = _build(event, value, events)
+        if kind is None and key in _RECORD_KEYS:
+            kind = "record"
+        elif kind is None and key in _PACKAGE_KEYS:
+            kind = "package"
+            yield from held
+            held.clear()
+    if kind is None and "ocid" in fields:
+        kind = "record"
+    if kind == "record":
+        compiled = fields.get("compiledRelease")
         if isinstance(compiled, dict):
             yield compiled
-            return
-        for release in _list(obj.get("releases")):
-            if isinstance(release, dict) and "tag" in release:
-                yield release
+        elif has_releases:
+            yield from _embedded(held, fields.get("ocid"))
+        else:
+            yield fields  # a bare release
         return
-    yield obj
+    _fill_package(package, fields)
+    yield from held
+
+
+def _records(events: Iterator[tuple[str, Any]]) -> Iterator[dict]:
+    for record in _values(events):
+        if not isinstance(record, dict):
+            continue
+        compiled = record.get("compiledRelease")
+        if isinstance(compiled, dict):
+            yield compiled
+        else:
+            yield from _embedded(_list(record.get("releases")), record.get("ocid"))
+
+
+def _embedded(releases: list, ocid: Any) -> Iterator[dict]:
+    """A record's full releases; linked releases ({url, date, tag}) are not releases to read."""
+    for release in releases:
+        if not isinstance(release, dict) or ("url" in release and "id" not in release):
+            continue
+        if "ocid" not in release and ocid is not None:
+            release = {**release, "ocid": ocid}
+        yield release
+
+
+def _values(events: Iterator[tuple[str, Any]]) -> Iterator[Any]:
+    """Each value of an array whose start was read, built one at a time."""
+    for event, value in events:
+        if event == "end_array":
+            return
+        yield _build(event, value, events)
+
+
+def _build(event: str, value: Any, events: Iterator[tuple[str, Any]]) -> Any:
+    if event not in ("start_map", "start_array"):
+        return value
+    builder = ijson.ObjectBuilder()
+    builder.event(event, value)
+    depth = 1
+    for event, value in events:
+        builder.event(event, value)
+        if event in ("start_map", "start_array"):
+            depth += 1
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+            if depth == 0:
+                return builder.value
+    raise ParseError("invalid JSON: document ends inside a value")
 
 
 def _fill_package(package: Package, obj: dict) -> None:
@@ -149,14 +237,16 @@ def parse(
     source: str = "ocds",
     package: Package | None = None,
 ) -> Iterator[dict]:
-    """Parse an OCDS document into notice items (ITEMS.md)."""
+    """Parse an OCDS document, or a gzip, zip or tar of them, into notice items (ITEMS.md)."""
     stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
-    for release in iter_releases(stream, package):
-        yield release_to_item(release, url=url, source=source)
+    # Bulk files come compressed (.jsonl.gz, .zip): each member is a stream of its own.
+    for member in compressed.members(stream):
+        for release in iter_releases(member.stream, package):
+            yield release_to_item(release, url=url, source=source)
 
 
 def release_to_item(release: dict, url: str | None = None, source: str = "ocds") -> dict:
-    """Map one OCDS release onto a notice item, keeping the publisher's own values."""
+    """Map one OCDS 1.0 or 1.1 release onto a notice item, keeping the publisher's own values."""
     if not isinstance(release, dict):
         raise ParseError("release is not a JSON object")
     ocid = _str(release.get("ocid"))
@@ -181,47 +271,87 @@ def release_to_item(release: dict, url: str | None = None, source: str = "ocds")
     }
     tender = _dict(release.get("tender"))
     awards = [a for a in _list(release.get("awards")) if isinstance(a, dict)]
+    contracts = [c for c in _list(release.get("contracts")) if isinstance(c, dict)]
+    # Award titles are often a verdict ("Учасник обраний переможцем"); a contract names its subject.
+    stages = (tender, release, *contracts, *awards)
+    items = [
+        i
+        for stage in (tender, *awards, *contracts)
+        for i in _list(stage.get("items"))
+        if isinstance(i, dict)
+    ]
     item = {
         "kind": "notice",
         "source": source,
         "source_id": f"{ocid}/{release_id}",
         "procedure_id": ocid,
-        "url": _notice_url(release, awards, tender),
-        "notice_type": _notice_type(release.get("tag")),
+        "url": _notice_url(tender, awards, contracts),
+        "notice_type": _notice_type(release, tender, awards, contracts),
+        # A contract-only release may name its subject only in its items.
         "title": _first_str(
-            tender.get("title"), release.get("title"), *(a.get("title") for a in awards)
+            *(s.get("title") for s in stages), *(i.get("description") for i in items[:1])
         )
         or "",
-        "description": _first_str(
-            tender.get("description"),
-            release.get("description"),
-            *(a.get("description") for a in awards),
-        ),
+        "description": _description(stages, items),
         "language": _str(release.get("language")),
         "published": date,
-        "buyer": _buyer(release, parties),
-        "cpv": _cpvs(tender),
-        "suppliers": _suppliers(awards, parties),
-        "value": _value(awards, tender),
+        "buyer": _buyer(release, tender, parties),
+        "cpv": _cpvs([tender, *awards, *contracts], items),
+        "suppliers": _suppliers([*awards, *contracts], parties),
+        "value": _value(awards, contracts, tender),
         "technologies": [],
         "vendors": [],
         "ocds_tags": [t for t in _list(release.get("tag")) if isinstance(t, str)],
     }
+    if period := _period(contracts):
+        item["contract_period"] = period
     if warnings:
         item["warnings"] = warnings
     return item
 
 
-def _notice_type(tags: Any) -> str:
-    tags = {t for t in tags or [] if isinstance(t, str)} if isinstance(tags, list) else set()
-    for names, notice_type in _TAG_TYPES:
-        if tags & names:
-            return notice_type
-    return "other"
+def _description(stages: tuple[dict, ...], items: list[dict]) -> str | None:
+    """The first description that says more than the title: tenders that repeat their title
+    ("licitacion publica mediante equipos de cctv") name the subject in the contract or award."""
+    title = _first_str(*(s.get("title") for s in stages))
+    texts = [
+        *(s.get("description") for s in stages[:2]),
+        *(s.get(key) for s in stages[2:] for key in ("title", "description")),
+        *(i.get("description") for i in items),
+    ]
+    fold = (title or "").casefold().rstrip(". ")
+    return next(
+        (t for t in map(_str, texts) if t and t.casefold().rstrip(". ") != fold),
+        _first_str(*texts),
+    )
 
 
-def _buyer(release: dict, parties: dict) -> dict:
+def _notice_type(release: dict, tender: dict, awards: list, contracts: list) -> str:
+    """The stage the tags name; the content's stage when they name none (``compiled``) or
+    several, as compiled releases and some publishers' releases do."""
+    tags = {t for t in _list(release.get("tag")) if isinstance(t, str)}
+    named = [notice_type for names, notice_type in _TAG_TYPES if tags & names]
+    if "modification" in named:
+        return "modification"
+    content = (
+        "award"
+        if awards or contracts
+        else "tender"
+        if tender
+        else "prior-information"
+        if _dict(release.get("planning"))
+        else None
+    )
+    if len(named) == 1:
+        return named[0]
+    if content and (not named or content in named):
+        return content
+    return named[0] if named else "other"
+
+
+def _buyer(release: dict, tender: dict, parties: dict) -> dict:
     ref = _dict(release.get("buyer"))
+    procuring = _dict(tender.get("procuringEntity"))
     party = (
         parties.get(_str(ref.get("id")))
         or next((p for p in parties.values() if "buyer" in _list(p.get("roles"))), None)
@@ -234,13 +364,23 @@ def _buyer(release: dict, parties: dict) -> dict:
             {},
         )
     )
-    address = _dict(party.get("address"))
-    contact = _dict(party.get("contactPoint"))
+    # OCDS 1.0 has no parties: the buyer and procuring entity are whole organisations; a 1.1
+    # buyer party without an address often shares the procuring entity's.
+    procuring_party = parties.get(_str(procuring.get("id"))) or procuring
+    organisation = next(
+        (o for o in (party, ref, procuring_party) if _dict(o.get("address"))), party or ref
+    )
+    address = _dict(organisation.get("address"))
+    contact = _dict(party.get("contactPoint")) or _dict(ref.get("contactPoint"))
     details = _dict(party.get("details"))
     region = _str(address.get("region"))
     return {
         "name": _first_str(
-            ref.get("name"), party.get("name"), _dict(party.get("identifier")).get("legalName")
+            ref.get("name"),
+            party.get("name"),
+            _dict(party.get("identifier")).get("legalName"),
+            _dict(ref.get("identifier")).get("legalName"),
+            procuring.get("name"),
         )
         or "",
         "country": _first_str(address.get("countryName"), address.get("country")),
@@ -259,59 +399,86 @@ def _buyer(release: dict, parties: dict) -> dict:
     }
 
 
-def _cpvs(tender: dict) -> list[str]:
+def _cpvs(stages: list[dict], items: list[dict]) -> list[str]:
+    """CPV codes of every classification; codes of other schemes (UNSPSC, CPC, catalogues) are
+    never CPV, and a classification without a scheme counts only in CPV's own form."""
     codes: list[str] = []
-    classifications = [
-        tender.get("classification"),
-        *_list(tender.get("additionalClassifications")),
-    ]
-    for item in _list(tender.get("items")):
-        if isinstance(item, dict):
-            classifications.append(item.get("classification"))
-            classifications.extend(_list(item.get("additionalClassifications")))
+    classifications = []
+    for holder in (*stages, *items):
+        classifications.append(holder.get("classification"))
+        classifications.extend(_list(holder.get("additionalClassifications")))
     for c in classifications:
-        if isinstance(c, dict) and str(c.get("scheme", "CPV")).upper().startswith("CPV"):
-            code = _str(c.get("id"))
-            if code and code not in codes:
-                codes.append(code)
+        if not isinstance(c, dict) or not (code := _str(c.get("id"))):
+            continue
+        scheme = c.get("scheme")
+        if scheme is None and not _CPV_WITH_CHECK_DIGIT.fullmatch(code):
+            continue
+        if scheme is not None and not is_cpv_scheme(scheme):
+            continue
+        if code not in codes:
+            codes.append(code)
     return codes
 
 
-def _suppliers(awards: list[dict], parties: dict) -> list[dict]:
+def is_cpv_scheme(scheme: Any) -> bool:
+    """True for CPV under any of its names: "CPV", "CPV2008", and Ukraine's ДК 021:2015."""
+    if not isinstance(scheme, str):
+        return False
+    return _SCHEME_NOISE.sub("", scheme).casefold() in _CPV_SCHEMES
+
+
+def _suppliers(stages: list[dict], parties: dict) -> list[dict]:
     seen: dict[str, dict] = {}
-    for award in awards:
-        for supplier in _list(award.get("suppliers")):
+    for stage in stages:
+        for supplier in _list(stage.get("suppliers")):
             if not isinstance(supplier, dict):
                 continue
             party = parties.get(_str(supplier.get("id"))) or {}
             name = _first_str(supplier.get("name"), party.get("name"))
             if name and name not in seen:
-                address = _dict(party.get("address"))
+                # OCDS 1.0 suppliers are whole organisations, with their own address.
+                address = _dict(party.get("address")) or _dict(supplier.get("address"))
                 seen[name] = {"name": name, "country": _str(address.get("countryName"))}
     return list(seen.values())
 
 
-def _value(awards: list[dict], tender: dict) -> dict | None:
-    values = [
-        _dict(a.get("value")) for a in awards if _dict(a.get("value")).get("amount") is not None
-    ]
-    if values:
-        currencies = {_str(v.get("currency")) for v in values}
-        if len(currencies) == 1:
+def _value(awards: list[dict], contracts: list[dict], tender: dict) -> dict | None:
+    for stage in (awards, contracts):
+        values = [_dict(s.get("value")) for s in stage if _present(_dict(s.get("value")))]
+        if values:
+            currencies = {_str(v.get("currency")) for v in values}
             amounts = [v["amount"] for v in values]
-            if all(isinstance(a, int | float) for a in amounts):
+            if len(currencies) == 1 and all(isinstance(a, int | float) for a in amounts):
                 return {"amount": sum(amounts), "currency": values[0].get("currency")}
             return {"amount": amounts[0], "currency": values[0].get("currency")}
     value = _dict(tender.get("value"))
-    if value.get("amount") is not None:
+    if _present(value):
         return {"amount": value["amount"], "currency": value.get("currency")}
     return None
 
 
-def _notice_url(release: dict, awards: list[dict], tender: dict) -> str | None:
+def _present(value: dict) -> bool:
+    """An amount that says something: publishers write 0 (or "") for a value not known yet,
+    as CDMX does for pending awards."""
+    amount = value.get("amount")
+    if isinstance(amount, str):
+        return bool(amount.strip())
+    return amount is not None and amount != 0
+
+
+def _period(contracts: list[dict]) -> dict | None:
+    for contract in contracts:
+        period = _dict(contract.get("period"))
+        start, end = _str(period.get("startDate")), _str(period.get("endDate"))
+        if start or end:
+            return {"start": start, "end": end}
+    return None
+
+
+def _notice_url(tender: dict, awards: list[dict], contracts: list[dict]) -> str | None:
     documents = [*_list(tender.get("documents"))]
-    for award in awards:
-        documents.extend(_list(award.get("documents")))
+    for stage in (*awards, *contracts):
+        documents.extend(_list(stage.get("documents")))
     for doc in documents:
         if isinstance(doc, dict) and doc.get("documentType") in _NOTICE_DOCUMENT_TYPES:
             return _str(doc.get("url"))

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import tarfile
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
 from ahocorasick_rs import BytesAhoCorasick
 
-from crawlers.parsers import ted
+from crawlers.parsers import compressed, ted
 from crawlers.parsers.errors import ParseError
 
 # A notice above this is not a notice (the largest real ones are a few MB with all translations).
@@ -60,29 +58,37 @@ def iter_package(
     relevant: Relevance | None = None,
     max_member_bytes: int = MAX_MEMBER_BYTES,
 ) -> Iterator[Member]:
-    """Members of a gzipped tar stream, each parsed on its own; a bad member never stops the rest.
-
-    A truncated or corrupt archive ends with a Member named '<package>' carrying the error.
-    """
+    """Notices of a package (tar.gz as TED publishes it, or zip, tar, gzip), each parsed on its
+    own; a bad member never stops the rest. A truncated or corrupt archive ends with a Member
+    named '<package>' carrying the error."""
     count = 0
-    try:
-        with tarfile.open(fileobj=fileobj, mode="r|gz") as archive:
-            for info in archive:
-                if not info.isfile() or not info.name.lower().endswith(".xml"):
-                    continue
-                count += 1
-                if info.size > max_member_bytes:
-                    yield Member(info.name, error=f"{info.name}: {info.size} bytes, over the limit")
-                    continue
-                handle = archive.extractfile(info)
-                data = handle.read() if handle is not None else b""
-                if len(data) != info.size:
-                    raise EOFError(f"member {info.name} cut short")
-                yield _member(info.name, data, relevant)
-    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-        yield Member(
-            "<package>", error=f"truncated or corrupt package after {count} members: {exc}"
-        )
+    stream = compressed.members(fileobj)
+    while True:
+        try:
+            member = next(stream)
+        except StopIteration:
+            return
+        except ParseError as exc:
+            yield Member(
+                "<package>", error=f"truncated or corrupt package after {count} members: {exc}"
+            )
+            return
+        if not member.name.lower().endswith(".xml"):
+            continue
+        count += 1
+        try:
+            data = member.read(max_member_bytes)
+        except ParseError as exc:
+            if "decompresses to more" not in str(exc):
+                yield Member(
+                    "<package>", error=f"truncated or corrupt package after {count} members: {exc}"
+                )
+                return
+            yield Member(
+                member.name, error=f"{member.name}: over the limit of {max_member_bytes} bytes"
+            )
+            continue
+        yield _member(member.name, data, relevant)
 
 
 def _member(name: str, data: bytes, relevant: Relevance | None) -> Member:

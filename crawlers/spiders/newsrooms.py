@@ -113,7 +113,13 @@ class NewsroomSpider(SourceSpider):
 
     def parse_article(self, response: Response) -> Iterator[dict]:
         url = self.real_url(response)
-        items = article.parse(response.body, url=url, format="html-article", source=self.name)
+        items = article.parse(
+            response.body,
+            url=url,
+            format="html-article",
+            source=self.name,
+            content_type=(response.headers.get("Content-Type") or b"").decode("latin-1") or None,
+        )
         yield from self.records_from(response, self.with_declaration(response, items))
 
     def with_declaration(self, response: Response, items: Iterator[dict]) -> Iterator[dict]:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import csv
+import gettext
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pycountry
@@ -21,21 +24,30 @@ _LETTERS = str.maketrans(
 )
 
 
-def to_alpha2(raw: Any) -> str | None:
-    """ISO 3166-1 alpha-2 for an alpha-2/alpha-3 code, EU code (UK, EL) or English/local name."""
+def to_alpha2(raw: Any, *, any_language: bool = False, language: str | None = None) -> str | None:
+    """ISO 3166-1 alpha-2 for an alpha-2/alpha-3 code, EU code (UK, EL) or English/local name.
+
+    ``any_language`` also reads a country field in any language pycountry translates ("Україна",
+    "México"); not for words picked out of prose, where "Guadalupe" is a Texan county. The
+    record's ``language`` (ISO 639-1), when known, is tried first: one catalogue, not all.
+    """
     if not isinstance(raw, str) or len(raw) > 100:
         return None
-    return _lookup(raw)
+    return _lookup(raw, any_language, language if isinstance(language, str) else None)
 
 
 @lru_cache(maxsize=2048)
-def _lookup(raw: str) -> str | None:
+def _lookup(raw: str, any_language: bool, language: str | None) -> str | None:
     key = fold(raw)
     if found := _index().get(key):
         return found
     if match := _SUBDIVISION.fullmatch(raw.strip()):
         return _index().get(fold(match.group(1)))
-    return None
+    if not any_language:
+        return None
+    if language and (found := _translations(language.lower()[:2]).get(key)):
+        return found
+    return _translations(None).get(key)
 
 
 def fold(text: str) -> str:
@@ -59,4 +71,31 @@ def _index() -> dict[str, str]:
             # Reviewed aliases win over pycountry names (none conflict today; the table is the
             # place to settle a conflict if one appears).
             index[fold(row["alias"])] = row["alpha2"]
+    return index
+
+
+@lru_cache(maxsize=64)
+def _translations(language: str | None) -> dict[str, str]:
+    """Country names in pycountry's ISO 3166-1 catalogues of one language (every language for
+    None, about half a second, once), folded. A spelling that catalogues give to two countries
+    goes to the one most of them mean, or to none on a tie."""
+    english = {}
+    for country in pycountry.countries:
+        for key in ("name", "common_name", "official_name"):
+            if value := getattr(country, key, None):
+                english[value] = country.alpha_2
+    pattern = f"{language}*/LC_MESSAGES/iso3166-1.mo" if language else "*/LC_MESSAGES/iso3166-1.mo"
+    found: dict[str, Counter[str]] = {}
+    for catalogue in sorted(Path(pycountry.LOCALES_DIR).glob(pattern)):
+        with catalogue.open("rb") as handle:
+            # The catalogue's own mapping: calling gettext per name costs three times as much.
+            messages = gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
+        for msgid, msgstr in messages.items():
+            if isinstance(msgid, str) and (code := english.get(msgid)) and msgstr:
+                found.setdefault(fold(msgstr), Counter())[code] += 1
+    index = {}
+    for key, codes in found.items():
+        ranked = codes.most_common(2)
+        if key and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+            index[key] = ranked[0][0]
     return index

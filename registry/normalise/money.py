@@ -1,4 +1,5 @@
-"""Amounts and currencies from any notation ("1 248 710,76 PLN", "$17.3M"), and their EUR value."""
+"""Amounts and currencies from any notation ("1 248 710,76 PLN", "$17.3M", "2,000万元"), and their
+EUR value; currencies withdrawn from ISO 4217 (BGN, HRK, LTL, DEM, ...) are read and converted."""
 
 from __future__ import annotations
 
@@ -22,10 +23,15 @@ MAX_CHARS = 200
 # Digits with thousands separators (space, no-break spaces, apostrophes, dots, commas) and decimals.
 _NUMBER = re.compile(r"\d{1,15}(?:[ \u00a0\u202f'’.,]\d{1,15}){0,6}(?:[eE][+-]?\d{1,3}(?!\d))?")
 _MULTIPLIER = re.compile(
-    r"\s{0,3}(thousand|tys\.?|tysięcy|k|millions?|millionen|millones|milioni|milion\w{0,3}|mln|mio\.?"
-    r"|mn|m|billions?|bn|b|milliard\w{0,2}|miliard\w{0,3}|mld\.?|mrd\.?)(?![^\W\d_])",
+    r"[\s-]{0,3}(thousand|tys\.?|tysięcy|k|millions?|millionen|millones|milioni|milion\w{0,3}|mln"
+    r"|mio\.?|mn|m|billions?|bn|b|milliard\w{0,2}|miliard\w{0,3}|mld\.?|mrd\.?)(?![^\W\d_])"
+    r"|\s{0,3}(万亿|萬億|万|萬|亿|億)",
     re.IGNORECASE,
 )
+# Chinese myriads: 万 is ten thousand, 亿 a hundred million (Traditional 萬, 億).
+_CJK_FACTORS = {"万": 1e4, "萬": 1e4, "亿": 1e8, "億": 1e8, "万亿": 1e12, "萬億": 1e12}
+# A number joined by a hyphen to a word is a count or a measure ("30,000-unit", "5-year").
+_COMPOUND = re.compile(r"-[^\W\d_]")
 _FACTORS = {
     "thousand": 1e3, "tys": 1e3, "tysięcy": 1e3, "k": 1e3,
     "b": 1e9, "bn": 1e9, "billion": 1e9, "billions": 1e9, "mld": 1e9, "mrd": 1e9,
@@ -33,6 +39,7 @@ _FACTORS = {
 # A minus sign before the number, perhaps with a symbol between ("-€5", "€ -5"), not "REF-5".
 _MINUS_BEFORE = re.compile(r"(?<!\w)[-−]\s*[^\w\s]?\s*$")
 _ISO_CODE = re.compile(r"(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +70,14 @@ def parse_money(raw: Any, currency: Any = None) -> Money | None:
     if _MINUS_BEFORE.search(prefix):
         return None
     multiplier = _MULTIPLIER.match(raw, match.end())
-    number = _number(match.group(0), scaled=multiplier is not None)
+    if multiplier is None and _COMPOUND.match(raw, match.end()):
+        return None
+    chinese = multiplier is not None and multiplier.group(2) is not None
+    number = _number(match.group(0), scaled=multiplier is not None, chinese=chinese)
     if number is None:
         return None
     if multiplier:
-        number *= _factor(multiplier.group(1))
+        number *= _CJK_FACTORS[multiplier.group(2)] if chinese else _factor(multiplier.group(1))
     return _money(number, _currency_in(raw) or hint)
 
 
@@ -91,9 +101,16 @@ def to_eur(amount: Any, currency: Any, on_date: Any = None) -> float | None:
     if code == "EUR":
         return round(number, 2)
     converter = _converter()
+    day = _as_date(on_date)
+    if fixed := _euro_rates().get(code):
+        # Irrevocably fixed once the euro replaced the currency, and the best rate there is for
+        # a date the ECB history does not cover.
+        rate, adopted = fixed
+        if day is None or day >= adopted or code not in converter.currencies:
+            return round(number / rate, 2)
     if code not in converter.currencies:
         return None
-    day = _as_date(on_date) or converter.bounds[code].last_date
+    day = day or converter.bounds[code].last_date
     try:
         return round(converter.convert(number, code, "EUR", date=day), 2)
     except RateNotFoundError:  # no rate that day, no value
@@ -113,10 +130,14 @@ def _money(amount: float, currency: str | None) -> Money | None:
     return Money(amount, currency)
 
 
-def _number(text: str, *, scaled: bool) -> float | None:
+def _number(text: str, *, scaled: bool, chinese: bool = False) -> float | None:
     """Read separators: the last of mixed '.'/',' is the decimal mark; a lone one before exactly
-    three digits is a thousands separator unless a multiplier follows ("1.250" vs "1.250M")."""
+    three digits is a thousands separator unless a multiplier follows ("1.250" vs "1.250M"); one
+    mark repeated with two digits last is a decimal mark mistyped ("$94,968,30"). Before 万 or 亿
+    a comma always groups thousands and a dot is the decimal mark, as Chinese is written."""
     text = re.sub(r"[ \u00a0\u202f'’]", "", text)
+    if chinese:
+        text = text.replace(",", "")
     mantissa, e, exponent = text.lower().partition("e")
     if e:  # scientific notation, as JSON serialisers write big floats ("1.5E7")
         number = _number(mantissa, scaled=True)
@@ -128,7 +149,11 @@ def _number(text: str, *, scaled: bool) -> float | None:
         if text.count(".") > 1:
             return None
     elif len(marks) > 1:
-        text = text.replace(marks[0], "")
+        head, _, last = text.rpartition(marks[0])
+        if len(last) == 2 and all(len(g) == 3 for g in head.split(marks[0])[1:]):
+            text = f"{head.replace(marks[0], '')}.{last}"
+        else:
+            text = text.replace(marks[0], "")
     elif marks:
         whole, fraction = text.split(marks[0])
         is_thousands = len(fraction) == 3 and not scaled and whole.strip("0") != ""
@@ -175,7 +200,20 @@ def _as_date(value: Any) -> dt.date | None:
 
 @lru_cache(maxsize=1)
 def _iso_codes() -> frozenset[str]:
-    return frozenset(currency.alpha_3 for currency in pycountry.currencies)
+    # pycountry lists only current ISO 4217 codes; older notices are in withdrawn ones, which the
+    # ECB history (ROL, TRL, ...) and the euro conversion table (BGN, HRK, DEM, ...) know.
+    current = {currency.alpha_3 for currency in pycountry.currencies}
+    return frozenset(current | set(_converter().currencies) | set(_euro_rates()))
+
+
+@lru_cache(maxsize=1)
+def _euro_rates() -> dict[str, tuple[float, dt.date]]:
+    """Irrevocable conversion rates of the currencies the euro replaced, and from when."""
+    with reference_path("euro-conversion-rates.csv").open(encoding="utf-8", newline="") as handle:
+        return {
+            row["currency"]: (float(row["rate"]), dt.date.fromisoformat(row["adopted"]))
+            for row in csv.DictReader(handle)
+        }
 
 
 @lru_cache(maxsize=1)
@@ -190,7 +228,8 @@ def _symbol_pattern() -> re.Pattern[str]:
     alternatives = []
     for symbol in sorted(_symbols(), key=len, reverse=True):
         escaped = re.escape(symbol)
-        if symbol[-1].isalpha():
+        # Chinese has no spaces between words: "2,000万元" ends in its currency.
+        if symbol[-1].isalpha() and not _CJK.match(symbol[-1]):
             escaped = rf"(?<![^\W\d_]){escaped}(?![^\W\d_])"
         alternatives.append(escaped)
     return re.compile("|".join(alternatives), re.IGNORECASE)

@@ -13,6 +13,7 @@ from registry.normalise.countries import to_alpha2
 from registry.normalise.cpv import normalise_cpvs
 from registry.normalise.dates import parse_date
 from registry.normalise.languages import to_iso639_1
+from registry.normalise.locality import clean_locality
 from registry.normalise.money import parse_money, to_eur
 from registry.normalise.places import resolve_place
 from registry.normalise.redact import EMAIL_REPLACEMENT, redact_contact, redact_text
@@ -51,7 +52,7 @@ def normalise_record(item: dict) -> dict:
     title = _redacted(item.get("title")) or ""
     description = _redacted(item.get("description"))
     cpv = normalise_cpvs(item.get("cpv"))
-    suppliers = _suppliers(item.get("suppliers"))
+    suppliers = _suppliers(item.get("suppliers"), language)
     value, value_eur = _value(item.get("value"), published)
     text = f"{title}\n{description or ''}"
     technology_confidence = _classify(cpv, text, language)
@@ -77,7 +78,7 @@ def normalise_record(item: dict) -> dict:
         language=language,
         published=published,
         published_raw=_redacted(item.get("published")),
-        buyer=_buyer(item.get("buyer"), item.get("nuts")),
+        buyer=_buyer(item.get("buyer"), item.get("nuts"), language),
         cpv=cpv,
         suppliers=suppliers,
         value=value,
@@ -115,7 +116,7 @@ def _describe(item: dict) -> str:
     return f"keys [{keys}]" if keys else "empty item"
 
 
-def _buyer(raw: Any, item_nuts: Any) -> dict[str, Any]:
+def _buyer(raw: Any, item_nuts: Any, language: str | None = None) -> dict[str, Any]:
     buyer = raw if isinstance(raw, dict) else {}
     record = {
         key: _redact_any(value, key)
@@ -124,8 +125,11 @@ def _buyer(raw: Any, item_nuts: Any) -> dict[str, Any]:
     }
     name = _redacted(buyer.get("name")) or ""
     nuts = _nuts(buyer.get("nuts")) or _nuts(item_nuts)
-    country = to_alpha2(buyer.get("country")) or (to_alpha2(nuts[:2]) if nuts else None)
-    city = _redacted(buyer.get("city"))
+    # A country field, in the source's language ("Україна"): any language is read.
+    country = to_alpha2(buyer.get("country"), any_language=True, language=language) or (
+        to_alpha2(nuts[:2]) if nuts else None
+    )
+    city = clean_locality(_redacted(buyer.get("city")))
     place, matched = None, None
     region = buyer.get("region")
     if city:
@@ -156,7 +160,7 @@ def _nuts(value: Any) -> str | None:
     return code if code[:2].isalpha() and code.isalnum() else None
 
 
-def _suppliers(raw: Any) -> list[dict[str, Any]]:
+def _suppliers(raw: Any, language: str | None = None) -> list[dict[str, Any]]:
     if not isinstance(raw, list | tuple):
         return []
     suppliers = []
@@ -170,7 +174,8 @@ def _suppliers(raw: Any) -> list[dict[str, Any]]:
             for key, value in supplier.items()
             if isinstance(key, str) and key not in ("name", "country")
         }
-        record.update(name=name, country=to_alpha2(supplier.get("country")))
+        country = to_alpha2(supplier.get("country"), any_language=True, language=language)
+        record.update(name=name, country=country)
         suppliers.append(record)
     return suppliers
 

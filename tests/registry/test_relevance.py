@@ -7,10 +7,11 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from crawlers import paths
-from crawlers.parsers import parse_document
+from crawlers.parsers import ocds, parse_document
 from crawlers.reference import REFERENCE_DIR
 from registry.normalise.announcement import normalise_announcement
 from registry.normalise.record import normalise_record
@@ -127,3 +128,24 @@ def test_cookie_banners_are_never_snippets():
     assert without_boilerplate(text) == "Karamay built a very safe city with 7,000 cameras."
     record = normalise_announcement({"text": text, "url": "https://e.huawei.com/x"})
     assert record["snippet"].startswith("Karamay built")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        # Romanian false friends: "supraveghere" (supervision of works), "camera" (a chamber).
+        "md-mtender_release_ocds-ngfbwp-18240134_supraveghere-construction-supervision.json",
+        "md-mtender_release_ocds-ngfbwp-19720585_camera-medical-consumables.json",
+        # A near miss: filming and streaming tender events "mediante equipos de cctv".
+        "mx-gacm-airport_release_256_cctv-event-streaming.json",
+    ],
+)
+def test_false_friends_and_near_misses_are_not_surveillance_notices(name):
+    (item,) = ocds.parse((FIXTURES / "ocds" / name).read_bytes())
+    assert not plausible_notice(item)
+
+
+def test_spanish_video_vigilancia_is_a_surveillance_notice():
+    name = "mx-gacm-airport_release_22_video-vigilancia-perimeter-wall.json"
+    (item,) = ocds.parse((FIXTURES / "ocds" / name).read_bytes())
+    assert plausible_notice(item)

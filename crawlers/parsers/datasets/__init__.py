@@ -15,7 +15,8 @@ Each row becomes a ``dataset_row`` item, values as the source wrote them:
     licence, date_raw|None, latitude/longitude (OSM, raw), plus per-dataset extras
     (Atlas agency_type, jurisdiction_type; Flock retention_raw, external_organizations, hotlists,
     *_30d_raw, policy {detected, not_detected, acceptable_use, prohibited_uses, access, hotlist},
-    policy_hash; OSM zone, surveillance, camera_type, tags).
+    policy_hash; OSM zone, surveillance, camera_type, tags). OSM comes as Overpass JSON, GeoJSON
+    (overpass-turbo, DeFlock-style ALPR files) or CSV exports, all as the same items.
 
 Rows that cannot be read are logged and appended to ``problems`` (file and line); a document
 that cannot be read at all raises ParseError.
@@ -25,16 +26,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from crawlers.parsers.datasets import atlas, flock, osm
+from crawlers.parsers.datasets import atlas, flock, osm, osm_csv, osm_geojson
 from crawlers.parsers.datasets.csvrows import RowProblem
 from crawlers.parsers.errors import ParseError
 
-FORMATS = (atlas.FORMAT, *flock.FORMATS, osm.FORMAT)
+FORMATS = (atlas.FORMAT, *flock.FORMATS, osm.FORMAT, osm_geojson.FORMAT, osm_csv.FORMAT)
 
 
 def sniff(head: bytes) -> str | None:
     """The dataset format of a document from its first bytes, or None."""
-    return atlas.sniff(head) or flock.sniff(head) or osm.sniff(head)
+    # GeoJSON before Overpass JSON: both name man_made and surveillance.
+    return (
+        atlas.sniff(head)
+        or flock.sniff(head)
+        or osm_geojson.sniff(head)
+        or osm.sniff(head)
+        or osm_csv.sniff(head)
+    )
 
 
 def parse(
@@ -53,4 +61,8 @@ def parse(
         return flock.parse(data, url=url, format=format, problems=problems)
     if format == osm.FORMAT:
         return osm.parse(data, url=url, area=area, problems=problems)
+    if format == osm_geojson.FORMAT:
+        return osm_geojson.parse(data, url=url, area=area, problems=problems)
+    if format == osm_csv.FORMAT:
+        return osm_csv.parse(data, url=url, area=area, problems=problems)
     raise ParseError(f"{url or 'document'}: not a known dataset format ({format!r})")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawlers.parsers import article
+from crawlers.parsers import article, detect_format, parse_document
 from crawlers.parsers.errors import ParseError
 from tests.conftest import FIXTURES, SNAPSHOT
 
@@ -150,3 +150,40 @@ def test_source_is_set_only_when_given():
     data = page("<title>T</title>", "<article>" + PARAGRAPH + "</article>")
     assert "source" not in parse_one(data)
     assert parse_one(data, source="news-feed")["source"] == "news-feed"
+
+
+GBK_PAGE = (
+    '<!DOCTYPE html><html><head><meta charset="gbk"><title>雪亮工程运维服务采购项目</title>'
+    "</head><body><article><h1>合肥市公安局瑶海分局雪亮工程运维服务采购项目</h1><p>"
+    "合肥市公安局瑶海分局雪亮工程支网一期、二期、三期运维服务采购项目，预算金额437.677万元，"
+    "采购人为合肥市公安局瑶海分局，采购代理机构为合肥市政府采购中心。</p></article></body></html>"
+)  # the text of the Hefei tender's first page (shared cn-procurement PDF) in a GBK page
+
+
+def test_a_gbk_page_reads_right_from_meta_charset_or_the_http_header():
+    (item,) = article.parse(GBK_PAGE.encode("gbk"))
+    assert item["title"] == "合肥市公安局瑶海分局雪亮工程运维服务采购项目"
+    assert "437.677万元" in item["text"]
+    undeclared = GBK_PAGE.replace('<meta charset="gbk">', "").encode("gbk")
+    (item,) = article.parse(undeclared, content_type="text/html; charset=GBK")
+    assert "合肥市公安局瑶海分局" in item["text"]
+    (item,) = article.parse(undeclared)  # no declaration at all: read as Chinese, not mojibake
+    assert "合肥市公安局瑶海分局" in item["text"]
+
+
+def test_plain_text_without_a_url_line_is_an_article():
+    text = (FIXTURES / "articles" / "thurrock-council_foi_hikvision-cameras-2019.txt").read_bytes()
+    body = text.split(b"\n", 1)[1].lstrip()
+    assert detect_format(body) == "text-article"
+    (item,) = parse_document(body)
+    assert item["url"] is None and item["source_id"].startswith("sha256:")
+    assert "Hikvision" in item["text"]
+    legacy = "Vidéosurveillance à Lyon : 40 caméras installées place Bellecour.".encode("cp1252")
+    assert detect_format(legacy) == "text-article"
+    assert "Vidéosurveillance" in next(parse_document(legacy))["text"]
+    for binary in (
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj",
+        b"\x89PNG\r\n\x1a\n\x00",
+        b"a,b,c,d\n1,2,3,4\n",
+    ):
+        assert article.sniff(binary) is None

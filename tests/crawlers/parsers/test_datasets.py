@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawlers.parsers import datasets
+from crawlers.parsers import datasets, detect_format
 from crawlers.parsers.datasets.csvrows import MissingColumnError
 from crawlers.parsers.errors import ParseError
 from tests.conftest import FIXTURES
@@ -223,3 +223,51 @@ def test_osm_locale_damaged_coordinates_and_an_element_without_id():
 def test_broken_overpass_answer_raises(body):
     with pytest.raises(ParseError):
         list(datasets.parse(body, url="x", format="osm-overpass-json"))
+
+
+def _osm(name: str) -> tuple[list[dict], list]:
+    data = (DATA / name).read_bytes()
+    problems: list = []
+    return list(
+        datasets.parse(data, url=name, format=detect_format(data), problems=problems)
+    ), problems
+
+
+def test_deflock_alpr_geojson_gives_one_item_per_node_with_its_tags():
+    items, problems = _osm("alpr-sync-usa_Rhode_Island.json")
+    assert len(items) == 65 and problems == []
+    first = items[0]
+    assert first["dataset"] == "osm-geojson"
+    assert first["source_id"] == "node/201157214"
+    assert (first["latitude"], first["longitude"]) == (41.8082751, -71.3523346)
+    assert first["technologies_raw"] == ["ALPR"] and first["vendors_raw"] == ["Flock Safety"]
+    assert first["place"]["state"] == "Rhode Island"
+    assert sum(1 for i in items if i["agency"] == "Cranston Police Department") == 16
+
+
+def test_overpass_turbo_csv_export_reads_like_the_overpass_json():
+    items, problems = _osm("osm_overpass-turbo_switzerland_first20.csv")
+    assert problems == [] and len(items) == 20
+    assert items[2]["source_id"] == "node/112376207"
+    assert (items[2]["latitude"], items[2]["longitude"]) == ("47.3902422", "8.5150958")
+    assert items[2]["technologies_raw"] == ["camera"]
+    assert items[0]["tags"] == {"man_made": "surveillance", "surveillance": "public"}
+
+
+def test_spreadsheet_csv_semicolons_flattened_tags_and_damaged_coordinates():
+    items, problems = _osm("osm_spreadsheet_switzerland_semicolon-locale-damaged.csv")
+    assert problems == [] and len(items) == 12
+    first, damaged = items[0], items[1]
+    assert first["tags"] == {"surveillance": "outdoor", "surveillance:type": "camera"}
+    assert (first["latitude"], first["longitude"]) == ("47,4611066", "8,3084931")
+    # "465.080.588" / "66.844.542": only 46.5 and 6.68 sit among the file's intact coordinates.
+    assert (damaged["latitude"], damaged["longitude"]) == ("46.5080588", "6.6844542")
+    assert damaged["tags"] == {}  # "(empty)" cells are no tags
+
+
+def test_damaged_coordinates_with_nothing_to_tell_their_magnitude_are_reported():
+    items, problems = _osm("osm_csv_all-coordinates-damaged.csv")
+    assert [i["source_id"] for i in items] == ["node/410180397", "node/417650663", "node/417650664"]
+    assert all(i["latitude"] is None and i["longitude"] is None for i in items)
+    assert len(problems) == 6
+    assert "could be 4.74611 or 47.4611: not repaired" in str(problems[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import socket
@@ -169,3 +170,27 @@ def test_host_name_resolving_to_loopback_is_refused_at_connect_time(data_dir, cf
         )
         assert server.hits == []
     assert "resolves to a forbidden address" in result.stderr
+
+
+def test_a_bulk_jsonl_gz_download_is_crawled_release_by_release(data_dir, tmp_path):
+    from tests.conftest import FIXTURES
+
+    releases = json.loads(
+        (FIXTURES / "ocds" / "ua-prozorro_release-package_2-contract-releases.json").read_text()
+    )["releases"]
+    directory = tmp_path / "bulk"
+    directory.mkdir()
+    lines = "\n".join(json.dumps(r, ensure_ascii=False) for r in releases).encode()
+    # Served as a file (Content-Type application/gzip), not with Content-Encoding: Scrapy leaves
+    # the body compressed and the parser opens it.
+    (directory / "ua.jsonl.gz").write_bytes(gzip.compress(lines))
+    routes = [{"path": "/en/publication/1/download", "file": "ua.jsonl.gz"}]
+    (directory / "routes.json").write_text(json.dumps(routes))
+    with ReplayServer(directory) as server:
+        crawl(
+            "ocds-package",
+            server,
+            url="https://data.open-contracting.org/en/publication/1/download",
+        )
+    records = stored("ocds-package")
+    assert sorted(records) == sorted(f"{r['ocid']}/{r['id']}" for r in releases)

@@ -30,3 +30,24 @@ def test_unknown(raw):
 def test_fold_is_case_accent_and_punctuation_free():
     assert fold("  Łódź-Bałuty ") == "lodz baluty"
     assert fold("U.K.") == "u k"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("Україна", "UA"), ("México", "MX"), ("MÉXICO", "MX"), ("Österreich", "AT"),
+     ("Hrvatska", "HR"), ("Česko", "CZ"), ("Republica Moldova", "MD"), ("Paraguai", "PY")],
+)  # fmt: skip
+def test_names_in_the_local_language(raw, expected):
+    assert to_alpha2(raw, any_language=True) == expected
+
+
+def test_translations_are_not_read_in_prose():
+    # "Guadalupe" (a Texan county in an article) is Guadeloupe in Spanish.
+    assert to_alpha2("Guadalupe") is None
+    assert to_alpha2("Guadalupe", any_language=True) == "GP"
+
+
+def test_the_records_language_is_tried_first():
+    assert to_alpha2("Україна", any_language=True, language="uk") == "UA"
+    assert to_alpha2("Nederland", any_language=True, language="nl") == "NL"
+    assert to_alpha2("Paraguai", any_language=True, language="en") == "PY"  # other languages next

@@ -105,3 +105,42 @@ def test_grouped_integers_round_trip(amount, currency):
     assert parse_money(f"{amount:,} {currency}") == Money(float(amount), currency)
     grouped = f"{amount:,}".replace(",", " ")
     assert parse_money(f"{grouped} {currency}") == Money(float(amount), currency)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2,000万元", Money(20_000_000.0, "CNY")),
+        ("4950萬元", Money(49_500_000.0, "CNY")),
+        ("437.677 万元", Money(4_376_770.0, "CNY")),  # the Hefei Sharp Eyes budget
+        ("2.5亿元", Money(250_000_000.0, "CNY")),
+        ("人民币300万元", Money(3_000_000.0, "CNY")),
+        ("$94,968,30", Money(94_968.30, "USD")),  # Redmond's grant, a comma for the decimal point
+        ("USD 1.2m", Money(1_200_000.0, "USD")),
+        ("€3,5 Mio.", Money(3_500_000.0, "EUR")),
+        ("$5-million", Money(5_000_000.0, "USD")),
+        ("1,234,567", Money(1_234_567.0, None)),
+        ("BGN 10,000", Money(10_000.0, "BGN")),
+        ("HRK 7.534,50", Money(7534.5, "HRK")),
+    ],
+)
+def test_issue_15_notations(raw, expected):
+    assert parse_money(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["30,000-unit", "5-year", "a 14-camera system"])
+def test_counts_joined_to_a_word_are_not_money(raw):
+    assert parse_money(raw) is None
+
+
+def test_withdrawn_currencies_convert_at_the_rate_of_their_date():
+    for code in ("BGN", "HRK", "LTL", "LVL", "EEK", "SKK", "DEM", "FRF", "ROL"):
+        assert to_currency(code) == code
+        assert parse_money("1000", code) == Money(1000.0, code)
+    # ECB reference rates before the euro, the irrevocable rate from the day it replaced them.
+    assert to_eur(1000, "HRK", "2020-01-02") == pytest.approx(134.5, abs=0.5)
+    assert to_eur(1000, "HRK", "2023-06-01") == pytest.approx(1000 / 7.5345, abs=0.01)
+    assert to_eur(1000, "BGN", "2024-05-01") == pytest.approx(511.3, abs=0.1)
+    assert to_eur(1000, "BGN", "2026-03-01") == pytest.approx(1000 / 1.95583, abs=0.01)
+    assert to_eur(1000, "DEM", "1995-01-01") == pytest.approx(1000 / 1.95583, abs=0.01)
+    assert to_eur(1000, "EEK", None) == pytest.approx(1000 / 15.6466, abs=0.01)

@@ -4,8 +4,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crawlers.parsers import ocds
 from registry.normalise.record import TECHNOLOGY_THRESHOLD, normalise_record
 from registry.normalise.redact import EMAIL_REPLACEMENT, PHONE_REPLACEMENT
+from tests.conftest import FIXTURES
 
 # Shaped as crawlers/parsers/ocds.py yields the real Contracts Finder release
 # uk-contractsfinder_release_cctv-camera-relocation_doncaster.json (shared data ocds/).
@@ -204,3 +206,16 @@ def test_with_the_real_vendor_and_technology_modules():
     assert "hikvision" in record["vendors"]
     assert "cctv" in record["technologies"]
     assert all(0 <= score <= 1 for score in record["technology_confidence"].values())
+
+
+def test_prozorro_record_country_cpv_and_a_junk_locality_not_geocoded():
+    data = FIXTURES / "ocds" / "ua-prozorro_record-package_ocds-be6bcu-UA-2018-06-22-001789-a.json"
+    (item,) = ocds.parse(data.read_bytes())
+    record = normalise_record(item)
+    assert record["buyer"]["country"] == "UA"
+    assert record["cpv"] == ["45450000"]
+    assert record["notice_type"] == "award"
+    assert record["buyer"]["city"] == "Сенча"  # the village, cleaned of "с. ", and never
+    assert record["buyer"]["place_id"] is None  # resolved to some other, bigger town
+    item["buyer"]["city"] = "8"
+    assert normalise_record(item)["buyer"]["place_id"] is None
