@@ -159,7 +159,7 @@ def _build_into(
         tables_announcements.create(db)
         schema.create_corrections(db, corrections.entries)
         _load_reference(db, store)
-        health.copy_alerts(store, db)
+        health.publish_health(store, db)
         show = sys.stderr.isatty() if progress is None else progress
         with tqdm(total=store.count(), disable=not show, unit="rec", desc="build") as bar:
 
@@ -195,12 +195,6 @@ def _build_into(
 
 
 def _load_reference(db: sqlite_utils.Database, store: CrawlStore) -> None:
-    last_good = dict(
-        store.conn.execute(
-            "SELECT source, max(finished) FROM crawl_runs WHERE finish_reason = 'finished' "
-            "GROUP BY source"
-        ).fetchall()
-    )
     counts = dict(store.conn.execute("SELECT source, count(*) FROM records GROUP BY source"))
     db.table("sources").insert_all(
         {
@@ -209,7 +203,6 @@ def _load_reference(db: sqlite_utils.Database, store: CrawlStore) -> None:
             "licence": s["licence"],
             "licence_url": s.get("licence_url"),
             "records": counts.get(s["id"], 0),
-            "last_successful_crawl": last_good.get(s["id"]),
         }
         for s in load_sources().values()
     )

@@ -7,8 +7,9 @@ import os
 import sqlite3
 from pathlib import Path
 
-# The crawl time alone is no change worth a restart; it is published with the next real one.
-VOLATILE_COLUMNS = {"sources": {"last_successful_crawl"}}
+# Crawl times alone (and the age in a "stale" message) are no change worth publishing; they go out
+# with the next real one. A source's health state is content.
+VOLATILE_COLUMNS = {"sources": {"last_run", "last_successful_crawl", "problems"}}
 
 
 def content_digest(path: Path) -> str:
