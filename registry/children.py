@@ -1,9 +1,9 @@
 """Child processes (crawls, Datasette, gunicorn) that stop with the command that started them.
 
 Each child runs in a process group of its own, so a Ctrl-C reaches it once, through us, and never
-twice (a second SIGINT forces Scrapy and uvicorn to stop without cleaning up). SIGINT and SIGTERM
-sent to us are passed on; and the kernel signals the child when we die, even by ``kill -9``
-(``PR_SET_PDEATHSIG``), so nothing is left crawling or serving on its own.
+twice (a second SIGINT forces Scrapy and uvicorn to stop without cleaning up). SIGINT, SIGTERM
+and SIGHUP sent to us are passed on; and the kernel signals the child when we die, even by
+``kill -9`` (``PR_SET_PDEATHSIG``), so nothing is left crawling or serving on its own.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from typing import Any
 
 PR_SET_PDEATHSIG = 1
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# Passed on without stopping us: gunicorn reloads on SIGHUP (systemd's ExecReload sends it).
+PASSED_ON = (*STOP_SIGNALS, signal.SIGHUP)
 
 
 class Stopped(Exception):
@@ -69,11 +71,12 @@ def run(
     received: list[int] = []
 
     def pass_on(signum: int, _frame: Any) -> None:
-        received.append(signum)
+        if signum in STOP_SIGNALS:
+            received.append(signum)
         if process.poll() is None:
             process.send_signal(signum)
 
-    previous = _handle(STOP_SIGNALS, pass_on)
+    previous = _handle(PASSED_ON, pass_on)
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
