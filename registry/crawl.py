@@ -22,7 +22,7 @@ from typing import Any
 from crawlers import paths
 from crawlers.store import CrawlStore
 from registry import children
-from registry.health import judge_run, record_alerts, source_health
+from registry.health import is_dry_run, judge_run, record_alerts, source_health
 from registry.sources import load_sources
 
 # Settings for crawls against a local replay: loopback allowed, no politeness delays.
@@ -55,7 +55,7 @@ class CrawlOutcome:
 
     @property
     def dry_run(self) -> bool:
-        return bool(self.run and json.loads(self.run.get("arguments") or "{}").get("sample"))
+        return self.run is not None and is_dry_run(self.run)
 
     def summary(self) -> str:
         """One line: requests, records new / changed / unchanged / rejected, errors, time."""
