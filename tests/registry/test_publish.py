@@ -14,11 +14,13 @@ import pytest
 
 from registry.build import build
 from registry.publish import content_digest, publish
+from registry.serve import PRODUCTION_SETTINGS
 from tests.conftest import FIXTURES
 from tests.registry.helpers import notice, store_documents
 from tests.registry.production import production_server
 
 PAGE = "/registry/notices.json?_shape=objects&_size=max&_col=title"
+SQL_THREADS = int(PRODUCTION_SETTINGS["num_sql_threads"])
 
 
 @pytest.fixture
@@ -170,11 +172,16 @@ def test_twenty_publishes_under_load_leave_no_threads_or_deleted_files_open(
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         after = {pid: footprint(pid) for pid in before}
-        if all(after[pid][0] <= before[pid][0] and after[pid][1] == 0 for pid in before):
+        if all(
+            after[pid][0] <= before[pid][0] + SQL_THREADS and not after[pid][1] for pid in before
+        ):
             break
         time.sleep(0.5)
     assert failures == []
     assert set(workers(data_dir)) == set(before), "no worker was restarted"
     assert all(deleted == 0 for _, deleted in before.values())
     assert {pid: after[pid][1] for pid in before} == {pid: 0 for pid in before}
-    assert all(after[pid][0] <= before[pid][0] for pid in before), (before, after)
+    # Datasette starts SQL threads as requests need them, so the live build may run up to a pool
+    # more than the first did; every earlier build's pool and write thread are gone (before the
+    # fix each publish left a write thread and a pool in every worker).
+    assert all(after[pid][0] <= before[pid][0] + SQL_THREADS for pid in before), (before, after)
