@@ -25,6 +25,11 @@ def archive_dir() -> Path:
     return data_dir() / "archive"
 
 
+def httpcache_dir() -> Path:
+    """Scrapy's HTTP cache (HTTPCACHE_DIR in crawlers/settings.py)."""
+    return data_dir() / "httpcache"
+
+
 def use_data_dir(path: str | Path) -> Path:
     """Make ``path`` the data directory of this process and of the crawls it starts."""
     resolved = Path(path).resolve()

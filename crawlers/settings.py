@@ -32,6 +32,19 @@ DNS_TIMEOUT = 20
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Scrapy's retried exceptions, less a failed name lookup: a name that did not resolve does not
+# resolve a second later, and with no network every retry only waited out the politeness delay.
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.DownloadConnectionRefusedError",
+    "scrapy.exceptions.DownloadFailedError",
+    "scrapy.exceptions.DownloadTimeoutError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectError",
+    "twisted.internet.error.ConnectionLost",
+    OSError,
+    "scrapy.core.downloader.handlers.http11.TunnelError",
+]
 REDIRECT_MAX_TIMES = 5
 
 # Nothing to log into and nothing to debug remotely: no cookies, no telnet console, and no
@@ -52,12 +65,17 @@ DOWNLOADER_MIDDLEWARES = {
     # plain retry took every 429/503 first and Retry-After was never waited for.
     "crawlers.middlewares.RetryAfterMiddleware": 560,
     "crawlers.failures.FailedRequestMiddleware": 500,
+    # Outside the retries, so it sees final lookup failures; its refusals skip the slot's delay.
+    "crawlers.unresolved.UnresolvedHostMiddleware": 520,
     # Above HttpCompressionMiddleware (590), so it sees each response before decompression.
     "crawlers.integrity.CompressedIntegrityMiddleware": 595,
 }
 SPIDER_MIDDLEWARES = {
     "crawlers.archive.DocumentArchiveMiddleware": 50,
 }
+# Live figures for `survreg crawl`, only when it hands the crawl a pipe (SURVREG_PROGRESS_FD).
+EXTENSIONS = {"crawlers.progress.ProgressExtension": 500}
+SURVREG_PROGRESS_FD = -1
 ITEM_PIPELINES = {
     "crawlers.pipelines.ValidationPipeline": 100,
     "crawlers.pipelines.CrawlStorePipeline": 900,

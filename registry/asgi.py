@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
-import subprocess
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn_worker import UvicornWorker
 
 from crawlers import paths
+from registry import children
 from registry.publish import pin
 from registry.serve import METADATA, PRODUCTION_SETTINGS, TEMPLATES
 
@@ -102,25 +103,98 @@ def datasette_settings() -> dict[str, Any]:
 
 
 class SwappingApp:
-    """An ASGI app that follows the live registry file from one request to the next."""
+    """An ASGI app that follows the live registry file from one request to the next.
+
+    A new file's Datasette reads its schema before its first request: Datasette skips the
+    refresh while another request is refreshing, so concurrent first requests of a fresh one saw
+    no tables (404, or 500 on a sort). The Datasette of a replaced file is closed (connections,
+    thread pool) once its last request has finished: a pinned file that is gone stays unopened.
+    """
 
     def __init__(self, live: Path):
         self.live = live
         self.inode: tuple[int, int] | None = None
-        self.app: Any = None
+        self.served: Served | None = None
+        self.swapping = asyncio.Lock()
 
-    def current(self) -> Any:
+    def _inode(self) -> tuple[int, int]:
         stat = os.stat(self.live)
-        inode = (stat.st_dev, stat.st_ino)
-        if inode != self.inode:
-            self.app, self.inode = datasette_app(pin(self.live), self.live.stem), inode
-        return self.app
+        return stat.st_dev, stat.st_ino
+
+    async def current(self) -> Served:
+        if self.served is not None and self._inode() == self.inode:
+            return self.served
+        async with self.swapping:
+            inode = self._inode()
+            if self.served is None or inode != self.inode:
+                served = Served(pin(self.live), self.live.stem)
+                await served.datasette.invoke_startup()
+                await served.datasette.refresh_schemas()
+                previous, self.served, self.inode = self.served, served, inode
+                if previous is not None:
+                    await previous.retire()
+            assert self.served is not None
+            return self.served
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        await self.current()(scope, receive, send)
+        if scope["type"] == "lifespan":
+            # Datasette starts up with its first file; a lifespan call would hold one build.
+            await lifespan(receive, send)
+            return
+        served = await self.current()
+        served.requests += 1
+        try:
+            await served.app(scope, receive, send)
+        finally:
+            served.requests -= 1
+            if served.retired and not served.requests:
+                await served.close()
 
 
-def datasette_app(pinned: Path, name: str) -> Any:
+class Served:
+    """One Datasette over one pinned registry file, and how many requests it is serving."""
+
+    def __init__(self, pinned: Path, name: str):
+        self.pinned = pinned
+        self.datasette = datasette_instance(pinned, name)
+        self.app = self.datasette.app()
+        self.requests = 0
+        self.retired = False
+
+    async def retire(self) -> None:
+        self.retired = True
+        if not self.requests:
+            await self.close()
+
+    async def close(self) -> None:
+        """Stop every thread this Datasette started and close every file it opened."""
+        for database in self.datasette.databases.values():
+            # Datasette has no way to stop a database's write thread (the internal catalog
+            # has one); it ends on an exception that is not an Exception.
+            if database._write_thread is not None:
+                await database.execute_write_fn(_end_write_thread, block=False)
+            database.close()
+        if self.datasette.executor is not None:
+            self.datasette.executor.shutdown(wait=False)
+        self.pinned.unlink(missing_ok=True)
+
+
+def _end_write_thread(_conn: Any) -> None:
+    raise SystemExit
+
+
+async def lifespan(receive: Any, send: Any) -> None:
+    """Answer the ASGI lifespan protocol: nothing to start or stop before the first request."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def datasette_instance(pinned: Path, name: str) -> Datasette:
     """Datasette over one pinned registry file, as ``datasette_command(production=True)``."""
     datasette = Datasette(
         metadata=yaml.safe_load(METADATA.read_text("utf-8")),
@@ -129,7 +203,7 @@ def datasette_app(pinned: Path, name: str) -> Any:
         cors=True,
     )
     datasette.add_database(Database(datasette, path=str(pinned), is_mutable=False), name=name)
-    return datasette.app()
+    return datasette
 
 
 def production_app() -> Any:
@@ -181,8 +255,9 @@ def serve_production(
         return 1
     command = gunicorn_command(host=host, port=port, workers=workers, pid_file=pid_file)
     try:
-        return subprocess.call(command)
-    except KeyboardInterrupt:
+        # gunicorn stops its workers on SIGTERM, also when the kernel sends it because we died.
+        return children.run(command, death_signal=signal.SIGTERM).returncode
+    except children.Stopped:
         return 0
 
 

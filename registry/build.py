@@ -310,7 +310,7 @@ def _build_into(
         tables_vulnerabilities.create(db)
         schema.create_corrections(db, corrections.entries)
         _load_reference(db, store)
-        health.copy_alerts(store, db)
+        health.publish_health(store, db)
         # Alert messages quote what sources sent: they are published, so they are redacted too.
         db.conn.create_function("redact", 1, redact_text, deterministic=True)
         db.execute("UPDATE maintainer_alerts SET message = redact(message)")
@@ -364,12 +364,6 @@ def _build_into(
 
 
 def _load_reference(db: sqlite_utils.Database, store: CrawlStore) -> None:
-    last_good = dict(
-        store.conn.execute(
-            "SELECT source, max(finished) FROM crawl_runs WHERE finish_reason = 'finished' "
-            "GROUP BY source"
-        ).fetchall()
-    )
     counts = dict(store.conn.execute("SELECT source, count(*) FROM records GROUP BY source"))
     db.table("sources").insert_all(
         {
@@ -378,7 +372,6 @@ def _load_reference(db: sqlite_utils.Database, store: CrawlStore) -> None:
             "licence": s["licence"],
             "licence_url": s.get("licence_url"),
             "records": counts.get(s["id"], 0),
-            "last_successful_crawl": last_good.get(s["id"]),
         }
         for s in load_sources().values()
     )

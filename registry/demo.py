@@ -10,7 +10,7 @@ from pathlib import Path
 
 from crawlers import paths
 from registry.build import build
-from registry.crawl import run_crawl
+from registry.crawl import crawl_source, log_file
 from registry.replay import ReplayServer
 from registry.serve import serve
 
@@ -63,10 +63,16 @@ def run_demo(*, port: int = 8001, serve_registry: bool = True, snapshot: Path = 
     with contextlib.ExitStack() as stack:
         for source_dir in snapshot_sources(snapshot):
             server = stack.enter_context(ReplayServer(source_dir))
-            print(f"crawling {source_dir.name} from its recording at {server.url}", file=sys.stderr)
             arguments = {"source_url": server.url, **recorded_arguments(source_dir)}
-            result = run_crawl(source_dir.name, arguments, allow_loopback=True, timeout=600)
-            if result.returncode != 0:
+            outcome = crawl_source(
+                source_dir.name,
+                arguments,
+                allow_loopback=True,
+                log=log_file(source_dir.name),
+                timeout=600,
+            )
+            print("\n".join([outcome.summary(), *outcome.details()]), file=sys.stderr)
+            if not outcome.ok:
                 failed.append(source_dir.name)
     if failed:
         print(f"crawls failed: {', '.join(failed)}", file=sys.stderr)

@@ -7,8 +7,9 @@ import os
 import sqlite3
 from pathlib import Path
 
-# The crawl time alone is no change worth a restart; it is published with the next real one.
-VOLATILE_COLUMNS = {"sources": {"last_successful_crawl"}}
+# Crawl times alone (and the age in a "stale" message) are no change worth publishing; they go out
+# with the next real one. A source's health state is content.
+VOLATILE_COLUMNS = {"sources": {"last_run", "last_successful_crawl", "problems"}}
 
 
 def content_digest(path: Path) -> str:
@@ -56,8 +57,9 @@ def pin(live: Path) -> Path:
     """A hard link to the live registry's current inode, private to this process.
 
     A worker serves its pin, so every connection it opens (Datasette opens them lazily, per
-    thread) sees the same file even after a newer registry is swapped in. The pins this process
-    made before its previous one are removed: no request can still be running on them.
+    thread) sees the same file even after a newer registry is swapped in. The worker removes a
+    pin once no request can still be running on it (registry/asgi.py); removing it earlier let
+    a late connection create an empty file in its place.
     """
     directory = pins_dir(live)
     directory.mkdir(exist_ok=True)
@@ -66,11 +68,6 @@ def pin(live: Path) -> Path:
     pinned = directory / f"{live.stem}-{os.getpid()}-{inode}{live.suffix}"
     if not pinned.exists():
         os.link(live, pinned)
-    mine = sorted(
-        directory.glob(f"{live.stem}-{os.getpid()}-*{live.suffix}"), key=lambda p: p.stat().st_mtime
-    )
-    for old in [p for p in mine if p != pinned][:-1]:
-        old.unlink(missing_ok=True)
     return pinned
 
 

@@ -1,4 +1,5 @@
-"""``survreg scheduled``: lock, crawl every enabled source incrementally, build, publish on change.
+"""``survreg scheduled``: lock, crawl every enabled source incrementally, prune the HTTP cache,
+build, publish on change.
 
 Exit status: 0 when every source crawled healthily, 1 when one failed (or the build did),
 75 (EX_TEMPFAIL) when another scheduled run holds the lock.
@@ -20,8 +21,9 @@ from typing import Any
 from crawlers import paths
 from crawlers.store import CrawlStore
 from registry.build import BuildError, build
-from registry.crawl import run_crawl
+from registry.crawl import CrawlOutcome, crawl_source
 from registry.health import record_alerts, source_health
+from registry.httpcache import HTTPCACHE_KEEP_DAYS, prune_httpcache
 from registry.publish import content_digest, publish
 from registry.sources import load_sources
 
@@ -36,20 +38,8 @@ class LockHeld(RuntimeError):
 
 
 @dataclass
-class SourceOutcome:
-    source: str
-    returncode: int
-    run: dict[str, Any] | None
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.returncode == 0 and self.run is not None and not self.problems
-
-
-@dataclass
 class ScheduleReport:
-    outcomes: list[SourceOutcome] = field(default_factory=list)
+    outcomes: list[CrawlOutcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     published: bool = False
     failed: bool = False
@@ -59,16 +49,7 @@ class ScheduleReport:
         bad = [o for o in self.outcomes if not o.ok]
         lines = [f"scheduled crawl: {len(self.outcomes)} sources, {len(bad)} failed", *self.notes]
         for o in self.outcomes:
-            run = o.run or {}
-            lines.append(
-                f"  {o.source:26} {'ok' if o.ok else 'FAILED':7} new {run.get('records_new', 0)},"
-                f" changed {run.get('records_changed', 0)},"
-                f" unchanged {run.get('records_unchanged', 0)},"
-                f" rejected {run.get('records_rejected', 0)}, errors {run.get('errors', 0)}"
-            )
-            if o.returncode:
-                lines.append(f"    crawl exited with status {o.returncode}")
-            lines += [f"    {problem}" for problem in o.problems]
+            lines += [f"  {o.summary()}", *o.details()]
         return "\n".join(lines)
 
 
@@ -105,8 +86,12 @@ def _read(fd: int) -> str:
 
 
 def enabled_sources() -> list[str]:
-    """Sources marked ``enabled`` in sources.yaml, in file order."""
-    return [name for name, config in load_sources().items() if config.get("enabled")]
+    """Sources marked ``enabled`` (and not ``disabled``) in sources.yaml, in file order."""
+    return [
+        name
+        for name, config in load_sources().items()
+        if config.get("enabled") and not config.get("disabled")
+    ]
 
 
 def job_dir(source: str) -> Path:
@@ -156,8 +141,10 @@ def run_scheduled(
     mirrors: dict[str, str] | None = None,
     allow_loopback: bool = False,
     allow_shrink: bool = False,
+    httpcache_keep_days: float = HTTPCACHE_KEEP_DAYS,
 ) -> ScheduleReport:
-    """Crawl, record alerts, build into a staging file and publish it if its content changed."""
+    """Crawl, record alerts, prune the HTTP cache, build into a staging file and publish it if
+    its content changed."""
     report = ScheduleReport()
     config = load_sources()
     sources = sources or enabled_sources()
@@ -174,21 +161,22 @@ def run_scheduled(
             arguments, settings, mode = prepare_crawl(store, source, arguments)
             if mode != "fresh":
                 report.notes.append(f"{source}: {mode} of an interrupted crawl")
-            last_id = max((r["id"] for r in store.runs(source)), default=0)
-            result = run_crawl(source, arguments, settings, allow_loopback=allow_loopback)
-            new_runs = [r for r in store.runs(source) if r["id"] > last_id]
             report.outcomes.append(
-                SourceOutcome(source, result.returncode, new_runs[-1] if new_runs else None)
+                crawl_source(source, arguments, settings, allow_loopback=allow_loopback)
             )
         healths = {h.source: h for h in source_health(store)}
         for outcome in report.outcomes:
             health = healths.get(outcome.source)
-            outcome.problems = [f"{k}: {m}" for k, m in health.problems] if health else []
-            if outcome.run is None:
-                outcome.problems.append("the crawl recorded no run")
+            if health and outcome.run is not None:
+                outcome.problems = list(health.problems)
         record_alerts(store, list(healths.values()))
     finally:
         store.close()
+    pruned = prune_httpcache(paths.httpcache_dir(), httpcache_keep_days)
+    if pruned:
+        report.notes.append(
+            f"pruned {pruned} HTTP cache entries older than {httpcache_keep_days:g} days"
+        )
     report.failed = any(not o.ok for o in report.outcomes)
     _build_and_publish(report, allow_shrink)
     return report

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 from pathlib import Path
+
+from registry import children
 
 # The top-level metadata.yml and templates/, shipped inside the package (symbolic links in a
 # checkout, copies in a wheel), so an installed registry serves from any directory.
@@ -145,7 +148,7 @@ def serve(
     allow_download: bool | None = None,
     cors: bool | None = None,
 ) -> int:
-    """Serve until interrupted; returns Datasette's exit status."""
+    """Serve until interrupted (Ctrl-C, SIGTERM: Datasette stops too); returns its exit status."""
     if not registry_db.exists():
         print(f"no registry at {registry_db}: run `survreg build` first", file=sys.stderr)
         return 1
@@ -161,6 +164,6 @@ def serve(
     )
     print(f"serving {registry_db} on http://{host}:{port}/", file=sys.stderr)
     try:
-        return subprocess.call(command)
-    except KeyboardInterrupt:
+        return children.run(command, death_signal=signal.SIGTERM).returncode
+    except children.Stopped:
         return 0

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
@@ -28,6 +29,8 @@ class SourceSpider(scrapy.Spider):
     (only scheme, host and port change; stored URLs stay the real source's).
     """
 
+    arguments: dict[str, Any] = {}
+
     def __init__(
         self,
         *args: Any,
@@ -43,17 +46,14 @@ class SourceSpider(scrapy.Spider):
         self.until_date = _date_argument("until_date", until_date)
         self.source_url = source_url
         self.records_yielded = 0
-        self.arguments = {
-            k: v
-            for k, v in {
-                "sample": sample,
-                "from_date": from_date,
-                "until_date": until_date,
-                "source_url": source_url,
-                **kwargs,
-            }.items()
-            if v is not None
-        }
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # Every operator argument, those a subclass consumes too (url, feed, package, area), so
+        # the run's record can repeat the crawl (--resume).
+        spider.arguments = {k: v for k, v in kwargs.items() if v is not None}
+        return spider
 
     def mirrored(self, url: str) -> str:
         """The URL to fetch: the real URL with the mirror's scheme, host and port."""

@@ -15,9 +15,11 @@ from datasette.app import Datasette
 
 from crawlers import paths
 from crawlers.store import CrawlStore
-from registry.crawl import crawl_command, crawl_env
-from registry.demo import run_demo
+from registry.cli import main
+from registry.crawl import crawl_command, crawl_env, spider_names
+from registry.demo import run_demo, snapshot_sources
 from registry.replay import ReplayServer
+from registry.schedule import enabled_sources
 from registry.serve import METADATA
 
 
@@ -71,6 +73,20 @@ def test_demo_crawls_builds_and_serves_the_recorded_sources(data_dir):
     placed = [d for d in deployments if d["place_id"]]
     assert sum(1 for d in placed if d["latitude"] is not None) >= 0.9 * len(placed)
     assert all(d["verification"] and d["confidence"] for d in deployments)
+
+    # After a clean demo every source is healthy, and the registry says the same.
+    demo_data = paths.data_dir()
+    assert demo_data.name == "demo"
+    assert main(["--data", str(demo_data), "status"]) == 0
+    sources = get("/registry/sources.json?_shape=array&_size=max").json()
+    enabled = set(enabled_sources())
+    assert {s["id"]: s["health"] for s in sources if s["id"] in enabled} == dict.fromkeys(
+        enabled, "ok"
+    )
+
+
+def test_every_declared_source_has_a_recording():
+    assert set(spider_names()) <= {d.name for d in snapshot_sources()}
 
 
 def test_killed_crawl_leaves_live_registry_and_stored_records(data_dir):

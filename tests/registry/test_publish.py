@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
 from registry.build import build
 from registry.publish import content_digest, publish
+from registry.serve import PRODUCTION_SETTINGS
 from tests.conftest import FIXTURES
 from tests.registry.helpers import notice, store_documents
 from tests.registry.production import production_server
 
 PAGE = "/registry/notices.json?_shape=objects&_size=max&_col=title"
+SQL_THREADS = int(PRODUCTION_SETTINGS["num_sql_threads"])
 
 
 @pytest.fixture
@@ -98,3 +104,84 @@ def test_content_digest_ignores_file_layout_and_crawl_times(tmp_path):
     store_documents(crawl_db, extra=[notice("digest/1", title="CCTV upgrade")])
     build(crawl_db, tmp_path / "c.db", progress=False)
     assert content_digest(tmp_path / "c.db") != content_digest(tmp_path / "a.db")
+
+
+def workers(data_dir) -> list[int]:
+    """The gunicorn workers: the children of the master named in the pid file."""
+    master = int((data_dir / "server.pid").read_text().strip())
+    return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+
+
+def footprint(pid: int) -> tuple[int, int]:
+    """A worker's threads, and its open descriptors on registry files that have been deleted
+    (gunicorn's own heartbeat file is deleted by design)."""
+    threads = len(os.listdir(f"/proc/{pid}/task"))
+    deleted = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            deleted += target.endswith(".db (deleted)")
+    return threads, deleted
+
+
+def test_twenty_publishes_under_load_leave_no_threads_or_deleted_files_open(
+    data_dir, registries, server
+):
+    live, staged = registries
+    url = server
+    stop = threading.Event()
+    failures: list[str] = []
+
+    def read() -> None:
+        client = httpx.Client(timeout=30)
+        while not stop.is_set():
+            try:
+                response = client.get(url + PAGE)
+                if response.status_code != 200:
+                    failures.append(f"HTTP {response.status_code}: {response.text[:300]}")
+            except httpx.TransportError as exc:
+                failures.append(repr(exc))
+
+    def burst() -> None:
+        # Enough concurrent requests for every worker to start all its SQL threads.
+        readers = [threading.Thread(target=read) for _ in range(8)]
+        for reader in readers:
+            reader.start()
+        time.sleep(2)
+        stop.set()
+        for reader in readers:
+            reader.join(timeout=60)
+        stop.clear()
+
+    burst()
+    before = {pid: footprint(pid) for pid in workers(data_dir)}
+    readers = [threading.Thread(target=read) for _ in range(8)]
+    for reader in readers:
+        reader.start()
+    for n in range(20):
+        copy = staged.with_name(f"staged-{n}.db")
+        shutil.copyfile(staged, copy)
+        publish(copy, live)
+        time.sleep(0.3)
+    stop.set()
+    for reader in readers:
+        reader.join(timeout=60)
+    # The workers' last requests after the final publish retire the builds before it.
+    for _ in range(4):
+        httpx.get(url + PAGE, timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        after = {pid: footprint(pid) for pid in before}
+        if all(
+            after[pid][0] <= before[pid][0] + SQL_THREADS and not after[pid][1] for pid in before
+        ):
+            break
+        time.sleep(0.5)
+    assert failures == []
+    assert set(workers(data_dir)) == set(before), "no worker was restarted"
+    assert all(deleted == 0 for _, deleted in before.values())
+    assert {pid: after[pid][1] for pid in before} == {pid: 0 for pid in before}
+    # Datasette starts SQL threads as requests need them, so the live build may run up to a pool
+    # more than the first did; every earlier build's pool and write thread are gone (before the
+    # fix each publish left a write thread and a pool in every worker).
+    assert all(after[pid][0] <= before[pid][0] + SQL_THREADS for pid in before), (before, after)

@@ -24,6 +24,7 @@ from registry.crawl import crawl_command, crawl_env, run_crawl
 from registry.replay import ReplayServer
 from registry.schedule import LOCKED, prepare_crawl, run_scheduled
 from tests.conftest import ROOT, SNAPSHOT
+from tests.registry.processes import alive
 
 CF = "contracts-finder"
 SEARCH = "/Published/Notices/OCDS/Search"
@@ -98,14 +99,14 @@ def test_source_returning_500s_fails_the_run_with_a_report_and_an_alert(
     text = report.text()
     assert f"{CF:26} FAILED" in text
     assert "no-records: run 2 yielded 0 records; last good run 1 had" in text
-    assert "errors: error rate 100% in run 2 (was 0%)" in text
+    assert "nothing-fetched: run 2 fetched nothing: 5 requests, 1 × HTTP 404, 4 × HTTP 500" in text
     err = capfd.readouterr().err
     assert f"failed request: source={CF} url={CF_URL}?limit=100&publishedFrom=" in err
     assert "reason=HTTP 500" in err
     store = CrawlStore(paths.crawl_db())
     alerts = {(a["source"], a["kind"]) for a in store.db["alerts"].rows_where("resolved IS NULL")}
     store.close()
-    assert {(CF, "no-records"), (CF, "errors")} <= alerts
+    assert {(CF, "no-records"), (CF, "nothing-fetched")} <= alerts
     assert main(["status"]) == 1
     out = capfd.readouterr().out
     assert f"{CF:26} BROKEN" in out
@@ -237,3 +238,78 @@ def test_backup_is_a_consistent_copy_and_prune_keeps_cited_documents(data_dir, c
     store.close()
     for digest in cited | {fresh}:
         assert gzip.decompress(archive.path_for(digest).read_bytes())
+
+
+def test_killing_the_scheduled_run_kills_its_crawl_and_the_next_run_restarts_it(
+    data_dir, cf_snapshot
+):
+    with ReplayServer(cf_snapshot) as server:
+        page_1 = next(r for r in server.routes if "cursor" not in r["query"])
+        page_1["delay"] = 60
+        command = [
+            sys.executable,
+            "-m",
+            "registry.cli",
+            "scheduled",
+            CF,
+            "--mirror",
+            f"{CF}={server.url}",
+            "--allow-loopback",
+        ]
+        supervisor = subprocess.Popen(
+            command, env=crawl_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 60
+        while not any(SEARCH in hit for hit in server.hits) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        crawls = [
+            int(pid)
+            for pid in open(f"/proc/{supervisor.pid}/task/{supervisor.pid}/children").read().split()
+        ]
+        assert crawls, "the scheduled run crawls in a child process"
+        supervisor.kill()
+        supervisor.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while any(alive(pid) for pid in crawls):
+            assert time.monotonic() < deadline, "the crawl outlived its supervisor"
+            time.sleep(0.1)
+
+        page_1["delay"] = 0
+        result = subprocess.run(
+            command, env=crawl_env(), capture_output=True, text=True, timeout=300, check=False
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "database is locked" not in result.stderr
+    assert f"{CF}: restart of an interrupted crawl" in result.stdout
+    _, _, runs = store_state()
+    assert [r["finish_reason"] for r in runs] == ["killed", "finished"]
+
+
+def cache_entries() -> set[str]:
+    return {p.name for p in paths.httpcache_dir().glob("*/*/*")}
+
+
+def test_the_scheduled_run_prunes_http_cache_entries_no_crawl_asks_for_again(
+    data_dir, cf_snapshot, capsys
+):
+    with ReplayServer(cf_snapshot) as server:
+        for route in server.routes:
+            route["headers"] = {"ETag": '"recorded"'}
+        scheduled(server)
+        first = cache_entries()
+        assert first, "the recorded pages carry validators, so the HTTP cache keeps them"
+        old = time.time() - 40 * 86400
+        for meta in paths.httpcache_dir().glob("*/*/*/*"):
+            os.utime(meta, (old, old))
+        # The incremental run asks for other URLs (its from_date is in the query).
+        report = scheduled(server)
+    kept = cache_entries()
+    gone = first - kept
+    assert gone and f"pruned {len(gone)} HTTP cache entries older than 30 days" in report.text()
+    assert kept and not kept & gone
+    # The same pruning, by hand.
+    for meta in paths.httpcache_dir().glob("*/*/*/*"):
+        os.utime(meta, (old, old))
+    assert main(["httpcache-prune", "--keep-days", "30"]) == 0
+    assert cache_entries() == set()
+    assert capsys.readouterr().err.startswith(f"removed {len(kept)} entries from ")

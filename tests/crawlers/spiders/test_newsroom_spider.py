@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -126,3 +127,57 @@ def test_every_vendor_declaration_is_marked_unverified():
     ]
     assert all(not s.verified and s.vendor and (s.feeds or s.sitemaps) for s in declared)
     assert newsrooms.DahuaSpider.needs_javascript
+
+
+VENDOR_RECORDINGS = {
+    "hikvision": (
+        "https://www.hikvision.com/en/newsroom/success-stories/transportation/"
+        "eyes-wide-open-in-the-bus/",
+        "Rosario",
+        None,
+    ),
+    "dahua": (
+        "https://www.dahuasecurity.com/newsEvents/pressRelease/dahua-secures-g20-summit",
+        "Hangzhou",
+        None,
+    ),
+    "motorola-solutions": (
+        "https://www.motorolasolutions.com/newsroom/press-releases/lancashire-police-deploy-"
+        "motorola-solutions-in-car-video-solution-across-full-vehicle-fleet.html",
+        "Lancashire Police",
+        "2024-10-08",
+    ),
+    "flock-safety": (
+        "https://www.flocksafety.com/press/"
+        "statement-on-flock-network-sharing-use-cases-and-federal-cooperation",
+        "Johnson County",
+        "2025-06-23",
+    ),
+    "soundthinking": (
+        "https://www.soundthinking.com/press-releases/"
+        "independent-research-demonstrates-shotspotters-impact-in-winston-salem/",
+        "Winston-Salem",
+        "2024-08-28",
+    ),
+}
+
+
+@pytest.mark.parametrize("source", sorted(VENDOR_RECORDINGS))
+def test_vendor_newsroom_recording_is_crawled_through_its_declaration(data_dir, snapshot, source):
+    url, place, published = VENDOR_RECORDINGS[source]
+    directory = snapshot(source)
+    with ReplayServer(directory) as server:
+        crawl(source, server)
+        hits = set(server.hits)
+    # Every declared sitemap, feed and listing page was read; the article was found through them.
+    spider = next(s for s in vars(newsrooms).values() if getattr(s, "name", None) == source)
+    for declared in (*spider.feeds, *spider.sitemaps, *spider.listing_pages):
+        assert f"GET {urlsplit(declared).path}" in hits
+    records = stored(source)
+    assert set(records) == {url}
+    item = records[url]["item"]
+    assert item["kind"] == "announcement" and item["vendor"] == source
+    assert place in item["text"] and item["published"] == published
+    assert item["document_url"] == url and "127.0.0.1" not in json.dumps(item)
+    run = last_run(source)
+    assert (run["finish_reason"], run["errors"], run["records_new"]) == ("finished", 0, 1)

@@ -14,6 +14,7 @@ from crawlers import paths
 from crawlers.archive import DocumentArchive
 from crawlers.store import CrawlStore
 from registry.crawl import crawl_command, crawl_env
+from registry.demo import recorded_arguments
 from registry.replay import ReplayServer
 from tests.conftest import SNAPSHOT
 from tests.crawlers.spiders.crawling import crawl, last_run, stored
@@ -194,3 +195,40 @@ def test_a_bulk_jsonl_gz_download_is_crawled_release_by_release(data_dir, tmp_pa
         )
     records = stored("ocds-package")
     assert sorted(records) == sorted(f"{r['ocid']}/{r['id']}" for r in releases)
+
+
+def test_find_a_tender_release_packages_are_followed_through_links_next(data_dir, tmp_path):
+    directory = tmp_path / "find-a-tender"
+    shutil.copytree(SNAPSHOT / "find-a-tender", directory)
+    with ReplayServer(directory) as server:
+        crawl("find-a-tender", server, from_date="2024-03-01")
+        hits = list(server.hits)
+    assert any("updatedFrom=2024-03-01T00%3A00%3A00Z" in hit for hit in hits), hits
+    assert any("cursor=" in hit for hit in hits), hits
+    records = stored("find-a-tender")
+    assert set(records) == {
+        "ocds-h6vhtk-0demo1/000101-2024",
+        "ocds-h6vhtk-0demo2/000102-2024",
+        "ocds-h6vhtk-0demo0/000099-2024",
+    }
+    award = records["ocds-h6vhtk-0demo0/000099-2024"]["item"]
+    assert award["notice_type"] == "award"
+    assert award["suppliers"][0]["name"].startswith("Example Security Systems Ltd")
+    assert records["ocds-h6vhtk-0demo1/000101-2024"]["document_url"].startswith(
+        "https://www.find-tender.service.gov.uk/api/1.0/ocdsReleasePackages"
+    )
+    run = last_run("find-a-tender")
+    assert (run["finish_reason"], run["errors"], run["records_new"]) == ("finished", 0, 3)
+
+
+def test_ocds_package_recording_is_crawled_from_its_url_argument(data_dir, tmp_path):
+    directory = tmp_path / "ocds-package"
+    shutil.copytree(SNAPSHOT / "ocds-package", directory)
+    with ReplayServer(directory) as server:
+        crawl("ocds-package", server, **recorded_arguments(directory))
+    records = stored("ocds-package")
+    assert set(records) == {"ocds-03ad3f-193399/193399-adquisicion-scanner"}
+    run = last_run("ocds-package")
+    assert run["records_new"] == 1
+    # The url is recorded with the run, so a resumed or repeated crawl reads the same package.
+    assert json.loads(run["arguments"])["url"] == recorded_arguments(directory)["url"]

@@ -1,0 +1,113 @@
+"""Stopping ``survreg serve``, ``serve-production`` and ``demo`` stops every process they started.
+
+Each command runs as a real process, as a terminal or a service manager starts it; Ctrl-C is a
+SIGINT to the terminal's foreground process group, SIGTERM is what systemd or ``kill`` sends.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from registry.build import build
+from registry.crawl import crawl_env
+from tests.conftest import FIXTURES
+from tests.registry.helpers import store_documents
+from tests.registry.processes import alive, descendants
+from tests.registry.production import free_port
+
+STOPS = {
+    "SIGTERM": lambda process: process.send_signal(signal.SIGTERM),
+    "Ctrl-C": lambda process: os.killpg(process.pid, signal.SIGINT),
+    "kill -9": lambda process: process.kill(),
+}
+
+
+def survreg(data_dir: Path, *arguments: str) -> subprocess.Popen:
+    """``survreg`` in a session of its own, as a shell starts a foreground job."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "registry.cli", "--data", str(data_dir), *arguments],
+        env=crawl_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+def wait_for(predicate, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail("timed out")
+        time.sleep(0.2)
+
+
+def answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def port_closed(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.fixture
+def registry(data_dir):
+    data_dir.mkdir(parents=True)
+    store_documents(data_dir / "crawl.db", *sorted((FIXTURES / "ocds").glob("uk-*.json")))
+    build(data_dir / "crawl.db", data_dir / "registry.db", progress=False)
+    return data_dir
+
+
+def stopped_everything(process: subprocess.Popen, started: set[int], stop: str) -> None:
+    STOPS[stop](process)
+    process.wait(timeout=60)
+    wait_for(lambda: not any(alive(pid) for pid in started), 45)
+
+
+@pytest.mark.parametrize("stop", sorted(STOPS))
+def test_stopping_serve_stops_datasette(registry, stop):
+    port = free_port()
+    process = survreg(registry, "serve", "--port", str(port))
+    wait_for(lambda: answers(port))
+    started = descendants(process.pid)
+    assert started, "Datasette runs as a child process"
+    stopped_everything(process, started, stop)
+    assert port_closed(port)
+    assert b"Traceback" not in process.stderr.read()
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "Ctrl-C"])
+def test_stopping_serve_production_stops_gunicorn_and_its_workers(registry, stop):
+    port = free_port()
+    process = survreg(registry, "serve-production", "--port", str(port), "--workers", "2")
+    wait_for(lambda: answers(port))
+    started = descendants(process.pid)
+    assert len(started) >= 3, "a gunicorn master and two workers"
+    stopped_everything(process, started, stop)
+    assert port_closed(port)
+
+
+def test_stopping_the_demo_while_it_crawls_stops_the_crawl(data_dir):
+    process = survreg(data_dir, "demo", "--no-serve")
+    crawls: set[int] = set()
+
+    def crawling() -> bool:
+        crawls.update(descendants(process.pid))
+        return bool(crawls)
+
+    wait_for(crawling, 120)
+    stopped_everything(process, crawls, "SIGTERM")
+    assert process.returncode == 128 + signal.SIGTERM
+    assert process.stderr.read().decode().strip().endswith("survreg demo: stopped by SIGTERM")
