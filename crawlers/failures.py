@@ -10,6 +10,9 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
+# Request meta: how many more times the spider itself retries this request when it fails for
+# good here; such a failure is the spider's to log and count (crawlers/spiders/base.py).
+SPIDER_RETRIES = "spider_retries_left"
 
 
 class FailedRequestMiddleware:
@@ -41,7 +44,7 @@ class FailedRequestMiddleware:
 
     def failed(self, request: Request, reason: str) -> None:
         # robots.txt may be missing: Scrapy then crawls as allowed, which is no failure.
-        if request.url.endswith("/robots.txt"):
+        if request.url.endswith("/robots.txt") or request.meta.get(SPIDER_RETRIES):
             return
         self.crawler.stats.inc_value("survreg/failed_requests")
         logger.error(

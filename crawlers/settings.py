@@ -76,13 +76,17 @@ HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 HTTPCACHE_DIR = os.path.abspath(os.path.join(os.environ.get("SURVREG_DATA") or "data", "httpcache"))
 HTTPCACHE_GZIP = True
-# Per-source rate limits on top of AutoThrottle: the hosts that asked for, or need, gentler use.
+# Per-host politeness on top of AutoThrottle: the hosts that asked for, or need, gentler use.
+# The procurement search APIs answer 429 when pressed, and RetryAfterMiddleware waits as their
+# Retry-After says: two requests at a time with no fixed delay, so date windows overlap. Their
+# entries say "autothrottle": False (read by crawlers/spiders/base.py), as AutoThrottle would
+# otherwise space them at least DOWNLOAD_DELAY apart and about one at a time.
 DOWNLOAD_SLOTS = {
-    "www.contractsfinder.service.gov.uk": {"concurrency": 1, "delay": 1.0},
-    "www.find-tender.service.gov.uk": {"concurrency": 1, "delay": 1.0},
+    "www.contractsfinder.service.gov.uk": {"concurrency": 2, "delay": 0, "autothrottle": False},
+    "www.find-tender.service.gov.uk": {"concurrency": 2, "delay": 0, "autothrottle": False},
+    "api.ted.europa.eu": {"concurrency": 2, "delay": 0, "autothrottle": False},
     "api.sell2wales.gov.wales": {"concurrency": 1, "delay": 2.0},
     "api.publiccontractsscotland.gov.uk": {"concurrency": 1, "delay": 2.0},
-    "api.ted.europa.eu": {"concurrency": 1, "delay": 1.0},
     "overpass-api.de": {"concurrency": 1, "delay": 10.0},
 }
 
