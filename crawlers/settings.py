@@ -54,9 +54,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.failures.FailedRequestMiddleware": 500,
     # Above HttpCompressionMiddleware (590), so it sees each response before decompression.
     "crawlers.integrity.CompressedIntegrityMiddleware": 595,
-}
-SPIDER_MIDDLEWARES = {
-    "crawlers.archive.DocumentArchiveMiddleware": 50,
+    # Below RetryMiddleware (550) and decompression: archives the final, decompressed answers.
+    "crawlers.archive.DocumentArchiveMiddleware": 520,
 }
 ITEM_PIPELINES = {
     "crawlers.pipelines.ValidationPipeline": 100,
@@ -67,8 +66,13 @@ ITEM_PIPELINES = {
 # $SURVREG_DATA).
 SURVREG_CRAWL_DB = None
 SURVREG_ARCHIVE_DIR = None
-# Items are committed in batches: a killed crawl loses at most this many, never a stored one.
-SURVREG_COMMIT_EVERY = 200
+# Threads that hash, compress and write archived documents (hashlib and zstd release the GIL).
+SURVREG_ARCHIVE_THREADS = 2
+# Items are written in batches, each one short transaction, by a thread of their own: when this
+# many wait, and at least every SURVREG_COMMIT_SECONDS. A killed crawl loses only the items not
+# yet written, never a stored one; other writers (a build, the scheduler) wait a batch at most.
+SURVREG_COMMIT_EVERY = 500
+SURVREG_COMMIT_SECONDS = 1.0
 
 # Incremental crawls: keep responses and revalidate them as HTTP says (ETag / Last-Modified give
 # conditional requests, max-age skips the request); responses without validators are not kept.

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from crawlers import paths
+from crawlers.archive import DocumentArchive
 from crawlers.store import CrawlStore
 from registry.crawl import run_crawl
 from registry.replay import ReplayServer, Route
@@ -114,13 +115,13 @@ def test_http_cache_revalidates_with_conditional_requests(data_dir, cf_snapshot)
         for number, route in enumerate(server.routes):
             route["headers"] = {"ETag": f'"page-{number}"'}
         _, first = crawl(server)
-        archived = sorted(p.name for p in paths.archive_dir().glob("*/*.gz"))
+        archived = sorted(DocumentArchive(paths.archive_dir()).documents())
         _, second = crawl(server)
         searches = [h for h in server.hits if h.startswith(f"GET {SEARCH}")]
     assert len(searches) == 4
     assert [h.endswith(" 304") for h in searches] == [False, False, True, True]
     assert (second["records_new"], second["records_unchanged"]) == (0, first["records_new"])
-    assert sorted(p.name for p in paths.archive_dir().glob("*/*.gz")) == archived
+    assert sorted(DocumentArchive(paths.archive_dir()).documents()) == archived
 
 
 def test_a_failed_request_is_one_fixed_log_line(data_dir):
