@@ -21,11 +21,8 @@ import zstandard
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import threads
-from twisted.python.threadpool import ThreadPool
 
-from crawlers import paths
+from crawlers import paths, workers
 
 ZSTD_LEVEL = 3
 SUFFIXES = (".zst", ".gz")
@@ -104,7 +101,7 @@ class DocumentArchiveMiddleware:
 
     def __init__(self, archive: DocumentArchive, threads: int = 2):
         self.archive = archive
-        self.pool = ThreadPool(minthreads=0, maxthreads=threads, name="document-archive")
+        self.pool = workers.worker_pool("document-archive", threads)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DocumentArchiveMiddleware:
@@ -119,11 +116,7 @@ class DocumentArchiveMiddleware:
 
     async def process_response(self, request: Request, response: Response) -> Response:
         if 200 <= response.status < 300 and response.body and not _robots(request):
-            from twisted.internet import reactor
-
-            digest = await maybe_deferred_to_future(
-                threads.deferToThreadPool(reactor, self.pool, self.archive.put, response.body)
-            )
+            digest = await workers.run_in(self.pool, self.archive.put, response.body)
             request.meta["document_sha256"] = digest
         return response
 

@@ -14,13 +14,12 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
-from twisted.internet import threads
 from twisted.internet.defer import Deferred
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
-from crawlers import paths
+from crawlers import paths, workers
 from crawlers.items import item_problems, missing_date
 from crawlers.spiders.base import MAX_ERROR_SAMPLES
 from crawlers.store import CrawlStore
@@ -85,7 +84,7 @@ class CrawlStorePipeline(_CrawlerPipeline):
         self.writing: Deferred | None = None
         self.failures_in_a_row = 0
         self.failed_records = 0
-        self.writer = ThreadPool(minthreads=1, maxthreads=1, name="crawl-store")
+        self.writer: ThreadPool | None = None
         self.timer = LoopingCall(self.flush)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -93,9 +92,14 @@ class CrawlStorePipeline(_CrawlerPipeline):
         spider = self.crawler.spider
         # Scrapy sets the crawler's spider before it opens the pipelines.
         assert spider is not None
-        self.writer.start()
+        # One thread: the store's connection is used by it alone, one batch at a time.
+        self.writer = workers.worker_pool("crawl-store", 1)
         arguments = getattr(spider, "arguments", {})
-        self.store, self.run_id = await self.in_writer(self._open, spider.name, arguments)
+        try:
+            self.store, self.run_id = await self.in_writer(self._open, spider.name, arguments)
+        except BaseException:
+            workers.stop(self.writer)
+            raise
         self.timer.start(self.interval, now=False)
 
     def _open(self, source: str, arguments: dict) -> tuple[CrawlStore, int]:
@@ -170,6 +174,8 @@ class CrawlStorePipeline(_CrawlerPipeline):
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.store is None or self.run_id is None:
+            if self.writer is not None:
+                workers.stop(self.writer)
             return
         store, run_id = self.store, self.run_id
         self.store = None
@@ -184,12 +190,12 @@ class CrawlStorePipeline(_CrawlerPipeline):
             )
         finally:
             await self.in_writer(store.close)
-            self.writer.stop()
+            assert self.writer is not None
+            workers.stop(self.writer)
 
     def in_writer_deferred(self, function: Any, *args: Any, **kwargs: Any) -> Deferred:
-        from twisted.internet import reactor
-
-        return threads.deferToThreadPool(reactor, self.writer, function, *args, **kwargs)
+        assert self.writer is not None
+        return workers.in_pool(self.writer, function, *args, **kwargs)
 
     async def in_writer(self, function: Any, *args: Any, **kwargs: Any) -> Any:
         """Run ``function`` in the writer thread, the only one that touches the store."""

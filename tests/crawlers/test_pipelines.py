@@ -132,3 +132,19 @@ def test_an_item_that_breaks_a_pipeline_is_logged_by_its_id():
     entry = ItemSafeLogFormatter().item_error(item, ValueError("boom"), None)
     line = entry["msg"] % entry["args"]
     assert line == f"failed record: source={CF} id=ocds-1/r1 reason=boom"
+
+
+def test_a_store_that_cannot_be_opened_ends_the_crawl(data_dir):
+    # A directory where the store should be: the crawl fails at once and exits (its worker
+    # threads do not keep the process alive).
+    paths.crawl_db().mkdir(parents=True)
+    result = run_crawl(
+        CF,
+        {"source_url": "http://127.0.0.1:9"},
+        allow_loopback=True,
+        timeout=120,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "unable to open database file" in result.stderr
