@@ -83,6 +83,11 @@ class SourceSpider(scrapy.Spider):
         return scrapy.Request(fetched, meta=meta, **kwargs)
 
     @cached_property
+    def retry_codes(self) -> frozenset[int]:
+        """The HTTP statuses the downloader retries (RETRY_HTTP_CODES)."""
+        return frozenset(int(code) for code in self.settings.getlist("RETRY_HTTP_CODES"))
+
+    @cached_property
     def unthrottled_hosts(self) -> frozenset[str]:
         """Hosts whose DOWNLOAD_SLOTS entry says ``"autothrottle": False``: their own concurrency
         and delay, never adjusted by AutoThrottle."""
@@ -245,8 +250,14 @@ class WindowedSpider(SourceSpider):
         window = request.meta["window"]
         url = request.meta.get("real_url") or request.url
         reason = failure_reason(failure)
-        # Refusals (robots.txt, the address guard) and bodies over the size limit stay so.
-        retryable = failure.check(TruncatedBody, HttpError) or not failure.check(IgnoreRequest)
+        # What the downloader retries may pass later; refusals (robots.txt, the address guard),
+        # redirects not followed, other HTTP errors and bodies over the size limit stay so.
+        http_error = failure.check(HttpError)
+        retryable = (
+            failure.check(TruncatedBody)
+            or (http_error and failure.value.response.status in self.retry_codes)
+            or not failure.check(IgnoreRequest)
+        )
         if retryable and request.meta.get(SPIDER_RETRIES):
             logger.warning(
                 "retrying window: source=%s window=%s url=%s reason=%s",
@@ -259,10 +270,11 @@ class WindowedSpider(SourceSpider):
             meta.pop("retry_times", None)
             yield request.replace(meta=meta, dont_filter=True, priority=request.priority - 10)
             return
-        self.crawler.stats.inc_value("survreg/failed_windows")
         if body_dropped(failure):
+            self.crawler.stats.inc_value("survreg/failed_windows")
             self.document_failed(url, reason, window=window)
-        else:
+        elif retryable or http_error:
+            self.crawler.stats.inc_value("survreg/failed_windows")
             logger.error(
                 "failed window: source=%s window=%s url=%s reason=%s",
                 self.name,
@@ -271,6 +283,7 @@ class WindowedSpider(SourceSpider):
                 reason,
             )
             self.error_sample(f"window {window or 'all'}: {url}: {reason}")
+        # A refusal (robots.txt, the address guard) is a decision with its own log line.
         yield from self.window_ended()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 
@@ -95,6 +96,8 @@ def test_robots_disallow_is_obeyed(data_dir, cf_snapshot):
         hits = list(server.hits)
     assert hits == ["GET /robots.txt"]
     assert run["records_new"] == 0
+    # A refusal is a decision, not a failed window.
+    assert run["errors"] == 0 and json.loads(run["error_samples"]) == []
 
 
 def test_http_cache_skips_fresh_documents(data_dir, cf_snapshot):
