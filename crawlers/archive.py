@@ -1,5 +1,8 @@
-"""The document archive: every fetched body stored once, by its SHA-256, gzip-compressed.
+"""The document archive: every fetched body stored once, by its SHA-256, zstd-compressed.
 
+Documents are written in worker threads, never on the crawl's reactor thread: zstd at its
+default level compresses a JSON page about twenty times faster than gzip at level 9 did, and
+smaller. Older archives' gzip files (``<sha256>.gz``) are still read, kept and pruned.
 A file's mtime is when its document was last fetched; ``prune`` drops documents neither fetched
 within the retention period nor cited by a current record or a history row.
 """
@@ -11,13 +14,18 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import zstandard
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from crawlers import paths
+from crawlers import paths, workers
+
+ZSTD_LEVEL = 3
+SUFFIXES = (".zst", ".gz")
 
 
 class DocumentArchive:
@@ -27,33 +35,59 @@ class DocumentArchive:
         self.root = Path(root)
 
     def path_for(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / f"{sha256}.gz"
+        """Where a document is (or would be) written."""
+        return self.root / sha256[:2] / f"{sha256}.zst"
+
+    def find(self, sha256: str) -> Path | None:
+        """The file holding a document, in either format, if it is archived."""
+        for suffix in SUFFIXES:
+            path = self.root / sha256[:2] / f"{sha256}{suffix}"
+            if path.exists():
+                return path
+        return None
 
     def put(self, body: bytes) -> str:
-        """Store a document (once) and return its SHA-256."""
+        """Store a document (once) and return its SHA-256; an archived one is marked fetched."""
         digest = hashlib.sha256(body).hexdigest()
+        existing = self.find(digest)
+        if existing is not None:
+            os.utime(existing)
+            return digest
         target = self.path_for(digest)
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
-            with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-                gz.write(body)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as raw:
+                compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
+                with compressor.stream_writer(raw, size=len(body), closefd=False) as writer:
+                    writer.write(body)
             os.replace(tmp, target)
-        else:
-            os.utime(target)
+        except BaseException:
+            os.unlink(tmp)
+            raise
         return digest
 
     def get(self, sha256: str) -> bytes:
-        with gzip.open(self.path_for(sha256), "rb") as fh:
-            return fh.read()
+        path = self.find(sha256)
+        if path is None:
+            raise FileNotFoundError(f"document {sha256} is not archived in {self.root}")
+        if path.suffix == ".gz":
+            return gzip.decompress(path.read_bytes())
+        with open(path, "rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as reader:
+            return reader.read()
+
+    def documents(self) -> Iterator[tuple[str, Path]]:
+        """Every archived document: its SHA-256 and its file."""
+        for suffix in SUFFIXES:
+            for path in self.root.glob(f"*/*{suffix}"):
+                yield path.name.removesuffix(suffix), path
 
     def prune(self, keep_days: float, cited: Iterable[str], now: float | None = None) -> list[str]:
         """Delete documents unfetched for ``keep_days`` and not ``cited``; returns their hashes."""
         keep = set(cited)
         cutoff = (now if now is not None else time.time()) - keep_days * 86400
         removed = []
-        for path in self.root.glob("*/*.gz"):
-            digest = path.name.removesuffix(".gz")
+        for digest, path in list(self.documents()):
             if digest not in keep and path.stat().st_mtime < cutoff:
                 path.unlink()
                 removed.append(digest)
@@ -61,16 +95,31 @@ class DocumentArchive:
 
 
 class DocumentArchiveMiddleware:
-    """Archives each response body before the spider parses it; records its hash in meta."""
+    """Archives each answer the spider will parse, in worker threads, and records its hash in
+    the request's meta before the spider sees it: a stored record never cites a document that
+    is not archived."""
 
-    def __init__(self, archive: DocumentArchive):
+    def __init__(self, archive: DocumentArchive, threads: int = 2):
         self.archive = archive
+        self.pool = workers.worker_pool("document-archive", threads)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DocumentArchiveMiddleware:
         root = crawler.settings.get("SURVREG_ARCHIVE_DIR") or paths.archive_dir()
-        return cls(DocumentArchive(root))
+        middleware = cls(
+            DocumentArchive(root), crawler.settings.getint("SURVREG_ARCHIVE_THREADS", 2)
+        )
+        middleware.pool.start()
+        # Every download, and so every write, has ended when the engine stops.
+        crawler.signals.connect(middleware.pool.stop, signal=signals.engine_stopped)
+        return middleware
 
-    def process_spider_input(self, response: Response) -> None:
-        if response.body and not response.url.endswith("/robots.txt"):
-            response.meta["document_sha256"] = self.archive.put(response.body)
+    async def process_response(self, request: Request, response: Response) -> Response:
+        if 200 <= response.status < 300 and response.body and not _robots(request):
+            digest = await workers.run_in(self.pool, self.archive.put, response.body)
+            request.meta["document_sha256"] = digest
+        return response
+
+
+def _robots(request: Request) -> bool:
+    return request.url.endswith("/robots.txt")

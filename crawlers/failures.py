@@ -10,6 +10,10 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
+# Request meta: how many more times the spider itself retries this request when it fails for
+# good here with an exception or a status the downloader retries (RETRY_HTTP_CODES); such a
+# failure is the spider's to log and count (crawlers/spiders/base.py).
+SPIDER_RETRIES = "spider_retries_left"
 
 
 class FailedRequestMiddleware:
@@ -17,6 +21,7 @@ class FailedRequestMiddleware:
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
+        self.retry_codes = {int(c) for c in crawler.settings.getlist("RETRY_HTTP_CODES")}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FailedRequestMiddleware:
@@ -24,7 +29,8 @@ class FailedRequestMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status >= 400:
-            self.failed(request, f"HTTP {response.status}")
+            if not (response.status in self.retry_codes and request.meta.get(SPIDER_RETRIES)):
+                self.failed(request, f"HTTP {response.status}")
         elif 300 <= response.status < 400 and b"Location" in response.headers:
             # The redirect middleware handed it back: its target is not one we follow.
             location_header = response.headers[b"Location"]
@@ -36,7 +42,7 @@ class FailedRequestMiddleware:
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         # Refusals (robots.txt, address guard) are decisions with their own log lines.
-        if not isinstance(exception, IgnoreRequest):
+        if not isinstance(exception, IgnoreRequest) and not request.meta.get(SPIDER_RETRIES):
             self.failed(request, f"{type(exception).__name__}: {exception}")
 
     def failed(self, request: Request, reason: str) -> None:

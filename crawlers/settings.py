@@ -69,9 +69,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.unresolved.UnresolvedHostMiddleware": 520,
     # Above HttpCompressionMiddleware (590), so it sees each response before decompression.
     "crawlers.integrity.CompressedIntegrityMiddleware": 595,
-}
-SPIDER_MIDDLEWARES = {
-    "crawlers.archive.DocumentArchiveMiddleware": 50,
+    # Below RetryMiddleware (550) and decompression: archives the final, decompressed answers.
+    "crawlers.archive.DocumentArchiveMiddleware": 520,
 }
 # Live figures for `survreg crawl`, only when it hands the crawl a pipe (SURVREG_PROGRESS_FD).
 EXTENSIONS = {"crawlers.progress.ProgressExtension": 500}
@@ -85,8 +84,13 @@ ITEM_PIPELINES = {
 # $SURVREG_DATA).
 SURVREG_CRAWL_DB = None
 SURVREG_ARCHIVE_DIR = None
-# Items are committed in batches: a killed crawl loses at most this many, never a stored one.
-SURVREG_COMMIT_EVERY = 200
+# Threads that hash, compress and write archived documents (hashlib and zstd release the GIL).
+SURVREG_ARCHIVE_THREADS = 2
+# Items are written in batches, each one short transaction, by a thread of their own: when this
+# many wait, and at least every SURVREG_COMMIT_SECONDS. A killed crawl loses only the items not
+# yet written, never a stored one; other writers (a build, the scheduler) wait a batch at most.
+SURVREG_COMMIT_EVERY = 500
+SURVREG_COMMIT_SECONDS = 1.0
 
 # Incremental crawls: keep responses and revalidate them as HTTP says (ETag / Last-Modified give
 # conditional requests, max-age skips the request); responses without validators are not kept.
@@ -94,13 +98,17 @@ HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 HTTPCACHE_DIR = os.path.abspath(os.path.join(os.environ.get("SURVREG_DATA") or "data", "httpcache"))
 HTTPCACHE_GZIP = True
-# Per-source rate limits on top of AutoThrottle: the hosts that asked for, or need, gentler use.
+# Per-host politeness on top of AutoThrottle: the hosts that asked for, or need, gentler use.
+# The procurement search APIs answer 429 when pressed, and RetryAfterMiddleware waits as their
+# Retry-After says: two requests at a time with no fixed delay, so date windows overlap. Their
+# entries say "autothrottle": False (read by crawlers/spiders/base.py), as AutoThrottle would
+# otherwise space them at least DOWNLOAD_DELAY apart and about one at a time.
 DOWNLOAD_SLOTS = {
-    "www.contractsfinder.service.gov.uk": {"concurrency": 1, "delay": 1.0},
-    "www.find-tender.service.gov.uk": {"concurrency": 1, "delay": 1.0},
+    "www.contractsfinder.service.gov.uk": {"concurrency": 2, "delay": 0, "autothrottle": False},
+    "www.find-tender.service.gov.uk": {"concurrency": 2, "delay": 0, "autothrottle": False},
+    "api.ted.europa.eu": {"concurrency": 2, "delay": 0, "autothrottle": False},
     "api.sell2wales.gov.wales": {"concurrency": 1, "delay": 2.0},
     "api.publiccontractsscotland.gov.uk": {"concurrency": 1, "delay": 2.0},
-    "api.ted.europa.eu": {"concurrency": 1, "delay": 1.0},
     "overpass-api.de": {"concurrency": 1, "delay": 10.0},
 }
 

@@ -7,13 +7,16 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import sqlite_utils
 
+# Records looked up per statement when a batch is written (SQLite allows 32,766 parameters).
+LOOKUP_CHUNK = 500
 # Keys that describe the fetch, not the record: a refetch that only changes these is no new version.
 FETCH_KEYS = ("document_url", "document_sha256", "fetched")
 
@@ -128,11 +131,11 @@ def serialised(item: dict) -> tuple[str, str]:
     The stored JSON is the canonical body the hash covers with the fetch keys appended: encoding
     the item twice was half the cost of an upsert.
     """
-    body = {k: v for k, v in item.items() if k not in FETCH_KEYS}
+    body = item.copy()
+    fetch = {k: body.pop(k) for k in FETCH_KEYS if k in body}
     canonical = _canonical(body)
     digest = hashlib.sha256(canonical).hexdigest()
     text = canonical.decode("utf-8")
-    fetch = {k: item[k] for k in FETCH_KEYS if k in item}
     if not fetch:
         return digest, text
     tail = _canonical(fetch).decode("utf-8")[1:]
@@ -166,13 +169,17 @@ class CrawlStore:
     StoreMissing, an unreadable one sqlite3.Error, instead of starting an empty store.
     """
 
-    def __init__(self, path: str | Path, *, create: bool = True):
+    def __init__(self, path: str | Path, *, create: bool = True, check_same_thread: bool = True):
         self.path = Path(path)
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=check_same_thread
+            )
         else:
-            self.conn = _open_existing(self.path)
+            self.conn = _open_existing(self.path, check_same_thread)
+        self.commits = 0
+        self.longest_hold = 0.0
         self.db = sqlite_utils.Database(self.conn)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
@@ -193,70 +200,118 @@ class CrawlStore:
 
     def upsert(self, item: dict, *, run_id: int | None = None, now: str | None = None) -> str:
         """Store one item; returns "new", "changed" or "unchanged". Old versions go to history."""
+        return self.upsert_many([item], run_id=run_id, now=now)[0]
+
+    def write(
+        self, items: list[dict], *, run_id: int | None = None, now: str | None = None
+    ) -> list[str]:
+        """Store a batch in one short transaction, all or nothing; each item's outcome.
+
+        ``commits`` and ``longest_hold`` (seconds from taking the write lock to committing) are
+        this connection's bookkeeping of how long it kept other writers waiting.
+        """
+        with self.transaction():
+            taken = time.monotonic()
+            outcomes = self.upsert_many(items, run_id=run_id, now=now)
+        self.longest_hold = max(self.longest_hold, time.monotonic() - taken)
+        self.commits += 1
+        return outcomes
+
+    def upsert_many(
+        self, items: list[dict], *, run_id: int | None = None, now: str | None = None
+    ) -> list[str]:
+        """Store items in order, each as ``upsert`` would; in the caller's transaction, if any.
+
+        Records already stored are looked up once per batch and rows are written with
+        executemany; an item whose record comes again later in the batch starts a new batch.
+        """
         now = now or utcnow()
-        try:
-            digest, record = serialised(item)
-        except UnicodeEncodeError:
-            # Lone surrogates (JSON escapes such as "\\ud800") fit neither UTF-8 nor SQLite.
-            item = without_surrogates(item)
-            digest, record = serialised(item)
-        source, source_id = item["source"], item["source_id"]
-        row = self.conn.execute(
-            "SELECT content_hash, version, last_changed, document_sha256, record FROM records "
-            "WHERE source = ? AND source_id = ?",
-            (source, source_id),
-        ).fetchone()
-        document_url, document_sha = item.get("document_url"), item.get("document_sha256")
-        if row is None:
-            self.conn.execute(
+        outcomes: list[str] = []
+        batch: dict[tuple[str, str], _Row] = {}
+        for item in items:
+            row = _Row.of(item)
+            if row.key in batch:
+                outcomes += self._write_rows(list(batch.values()), run_id, now)
+                batch = {}
+            batch[row.key] = row
+        if batch:
+            outcomes += self._write_rows(list(batch.values()), run_id, now)
+        return outcomes
+
+    def _write_rows(self, rows: list[_Row], run_id: int | None, now: str) -> list[str]:
+        stored = self._stored_hashes(rows)
+        outcomes, new, unchanged, changed = [], [], [], []
+        for row in rows:
+            old = stored.get(row.key)
+            if old is None:
+                outcomes.append("new")
+                new.append(
+                    (
+                        *row.key,
+                        row.kind,
+                        row.digest,
+                        now,
+                        now,
+                        now,
+                        row.url,
+                        row.sha,
+                        run_id,
+                        row.record,
+                    )
+                )
+            elif old == row.digest:
+                outcomes.append("unchanged")
+                unchanged.append((now, *row.key))
+            else:
+                outcomes.append("changed")
+                changed.append(row)
+        if changed:
+            # The version being replaced moves to history first, copied row to row in SQL.
+            self.conn.executemany(
+                "INSERT INTO record_history (source, source_id, version, content_hash, "
+                "valid_from, valid_to, document_sha256, record) "
+                "SELECT source, source_id, version, content_hash, last_changed, ?, "
+                "document_sha256, record FROM records WHERE source = ? AND source_id = ?",
+                [(now, *row.key) for row in changed],
+            )
+            self.conn.executemany(
+                "UPDATE records SET content_hash = ?, version = version + 1, last_seen = ?, "
+                "last_changed = ?, document_url = ?, document_sha256 = ?, run_id = ?, record = ? "
+                "WHERE source = ? AND source_id = ?",
+                [
+                    (row.digest, now, now, row.url, row.sha, run_id, row.record, *row.key)
+                    for row in changed
+                ],
+            )
+        if unchanged:
+            self.conn.executemany(
+                "UPDATE records SET last_seen = ? WHERE source = ? AND source_id = ?", unchanged
+            )
+        if new:
+            self.conn.executemany(
                 "INSERT INTO records (source, source_id, kind, content_hash, version, first_seen, "
                 "last_seen, last_changed, document_url, document_sha256, run_id, record) "
                 "VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    source,
-                    source_id,
-                    item.get("kind", "notice"),
-                    digest,
-                    now,
-                    now,
-                    now,
-                    document_url,
-                    document_sha,
-                    run_id,
-                    record,
-                ),
+                new,
             )
-            return "new"
-        old_hash, version, last_changed, old_document, old_record = row
-        if old_hash == digest:
-            self.conn.execute(
-                "UPDATE records SET last_seen = ? WHERE source = ? AND source_id = ?",
-                (now, source, source_id),
-            )
-            return "unchanged"
-        self.conn.execute(
-            "INSERT INTO record_history (source, source_id, version, content_hash, valid_from, "
-            "valid_to, document_sha256, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (source, source_id, version, old_hash, last_changed, now, old_document, old_record),
-        )
-        self.conn.execute(
-            "UPDATE records SET content_hash = ?, version = ?, last_seen = ?, last_changed = ?, "
-            "document_url = ?, document_sha256 = ?, run_id = ?, record = ? "
-            "WHERE source = ? AND source_id = ?",
-            (
-                digest,
-                version + 1,
-                now,
-                now,
-                document_url,
-                document_sha,
-                run_id,
-                record,
-                source,
-                source_id,
-            ),
-        )
-        return "changed"
+        return outcomes
+
+    def _stored_hashes(self, rows: list[_Row]) -> dict[tuple[str, str], str]:
+        """The content hash of each row's record as stored now, for those stored."""
+        by_source: dict[str, list[str]] = {}
+        for row in rows:
+            by_source.setdefault(row.key[0], []).append(row.key[1])
+        stored: dict[tuple[str, str], str] = {}
+        for source, ids in by_source.items():
+            for start in range(0, len(ids), LOOKUP_CHUNK):
+                chunk = ids[start : start + LOOKUP_CHUNK]
+                cursor = self.conn.execute(
+                    "SELECT source_id, content_hash FROM records WHERE source = ? AND source_id "
+                    f"IN ({','.join('?' * len(chunk))})",
+                    (source, *chunk),
+                )
+                stored.update(((source, source_id), digest) for source_id, digest in cursor)
+        return stored
 
     def start_run(self, source: str, arguments: dict[str, Any] | None = None) -> int:
         cursor = self.conn.execute(
@@ -338,12 +393,18 @@ class CrawlStore:
         self.conn.close()
 
 
-def _open_existing(path: Path) -> sqlite3.Connection:
+def _open_existing(path: Path, check_same_thread: bool = True) -> sqlite3.Connection:
     if not path.is_file():
         raise StoreMissing(f"no crawl store at {path}")
     if path.stat().st_size == 0:
         raise StoreMissing(f"the crawl store {path} is empty (0 bytes)")
-    conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=30, isolation_level=None)
+    conn = sqlite3.connect(
+        f"file:{path}?mode=rw",
+        uri=True,
+        timeout=30,
+        isolation_level=None,
+        check_same_thread=check_same_thread,
+    )
     try:
         # Reading the header is the first point at which SQLite notices a file that is not one.
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -355,6 +416,34 @@ def _open_existing(path: Path) -> sqlite3.Connection:
     return conn
 
 
+class _Row(NamedTuple):
+    """An item as the records table stores it."""
+
+    key: tuple[str, str]
+    kind: str
+    digest: str
+    record: str
+    url: str | None
+    sha: str | None
+
+    @classmethod
+    def of(cls, item: dict) -> _Row:
+        try:
+            digest, record = serialised(item)
+        except UnicodeEncodeError:
+            # Lone surrogates (JSON escapes such as "\\ud800") fit neither UTF-8 nor SQLite.
+            item = without_surrogates(item)
+            digest, record = serialised(item)
+        return cls(
+            (item["source"], item["source_id"]),
+            item.get("kind", "notice"),
+            digest,
+            record,
+            item.get("document_url"),
+            item.get("document_sha256"),
+        )
+
+
 class _Transaction:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
@@ -364,7 +453,11 @@ class _Transaction:
         return self.conn
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        elif self.conn.in_transaction:
+            # SQLite may already have rolled back (a full disk does): then there is nothing to undo.
+            self.conn.execute("ROLLBACK")
 
 
 def without_surrogates(item: dict) -> dict:

@@ -7,18 +7,20 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
+from scrapy import Request
 from scrapy.http import Response
 
 from crawlers.parsers import ocds
-from crawlers.spiders.base import SourceSpider
+from crawlers.spiders.base import Window, WindowedSpider
 
 
-class OcdsSpider(SourceSpider):
+class OcdsSpider(WindowedSpider):
     """Fetches OCDS release or record packages, follows ``links.next`` and streams releases.
 
-    A publisher is declared by ``endpoint`` and the names of its date parameters; ``cpv`` and
-    ``keyword`` arguments (comma-separated) keep only matching releases when the API cannot
-    filter. Releases are streamed with ijson: a package is never turned into one Python object.
+    A publisher is declared by ``endpoint``, the names of its date parameters and its default
+    ``window_days`` (date windows: crawlers/spiders/base.py); ``cpv`` and ``keyword`` arguments
+    (comma-separated) keep only matching releases when the API cannot filter. Releases are
+    streamed with ijson: a package is never turned into one Python object.
     """
 
     endpoint: str = ""
@@ -43,20 +45,34 @@ class OcdsSpider(SourceSpider):
         if url:
             self.endpoint = url
 
-    def first_url(self) -> str:
+    def first_url(self, window: Window | None = None) -> str:
+        """The first page of a window, or of the whole crawl's one chain."""
         params = dict(self.params)
-        if self.from_date and self.from_param:
-            params[self.from_param] = self.from_date.strftime(self.date_format)
-        if self.until_date and self.until_param:
-            params[self.until_param] = self.until_date.strftime(self.date_format)
+        if window is None:
+            since, until = self.from_date, self.until_date
+        else:
+            since, until = window.start, None if window.open_ended else window.stop
+        if since and self.from_param:
+            params[self.from_param] = since.strftime(self.date_format)
+        if until and self.until_param:
+            params[self.until_param] = until.strftime(self.date_format)
         if not params:
             return self.endpoint
         return f"{self.endpoint}{'&' if '?' in self.endpoint else '?'}{urlencode(params)}"
 
+    def windows(self) -> list[Window | None]:
+        return super().windows() if self.from_param else [None]
+
     async def start(self):
         if not self.endpoint:
             raise ValueError(f"{self.name}: no endpoint (pass -a url=PACKAGE_URL)")
-        yield self.request(self.first_url(), callback=self.parse)
+        async for request in super().start():
+            yield request
+
+    def window_request(self, window: Window | None) -> Request:
+        return self.request(
+            self.first_url(window), callback=self.parse, meta=self.window_meta(window)
+        )
 
     def parse(self, response: Response) -> Iterator[Any]:
         package = ocds.Package()
@@ -70,7 +86,11 @@ class OcdsSpider(SourceSpider):
             if self.wanted(item):
                 yield item
         if package.next_url and not self.sample_reached:
-            yield self.request(package.next_url, callback=self.parse)
+            yield self.request(
+                package.next_url, callback=self.parse, meta=self.window_meta(response)
+            )
+        else:
+            yield from self.window_ended()
 
     def wanted(self, item: dict) -> bool:
         if self.cpv_filter and not any(str(c)[:8] in self.cpv_filter for c in item["cpv"]):
@@ -83,12 +103,14 @@ class OcdsSpider(SourceSpider):
 
 class ContractsFinderSpider(OcdsSpider):
     """UK Contracts Finder (Cabinet Office), OCDS search API; data under the Open Government
-    Licence v3.0. Pages of up to 100 releases, newest first, linked by ``links.next``."""
+    Licence v3.0. Pages of up to 100 releases, newest first, linked by ``links.next``; 15-day
+    windows counted back from ``until_date``, as Kingfisher Collect walks it."""
 
     name = "contracts-finder"
     endpoint = "https://www.contractsfinder.service.gov.uk/Published/Notices/OCDS/Search"
     from_param, until_param = "publishedFrom", "publishedTo"
     params = {"limit": "100"}
+    window_days = 15
 
 
 class FindATenderSpider(OcdsSpider):
@@ -97,27 +119,34 @@ class FindATenderSpider(OcdsSpider):
     name = "find-a-tender"
     endpoint = "https://www.find-tender.service.gov.uk/api/1.0/ocdsReleasePackages"
     from_param, until_param = "updatedFrom", "updatedTo"
+    # The API documents YYYY-MM-DDTHH:MM:SS, at most 19 characters: no zone designator.
+    date_format = "%Y-%m-%dT%H:%M:%S"
     params = {"limit": "100"}
+    window_days = 15
 
 
 class Sell2WalesSpider(OcdsSpider):
-    """Sell2Wales (Welsh Government) notices API, OCDS output; Open Government Licence v3.0."""
+    """Sell2Wales (Welsh Government) notices API, OCDS output; Open Government Licence v3.0.
+    One query per calendar month (``dateFrom=MM-YYYY``)."""
 
     name = "sell2wales"
     endpoint = "https://api.sell2wales.gov.wales/v1/Notices"
     from_param = "dateFrom"
     date_format = "%m-%Y"
     params = {"outputType": "0"}
+    monthly = True
 
 
 class PublicContractsScotlandSpider(OcdsSpider):
-    """Public Contracts Scotland notices API, OCDS output; Open Government Licence v3.0."""
+    """Public Contracts Scotland notices API, OCDS output; Open Government Licence v3.0.
+    One query per calendar month (``dateFrom=MM-YYYY``)."""
 
     name = "public-contracts-scotland"
     endpoint = "https://api.publiccontractsscotland.gov.uk/v1/Notices"
     from_param = "dateFrom"
     date_format = "%m-%Y"
     params = {"outputType": "0"}
+    monthly = True
 
 
 class OcdsPackageSpider(OcdsSpider):

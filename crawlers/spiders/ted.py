@@ -14,7 +14,7 @@ from scrapy.http import Response
 from crawlers import reference
 from crawlers.parsers import ted, ted_api, ted_package
 from crawlers.parsers.errors import ParseError
-from crawlers.spiders.base import SourceSpider
+from crawlers.spiders.base import ONE_DAY, Window, WindowedSpider
 
 SEARCH_URL = "https://api.ted.europa.eu/v3/notices/search"
 PACKAGE_URL = "https://ted.europa.eu/packages/daily/{issue}"
@@ -105,11 +105,14 @@ def package_url(package: str) -> str:
     return PACKAGE_URL.format(issue=f"{year}{int(number):05d}")
 
 
-class TedSpider(SourceSpider):
-    """TED notices about surveillance. Default: the v3 search API then each notice's XML;
-    ``-a package=URL|ISSUE`` reads one daily package instead, every member of it."""
+class TedSpider(WindowedSpider):
+    """TED notices about surveillance. Default: the v3 search API then each notice's XML, in
+    30-day windows of publication dates, each its own iteration; ``-a package=URL|ISSUE`` reads
+    one daily package instead, every member of it."""
 
     name = "ted"
+    window_days = 30
+    until_inclusive = True
 
     def __init__(self, *args: Any, package: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -124,11 +127,19 @@ class TedSpider(SourceSpider):
                 meta={"download_maxsize": PACKAGE_MAXSIZE},
             )
         else:
-            yield self.search_request(None)
+            async for request in super().start():
+                yield request
 
-    def search_request(self, token: str | None) -> scrapy.Request:
+    def window_request(self, window: Window | None) -> scrapy.Request:
+        return self.search_request(window, None)
+
+    def search_request(self, window: Window | None, token: str | None) -> scrapy.Request:
+        if window is None:
+            since, until = self.from_date, self.until_date
+        else:
+            since, until = window.start, None if window.open_ended else window.stop - ONE_DAY
         body: dict[str, Any] = {
-            "query": expert_query(CPV_ANCHORS, KEYWORDS, self.from_date, self.until_date),
+            "query": expert_query(CPV_ANCHORS, KEYWORDS, since, until),
             "fields": list(SEARCH_FIELDS),
             "limit": PAGE_SIZE,
             "paginationMode": "ITERATION",
@@ -142,13 +153,16 @@ class TedSpider(SourceSpider):
             headers={"Content-Type": "application/json"},
             callback=self.parse_search,
             dont_filter=True,
+            meta=self.window_meta(window),
         )
 
     def parse_search(self, response: Response) -> Iterator[scrapy.Request]:
+        window = response.meta.get("window")
         try:
             page = ted_api.search_page(response.body, self.real_url(response))
         except ParseError as exc:
-            self.document_failed(self.real_url(response), str(exc))
+            self.document_failed(self.real_url(response), str(exc), window=window)
+            yield from self.window_ended()
             return
         for notice in page.notices:
             if self.sample is not None and self.notices_requested >= self.sample:
@@ -158,7 +172,9 @@ class TedSpider(SourceSpider):
                 self.notices_requested += 1
                 yield self.request(url, callback=self.parse_notice)
         if page.next_token and page.notices:
-            yield self.search_request(page.next_token)
+            yield self.search_request(window, page.next_token)
+        else:
+            yield from self.window_ended()
 
     def parse_notice(self, response: Response) -> Iterator[dict]:
         url = self.real_url(response)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 
 import pytest
 
 from crawlers import paths
+from crawlers.archive import DocumentArchive
 from crawlers.store import CrawlStore
 from registry.crawl import run_crawl
 from registry.replay import ReplayServer, Route
@@ -94,6 +96,8 @@ def test_robots_disallow_is_obeyed(data_dir, cf_snapshot):
         hits = list(server.hits)
     assert hits == ["GET /robots.txt"]
     assert run["records_new"] == 0
+    # A refusal is a decision, not a failed window.
+    assert run["errors"] == 0 and json.loads(run["error_samples"]) == []
 
 
 def test_http_cache_skips_fresh_documents(data_dir, cf_snapshot):
@@ -114,13 +118,13 @@ def test_http_cache_revalidates_with_conditional_requests(data_dir, cf_snapshot)
         for number, route in enumerate(server.routes):
             route["headers"] = {"ETag": f'"page-{number}"'}
         _, first = crawl(server)
-        archived = sorted(p.name for p in paths.archive_dir().glob("*/*.gz"))
+        archived = sorted(DocumentArchive(paths.archive_dir()).documents())
         _, second = crawl(server)
         searches = [h for h in server.hits if h.startswith(f"GET {SEARCH}")]
     assert len(searches) == 4
     assert [h.endswith(" 304") for h in searches] == [False, False, True, True]
     assert (second["records_new"], second["records_unchanged"]) == (0, first["records_new"])
-    assert sorted(p.name for p in paths.archive_dir().glob("*/*.gz")) == archived
+    assert sorted(DocumentArchive(paths.archive_dir()).documents()) == archived
 
 
 def test_a_failed_request_is_one_fixed_log_line(data_dir):

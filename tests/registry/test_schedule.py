@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import gzip
 import os
 import shutil
 import signal
@@ -52,7 +51,7 @@ def store_state() -> tuple[dict, int, list]:
 
 
 def archive_files() -> set[str]:
-    return {p.name for p in paths.archive_dir().glob("*/*.gz")}
+    return {digest for digest, _ in DocumentArchive(paths.archive_dir()).documents()}
 
 
 def test_second_scheduled_run_writes_nothing_and_does_not_publish(data_dir, cf_snapshot):
@@ -228,8 +227,8 @@ def test_backup_is_a_consistent_copy_and_prune_keeps_cited_documents(data_dir, c
     orphan = archive.put(b"a listing page no record cites")
     fresh = archive.put(b"fetched today")
     old = time.time() - 40 * 86400
-    for path in paths.archive_dir().glob("*/*.gz"):
-        if path.name != f"{fresh}.gz":
+    for digest, path in archive.documents():
+        if digest != fresh:
             os.utime(path, (old, old))
     removed = prune_archive(paths.crawl_db(), paths.archive_dir(), keep_days=30)
     assert removed == [orphan]
@@ -237,7 +236,7 @@ def test_backup_is_a_consistent_copy_and_prune_keeps_cited_documents(data_dir, c
     cited = {r["document_sha256"] for r in store.iter_records()}
     store.close()
     for digest in cited | {fresh}:
-        assert gzip.decompress(archive.path_for(digest).read_bytes())
+        assert archive.get(digest)
 
 
 def test_killing_the_scheduled_run_kills_its_crawl_and_the_next_run_restarts_it(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import shutil
@@ -13,11 +14,12 @@ import pytest
 from crawlers import paths
 from crawlers.archive import DocumentArchive
 from crawlers.store import CrawlStore
-from registry.crawl import crawl_command, crawl_env
+from registry.crawl import crawl_command, crawl_env, run_crawl
 from registry.demo import recorded_arguments
 from registry.replay import ReplayServer
 from tests.conftest import SNAPSHOT
 from tests.crawlers.spiders.crawling import crawl, last_run, stored
+from tests.crawlers.spiders.search_replay import FROM, UNTIL, SearchReplay, dated_releases
 
 CF = "https://www.contractsfinder.service.gov.uk/Published/Notices/OCDS/Search"
 DONCASTER = (
@@ -38,10 +40,12 @@ def cf_snapshot(tmp_path):
 
 def test_contracts_finder_crawl_follows_next_and_stores_every_release(data_dir, cf_snapshot):
     with ReplayServer(cf_snapshot) as server:
-        crawl("contracts-finder", server, from_date="2022-10-01")
+        # Fifteen days: one window, the one chain of the recording.
+        crawl("contracts-finder", server, from_date="2022-10-01", until_date="2022-10-16")
         hits = list(server.hits)
     assert any("cursor=" in hit for hit in hits), hits
-    assert any("publishedFrom=2022-10-01T00%3A00%3A00Z" in hit for hit in hits), hits
+    first = "publishedFrom=2022-10-01T00%3A00%3A00Z&publishedTo=2022-10-16T00%3A00%3A00Z"
+    assert any(first in hit for hit in hits), hits
     records = stored("contracts-finder")
     assert DONCASTER in records and DVSA in records
     # Window replacement is not about surveillance, but it is kept: the build decides.
@@ -232,3 +236,91 @@ def test_ocds_package_recording_is_crawled_from_its_url_argument(data_dir, tmp_p
     assert run["records_new"] == 1
     # The url is recorded with the run, so a resumed or repeated crawl reads the same package.
     assert json.loads(run["arguments"])["url"] == recorded_arguments(directory)["url"]
+
+
+def content(records: dict[str, dict]) -> dict[str, str]:
+    return {source_id: row["content_hash"] for source_id, row in records.items()}
+
+
+def test_windowed_crawl_stores_exactly_what_one_chain_stores(data_dir, tmp_path, monkeypatch):
+    # 180 days before until_date: the instant two 15-day windows share.
+    boundary = dt.datetime(2022, 7, 4, tzinfo=dt.UTC)
+    with SearchReplay(dated_releases(boundary)) as server:
+        crawl("contracts-finder", server, from_date=FROM, until_date=UNTIL)
+        windows, pages = server.windows(), sum(server.served.values())
+        windowed, run = stored("contracts-finder"), last_run("contracts-finder")
+        monkeypatch.setenv("SURVREG_DATA", str(tmp_path / "one-chain"))
+        crawl("contracts-finder", server, from_date=FROM, until_date=UNTIL, window_days=0)
+        chain = stored("contracts-finder")
+    assert len(chain) == 100
+    assert content(windowed) == content(chain)
+    assert (run["finish_reason"], run["errors"], run["records_new"]) == ("finished", 0, 100)
+    # The release on the boundary is in two windows: stored once, seen twice.
+    assert run["records_unchanged"] == 1
+    # 15-day windows counted back from until_date, contiguous, covering exactly the range.
+    assert len(windows) == 25
+    assert windows[0][0] == "2022-01-01T00:00:00Z"
+    assert windows[-1][1] == "2022-12-31T00:00:00Z"
+    assert all(a[1] == b[0] for a, b in zip(windows, windows[1:], strict=False))
+    days = [dt.date.fromisoformat(u[:10]) - dt.date.fromisoformat(s[:10]) for s, u in windows]
+    assert set(days[1:]) == {dt.timedelta(days=15)} and days[0] == dt.timedelta(days=4)
+    # Each window followed its own links.next chain.
+    assert pages > len(windows)
+    assert any(offset > 0 for _, _, offset in server.served)
+
+
+def test_a_sample_crawl_takes_windows_one_at_a_time_and_stops_at_the_sample(data_dir):
+    with SearchReplay(dated_releases()) as server:
+        crawl("contracts-finder", server, from_date=FROM, until_date=UNTIL, sample=5)
+        served = dict(server.served)
+    assert len(stored("contracts-finder")) == 5
+    # The newest window has three releases, the next four: its first page ends the sample.
+    assert served == {
+        ("2022-12-16T00:00:00Z", "2022-12-31T00:00:00Z", 0): 1,
+        ("2022-12-01T00:00:00Z", "2022-12-16T00:00:00Z", 0): 1,
+    }
+
+
+@pytest.mark.parametrize("failures", [4, 100], ids=["recovers", "fails"])
+def test_a_failed_window_is_retried_then_reported_on_its_own(data_dir, failures):
+    # The downloader tries a page four times (RETRY_TIMES=3); the window retry four more.
+    window = "2022-07-04..2022-07-19"
+    since, until = "2022-07-04T00:00:00Z", "2022-07-19T00:00:00Z"
+    releases = dated_releases()
+    in_window = {f"{r['ocid']}/{r['id']}" for r in releases if since <= r["date"] <= until}
+    with SearchReplay(releases, fail={(since, 0): failures}) as server:
+        result = crawl("contracts-finder", server, from_date=FROM, until_date=UNTIL)
+    records = stored("contracts-finder")
+    run = last_run("contracts-finder")
+    assert f"retrying window: source=contracts-finder window={window} url={CF}?" in result.stderr
+    if failures == 4:
+        assert len(records) == 100
+        assert (run["finish_reason"], run["errors"]) == ("finished", 0)
+        assert "failed request" not in result.stderr and "failed window" not in result.stderr
+        return
+    assert len(in_window) == 4
+    assert set(records).isdisjoint(in_window)
+    assert len(records) == 100 - len(in_window)
+    assert run["errors"] == 1
+    assert f"failed window: source=contracts-finder window={window} url={CF}?" in result.stderr
+    (sample,) = json.loads(run["error_samples"])
+    assert sample.startswith(f"window {window}: {CF}?") and sample.endswith(": HTTP 500")
+
+
+def test_windows_overlap_within_the_hosts_concurrency(data_dir):
+    slots = {"127.0.0.1": {"concurrency": 2, "delay": 0, "autothrottle": False}}
+    with SearchReplay(dated_releases(), hold=0.5) as server:
+        result = run_crawl(
+            "contracts-finder",
+            {"source_url": server.url, "from_date": "2022-11-01", "until_date": UNTIL},
+            {"AUTOTHROTTLE_ENABLED": "True", "DOWNLOAD_SLOTS": json.dumps(slots)},
+            allow_loopback=True,
+            timeout=180,
+            capture_output=True,
+            text=True,
+        )
+        windows = server.windows()
+    assert result.returncode == 0, result.stderr
+    assert len(windows) == 4
+    assert server.max_in_flight == 2
+    assert len(stored("contracts-finder")) == 16

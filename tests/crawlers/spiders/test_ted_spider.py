@@ -3,6 +3,7 @@
 import base64
 import io
 import json
+import re
 import subprocess
 import sys
 import tarfile
@@ -76,7 +77,8 @@ def server():
 
 
 def test_search_api_pages_then_notice_xml(tmp_path, server):
-    items = crawl(tmp_path, server, "-a", "from_date=2025-01-01", "-a", "until_date=2025-06-30")
+    # Thirty days: one window, one iteration.
+    items = crawl(tmp_path, server, "-a", "from_date=2025-06-01", "-a", "until_date=2025-06-30")
     assert sorted(i["source_id"] for i in items) == ["43489-2024", "67623-2022", "727192-2023"]
     searches = [h for h in server.hits if h.startswith("POST")]
     assert len(searches) == 2
@@ -113,3 +115,43 @@ def test_daily_package_keeps_every_member_and_survives_a_bad_one(tmp_path, serve
     # b.xml is broken; d.xml (road maintenance, 50232100) is kept for the build to judge.
     assert sorted(i["source_id"] for i in items) == ["194753-2020", "67028-2021", "727192-2023"]
     assert {i["package_member"] for i in items} == {"a.xml", "c.xml", "d.xml"}
+
+
+class RecordingReplay(ReplayServer):
+    """Remembers the JSON body of every search."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.searches: list[dict] = []
+
+    def find(self, method, target, body):
+        if method == "POST":
+            self.searches.append(json.loads(body))
+        return super().find(method, target, body)
+
+
+def test_each_window_is_its_own_iteration_and_stores_what_one_would(tmp_path, server):
+    windowed = RecordingReplay(FIXTURES, routes=server.routes)
+    with windowed:
+        items = crawl(
+            tmp_path, windowed, "-a", "from_date=2025-01-01", "-a", "until_date=2025-03-31"
+        )
+    bounds = re.compile(r"publication-date >= (\d{8}) AND publication-date <= (\d{8})$")
+    firsts = [
+        bounds.search(s["query"]).groups()
+        for s in windowed.searches
+        if "iterationNextToken" not in s
+    ]
+    # Thirty-day windows of inclusive days, counted back from until_date, none overlapping.
+    assert sorted(firsts) == [
+        ("20250101", "20250130"),
+        ("20250131", "20250301"),
+        ("20250302", "20250331"),
+    ]
+    follows = [
+        bounds.search(s["query"]).groups() for s in windowed.searches if s.get("iterationNextToken")
+    ]
+    assert sorted(follows) == sorted(firsts)
+    # Every window lists the same three notices: each is fetched and stored once.
+    assert sorted(i["source_id"] for i in items) == ["43489-2024", "67623-2022", "727192-2023"]
+    assert len([h for h in windowed.hits if "/xml" in h]) == 3

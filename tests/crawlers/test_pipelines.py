@@ -1,0 +1,150 @@
+"""The crawl-store pipeline in real crawls: short write transactions, and failures told by ids."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import time
+
+import pytest
+
+from crawlers import paths
+from crawlers.logformatter import ItemSafeLogFormatter
+from crawlers.store import CrawlStore
+from registry.crawl import run_crawl
+from registry.replay import ReplayServer
+from tests.conftest import SNAPSHOT
+
+CF = "contracts-finder"
+
+
+@pytest.fixture
+def cf_snapshot(tmp_path):
+    directory = tmp_path / CF
+    shutil.copytree(SNAPSHOT / CF, directory)
+    return directory
+
+
+class StoreProbe(ReplayServer):
+    """When the crawl asks for the second page (so it waits on the network), looks into the
+    crawl store: are the first page's records committed yet, and can another writer lock it?"""
+
+    polls = 40  # a tenth of a second apart: commits come at least every SURVREG_COMMIT_SECONDS
+
+    def __init__(self, directory):
+        super().__init__(directory)
+        self.seen_after: int | None = None
+        self.lock_taken = False
+
+    def find(self, method, target, body):
+        if "cursor=" in target:
+            for poll in range(self.polls):
+                if self.committed_records() > 0:
+                    self.seen_after = poll
+                    break
+                time.sleep(0.1)
+            self.lock_taken = self.take_write_lock()
+        return super().find(method, target, body)
+
+    def committed_records(self) -> int:
+        conn = sqlite3.connect(paths.crawl_db(), timeout=1)
+        try:
+            return conn.execute("SELECT count(*) FROM records").fetchone()[0]
+        finally:
+            conn.close()
+
+    def take_write_lock(self) -> bool:
+        # What a build or the scheduler does: wait at most a second for the write lock.
+        conn = sqlite3.connect(paths.crawl_db(), timeout=1, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            conn.close()
+
+
+def test_records_are_committed_while_the_crawl_waits_and_the_write_lock_is_free(
+    data_dir, cf_snapshot
+):
+    with StoreProbe(cf_snapshot) as server:
+        result = run_crawl(
+            CF,
+            {"source_url": server.url},
+            allow_loopback=True,
+            timeout=180,
+            capture_output=True,
+            text=True,
+        )
+    assert result.returncode == 0, result.stderr
+    assert server.seen_after is not None, "page 1's records were not committed in 4 s"
+    assert server.lock_taken, "another writer waited more than a second for the write lock"
+    store = CrawlStore(paths.crawl_db())
+    (run,) = store.runs(CF)
+    assert run["records_new"] == store.count() == 107
+    store.close()
+
+
+def test_a_failed_store_write_logs_item_ids_only_and_the_run_is_failed(data_dir, cf_snapshot):
+    contacts = [
+        value
+        for page in ("search-page-1.json", "search-page-2.json")
+        for release in json.loads((cf_snapshot / page).read_bytes())["releases"]
+        for party in release.get("parties", [])
+        for value in (party.get("contactPoint") or {}).values()
+    ]
+    store = CrawlStore(paths.crawl_db())
+    # What a full disk does to every write, told by SQLite itself.
+    store.conn.execute(
+        "CREATE TRIGGER full_disk BEFORE INSERT ON records "
+        "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+    )
+    store.close()
+    with ReplayServer(cf_snapshot) as server:
+        result = run_crawl(
+            CF,
+            {"source_url": server.url},
+            allow_loopback=True,
+            timeout=180,
+            capture_output=True,
+            text=True,
+        )
+    lines = [line for line in result.stderr.splitlines() if "failed store write" in line]
+    assert lines and len(lines) <= 3
+    assert all("reason=database or disk is full" in line for line in lines)
+    assert "ocds-b5fd17-" in lines[0]
+    leaked = [value for value in contacts if value in result.stderr]
+    assert leaked == []
+    store = CrawlStore(paths.crawl_db())
+    (run,) = store.runs(CF)
+    assert store.count() == 0
+    store.close()
+    assert run["finish_reason"] == "failed"
+    assert (run["records_new"], run["errors"]) == (0, 107)
+    assert "store write failed for" in run["error_samples"]
+
+
+def test_an_item_that_breaks_a_pipeline_is_logged_by_its_id():
+    item = {"source": CF, "source_id": "ocds-1/r1", "buyer": {"contact": {"email": "a@b.org"}}}
+    entry = ItemSafeLogFormatter().item_error(item, ValueError("boom"), None)
+    line = entry["msg"] % entry["args"]
+    assert line == f"failed record: source={CF} id=ocds-1/r1 reason=boom"
+
+
+def test_a_store_that_cannot_be_opened_ends_the_crawl(data_dir):
+    # A directory where the store should be: the crawl fails at once and exits (its worker
+    # threads do not keep the process alive).
+    paths.crawl_db().mkdir(parents=True)
+    result = run_crawl(
+        CF,
+        {"source_url": "http://127.0.0.1:9"},
+        allow_loopback=True,
+        timeout=120,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "unable to open database file" in result.stderr
