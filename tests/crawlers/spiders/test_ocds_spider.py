@@ -205,9 +205,13 @@ def test_find_a_tender_release_packages_are_followed_through_links_next(data_dir
     directory = tmp_path / "find-a-tender"
     shutil.copytree(SNAPSHOT / "find-a-tender", directory)
     with ReplayServer(directory) as server:
-        crawl("find-a-tender", server, from_date="2024-03-01")
+        crawl("find-a-tender", server, from_date="2024-03-01", until_date="2024-03-15")
         hits = list(server.hits)
-    assert any("updatedFrom=2024-03-01T00%3A00%3A00Z" in hit for hit in hits), hits
+    # One 15-day window; dates as Find a Tender's API documents them (no zone designator).
+    assert any(
+        "updatedFrom=2024-03-01T00%3A00%3A00&updatedTo=2024-03-15T00%3A00%3A00" in hit
+        for hit in hits
+    ), hits
     assert any("cursor=" in hit for hit in hits), hits
     records = stored("find-a-tender")
     assert set(records) == {
