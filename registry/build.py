@@ -571,12 +571,20 @@ def notice_row(record: dict, stored: dict[str, Any]) -> dict:
         "value_amount": value.get("amount"),
         "value_currency": value.get("currency"),
         "value_eur": record.get("value_eur"),
+        "cameras": _count(record.get("cameras")),
         "first_seen": stored["first_seen"],
         "last_changed": stored["last_changed"],
         "document_url": safe_link(stored.get("document_url")),
         "document_sha256": stored.get("document_sha256"),
         "licence": licence_of(record["source"]),
     }
+
+
+def _count(value: Any) -> int | None:
+    """A camera count as a parser read it ("57", "1,200": a contract's order form), as a number."""
+    if isinstance(value, str) and value.replace(",", "").strip().isdigit():
+        value = int(value.replace(",", ""))
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 def record_place(record: dict) -> dict | None:

@@ -1,7 +1,7 @@
 """How sure the registry is of a deployment: a verification state and a confidence with its rules.
 
 Verification is the strongest kind of evidence behind it: ``official record`` (a procurement
-notice), ``dataset`` (an open dataset such as the Atlas or a Flock portal), ``reported`` (a news
+notice, or a decision: a council's vote or a records release's stated outcome), ``dataset`` (an open dataset such as the Atlas or a Flock portal), ``reported`` (a news
 article), ``vendor claim`` (a vendor's own newsroom), or ``corrected by review`` when the
 reviewed corrections file changed or annotated it. Confidence starts from that state and each
 rule that applies moves it; ``confidence_rules`` lists them ("award-notice 0.9; corroborated
@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite_utils
 
 BASE = {
+    "decision": ("official record", 0.9),
     "award-notice": ("official record", 0.9),
     "notice": ("official record", 0.8),
     "dataset": ("dataset", 0.8),
@@ -29,6 +30,7 @@ FLOOR, CEILING = 0.05, 1.0
 
 _FACTS = """
 SELECT d.id,
+       max(e.kind = 'notice' AND e.record_id IN (SELECT id FROM notices WHERE outcome IS NOT NULL)),
        max(e.kind = 'notice' AND e.detail IN ('award', 'contract')),
        max(e.kind = 'notice'),
        max(e.kind = 'dataset_row'),
@@ -56,6 +58,7 @@ _TECHNOLOGY = {
 
 def assess(
     *,
+    decision: bool = False,
     award: bool,
     notice: bool,
     dataset: bool,
@@ -69,6 +72,7 @@ def assess(
 ) -> tuple[str, float, str]:
     """(verification, confidence, rules) of one deployment's evidence."""
     kinds = (
+        ("decision", decision),
         ("award-notice", award),
         ("notice", notice),
         ("dataset", dataset),
@@ -98,6 +102,7 @@ def assess_deployments(db: sqlite_utils.Database) -> None:
     rows = []
     for (
         deployment_id,
+        decision,
         award,
         notice,
         dataset,
@@ -110,6 +115,7 @@ def assess_deployments(db: sqlite_utils.Database) -> None:
         technology,
     ) in db.execute(_FACTS.format(technology=_technology_sql(db))).fetchall():
         verification, confidence, rules = assess(
+            decision=bool(decision),
             award=bool(award),
             notice=bool(notice),
             dataset=bool(dataset),

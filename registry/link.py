@@ -65,7 +65,7 @@ EVIDENCE_KINDS = (
                   coalesce(r.url, r.document_url) AS url,
                   r.published AS date, r.document_sha256, r.source, r.first_seen, r.licence,
                   r.buyer_name AS organisation, r.buyer_country AS country, r.buyer_city AS city,
-                  r.place_id, r.value_amount, r.value_currency, r.value_eur, NULL AS quantity
+                  r.place_id, r.value_amount, r.value_currency, r.value_eur, r.cameras AS quantity
            FROM notices r""",
     ),
     EvidenceKind(

@@ -32,6 +32,7 @@ NOTICE_COLUMNS = {
     "value_amount": float,
     "value_currency": str,
     "value_eur": float,
+    "cameras": int,
     "first_seen": str,
     "last_changed": str,
     "document_url": str,

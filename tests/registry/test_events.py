@@ -132,3 +132,13 @@ def test_status_change_feed_filters_on_status_country_and_technology(council_reg
         get(council_registry, "/registry/new_status_changes.atom?status=cancelled").text
     )
     assert not none.bozo and none.entries == []
+
+
+def test_council_decisions_are_official_records_and_contracts_give_camera_counts(council_registry):
+    rows = get(council_registry, "/registry/deployments.json?_shape=array&_size=max").json()
+    redmond = next(r for r in rows if r["city"] == "Redmond")
+    assert redmond["verification"] == "official record"
+    assert redmond["confidence_rules"].startswith("decision 0.9")
+    eugene = next(r for r in rows if r["city"] == "Eugene")
+    # The signed contract's order form lists 57 Flock cameras; insurance limits are no count.
+    assert eugene["cameras"] == 57
