@@ -1,9 +1,10 @@
 """How sure the registry is of a deployment: a verification state and a confidence with its rules.
 
 Verification is the strongest kind of evidence behind it: ``official record`` (a procurement
-notice, or a decision: a council's vote or a records release's stated outcome), ``dataset`` (an open dataset such as the Atlas or a Flock portal), ``reported`` (a news
-article), ``vendor claim`` (a vendor's own newsroom), or ``corrected by review`` when the
-reviewed corrections file changed or annotated it. Confidence starts from that state and each
+notice, or a decision: a council's vote or a records release's stated outcome), ``dataset`` (an
+open dataset such as the Atlas or a Flock portal), ``reported`` (a news article), ``vendor
+claim`` (a vendor's own newsroom), or ``corrected by review`` when the reviewed corrections file
+changed or annotated it. Confidence starts from that state and each
 rule that applies moves it; ``confidence_rules`` lists them ("award-notice 0.9; corroborated
 +0.1").
 """
