@@ -3,6 +3,7 @@ with orjson, a large document streamed with ijson."""
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import re
@@ -434,11 +435,10 @@ def release_to_item(release: dict, url: str | None = None, source: str = "ocds")
     if not date:
         warnings.append("release has no date")
     # Party ids are matched as text: a list or object as an id must not cost the item.
-    parties = {
-        _str(p.get("id")): p
-        for p in _list(release.get("parties"))
-        if isinstance(p, dict) and _str(p.get("id"))
-    }
+    parties = {}
+    for party in _list(release.get("parties")):
+        if isinstance(party, dict) and (party_id := _str(party.get("id"))):
+            parties[party_id] = party
     tender = _dict(release.get("tender"))
     awards = [a for a in _list(release.get("awards")) if isinstance(a, dict)]
     contracts = [c for c in _list(release.get("contracts")) if isinstance(c, dict)]
@@ -450,19 +450,18 @@ def release_to_item(release: dict, url: str | None = None, source: str = "ocds")
         for i in _list(stage.get("items"))
         if isinstance(i, dict)
     ]
+    tags = [t for t in _list(release.get("tag")) if isinstance(t, str)]
+    title = next(filter(None, (_str(s.get("title")) for s in stages)), None)
     item = {
         "kind": "notice",
         "source": source,
         "source_id": f"{ocid}/{release_id}",
         "procedure_id": ocid,
         "url": _notice_url(tender, awards, contracts),
-        "notice_type": _notice_type(release, tender, awards, contracts),
+        "notice_type": _notice_type(set(tags), release, tender, awards, contracts),
         # A contract-only release may name its subject only in its items.
-        "title": _first_str(
-            *(s.get("title") for s in stages), *(i.get("description") for i in items[:1])
-        )
-        or "",
-        "description": _description(stages, items),
+        "title": title or (_str(items[0].get("description")) if items else None) or "",
+        "description": _description(title, stages, items),
         "language": _str(release.get("language")),
         "published": date,
         "buyer": _buyer(release, tender, parties),
@@ -471,7 +470,7 @@ def release_to_item(release: dict, url: str | None = None, source: str = "ocds")
         "value": _value(awards, contracts, tender),
         "technologies": [],
         "vendors": [],
-        "ocds_tags": [t for t in _list(release.get("tag")) if isinstance(t, str)],
+        "ocds_tags": tags,
     }
     if period := _period(contracts):
         item["contract_period"] = period
@@ -480,26 +479,35 @@ def release_to_item(release: dict, url: str | None = None, source: str = "ocds")
     return item
 
 
-def _description(stages: tuple[dict, ...], items: list[dict]) -> str | None:
-    """The first description that says more than the title: tenders that repeat their title
-    ("licitacion publica mediante equipos de cctv") name the subject in the contract or award."""
-    title = _first_str(*(s.get("title") for s in stages))
-    texts = [
-        *(s.get("description") for s in stages[:2]),
-        *(s.get(key) for s in stages[2:] for key in ("title", "description")),
-        *(i.get("description") for i in items),
-    ]
+def _description(title: str | None, stages: tuple[dict, ...], items: list[dict]) -> str | None:
+    """The first description that says more than the stages' title: tenders that repeat their
+    title ("licitacion publica mediante equipos de cctv") name the subject in the contract or
+    award. Else the first description, if any."""
     fold = (title or "").casefold().rstrip(". ")
-    return next(
-        (t for t in map(_str, texts) if t and t.casefold().rstrip(". ") != fold),
-        _first_str(*texts),
-    )
+    first = None
+    for text in map(_str, _descriptions(stages, items)):
+        if text:
+            if text.casefold().rstrip(". ") != fold:
+                return text
+            first = first or text
+    return first
 
 
-def _notice_type(release: dict, tender: dict, awards: list, contracts: list) -> str:
+def _descriptions(stages: tuple[dict, ...], items: list[dict]) -> Iterator[Any]:
+    """What may describe a release, best first: tender's and release's descriptions, then the
+    contracts' and awards' titles and descriptions, then the items'."""
+    for stage in stages[:2]:
+        yield stage.get("description")
+    for stage in stages[2:]:
+        yield stage.get("title")
+        yield stage.get("description")
+    for i in items:
+        yield i.get("description")
+
+
+def _notice_type(tags: set[str], release: dict, tender: dict, awards: list, contracts: list) -> str:
     """The stage the tags name; the content's stage when they name none (``compiled``) or
     several, as compiled releases and some publishers' releases do."""
-    tags = {t for t in _list(release.get("tag")) if isinstance(t, str)}
     named = [notice_type for names, notice_type in _TAG_TYPES if tags & names]
     if "modification" in named:
         return "modification"
@@ -545,13 +553,11 @@ def _buyer(release: dict, tender: dict, parties: dict) -> dict:
     details = _dict(party.get("details"))
     region = _str(address.get("region"))
     return {
-        "name": _first_str(
-            ref.get("name"),
-            party.get("name"),
-            _dict(party.get("identifier")).get("legalName"),
-            _dict(ref.get("identifier")).get("legalName"),
-            procuring.get("name"),
-        )
+        "name": _str(ref.get("name"))
+        or _str(party.get("name"))
+        or _str(_dict(party.get("identifier")).get("legalName"))
+        or _str(_dict(ref.get("identifier")).get("legalName"))
+        or _str(procuring.get("name"))
         or "",
         "country": _first_str(address.get("countryName"), address.get("country")),
         "city": _str(address.get("locality")),
@@ -592,8 +598,12 @@ def _cpvs(stages: list[dict], items: list[dict]) -> list[str]:
 
 def is_cpv_scheme(scheme: Any) -> bool:
     """True for CPV under any of its names: "CPV", "CPV2008", and Ukraine's ДК 021:2015."""
-    if not isinstance(scheme, str):
-        return False
+    return isinstance(scheme, str) and _cpv_scheme_name(scheme)
+
+
+@functools.lru_cache(maxsize=1024)
+def _cpv_scheme_name(scheme: str) -> bool:
+    # A publisher writes its one or two schemes on every classification of every release.
     return _SCHEME_NOISE.sub("", scheme).casefold() in _CPV_SCHEMES
 
 
@@ -666,9 +676,10 @@ def _list(value: Any) -> list:
 
 def _str(value: Any) -> str | None:
     if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value.strip() or None
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
         return str(value)
     return None
 
