@@ -1,9 +1,29 @@
-"""What an item must carry before it is stored (the shapes are in ITEMS.md)."""
+"""What an item must carry before it is stored, and the batch that carries a page's records
+(the shapes are in ITEMS.md)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 KINDS = ("notice", "announcement", "dataset_row", "vulnerability")
 NOTICE_TYPES = ("tender", "award", "prior-information", "modification", "other")
+
+
+@dataclass
+class RecordBatch:
+    """The records of one document, passed through Scrapy as one item.
+
+    Scrapy's machinery costs about as much per item (spider middlewares, pipelines, signals,
+    the log formatter) as parsing a release does, so a page of 100 releases pays it once.
+    The pipelines take each record as they would a record item of its own.
+    """
+
+    records: list[dict]
+
+
+def records_of(item: dict | RecordBatch) -> list[dict]:
+    """The records an item carries: a batch's, or the item itself."""
+    return item.records if isinstance(item, RecordBatch) else [item]
 
 
 def item_problems(item: dict) -> list[str]:

@@ -20,13 +20,12 @@ from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
 from crawlers import paths, workers
-from crawlers.items import item_problems, missing_date
+from crawlers.items import RecordBatch, item_problems, missing_date, records_of
+from crawlers.logformatter import shown_ids
 from crawlers.spiders.base import MAX_ERROR_SAMPLES
 from crawlers.store import CrawlStore
 
 logger = logging.getLogger(__name__)
-# A failed batch is logged with this many of its item ids, and how many there were.
-MAX_IDS_LOGGED = 20
 STOP_AFTER_FAILED_WRITES = 3
 
 
@@ -40,25 +39,46 @@ class _CrawlerPipeline:
 
 
 class ValidationPipeline(_CrawlerPipeline):
-    """Rejects items that break the contract, with one fixed log line each."""
+    """Rejects records that break the contract, with one fixed log line each; a batch goes on
+    with the records that pass (dropped when none does)."""
 
-    def process_item(self, item: dict) -> dict:
-        problems = item_problems(item)
+    def process_item(self, item: dict | RecordBatch) -> dict | RecordBatch:
+        records = records_of(item)
+        kept, reasons = [], []
+        for record in records:
+            reason = self._rejected(record)
+            if reason is None:
+                kept.append(record)
+            else:
+                reasons.append(reason)
         stats = self.crawler.stats
-        if problems:
-            stats.inc_value("survreg/records_rejected")
-            # Items reach the pipelines only while the spider is open.
-            assert self.crawler.spider is not None
-            logger.warning(
-                "rejected record: source=%s url=%s reason=%s",
-                self.crawler.spider.name,
-                item.get("document_url"),
-                "; ".join(problems),
-            )
-            raise DropItem("; ".join(problems))
-        if missing_date(item):
-            stats.inc_value("survreg/records_missing_date")
+        # Counted per item, not per record: each of Scrapy's stats calls costs.
+        if reasons:
+            stats.inc_value("survreg/records_rejected", len(reasons))
+        undated = sum(1 for record in kept if missing_date(record))
+        if undated:
+            stats.inc_value("survreg/records_missing_date", undated)
+        if not kept:
+            raise DropItem(reasons[0] if len(reasons) == 1 else f"{len(reasons)} records rejected")
+        if len(kept) < len(records):
+            return RecordBatch(kept)
         return item
+
+    def _rejected(self, record: dict) -> str | None:
+        """Why a record cannot be stored, logged in one fixed line; None when it can."""
+        problems = item_problems(record)
+        if not problems:
+            return None
+        # Items reach the pipelines only while the spider is open.
+        assert self.crawler.spider is not None
+        reason = "; ".join(problems)
+        logger.warning(
+            "rejected record: source=%s url=%s reason=%s",
+            self.crawler.spider.name,
+            record.get("document_url"),
+            reason,
+        )
+        return reason
 
 
 class CrawlStorePipeline(_CrawlerPipeline):
@@ -106,8 +126,8 @@ class CrawlStorePipeline(_CrawlerPipeline):
         store = CrawlStore(self.path, check_same_thread=False)
         return store, store.start_run(source, arguments)
 
-    async def process_item(self, item: dict) -> dict:
-        self.pending.append(item)
+    async def process_item(self, item: dict | RecordBatch) -> dict | RecordBatch:
+        self.pending.extend(records_of(item))
         if len(self.pending) >= self.batch_size:
             self.flush()
             # The writer is behind: wait for it rather than hold more than two batches.
@@ -142,12 +162,11 @@ class CrawlStorePipeline(_CrawlerPipeline):
         self.failed_records += len(batch)
         self.crawler.stats.inc_value("survreg/store_errors", len(batch))
         ids = [str(item.get("source_id")) for item in batch]
-        shown = ", ".join(ids[:MAX_IDS_LOGGED]) + (", ..." if len(ids) > MAX_IDS_LOGGED else "")
         logger.error(
             "failed store write: source=%s records=%d ids=%s reason=%s",
             self.crawler.spider.name,
             len(batch),
-            shown,
+            shown_ids(ids),
             error,
         )
         stats = self.crawler.stats

@@ -73,8 +73,13 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.archive.DocumentArchiveMiddleware": 520,
 }
 # Live figures for `survreg crawl`, only when it hands the crawl a pipe (SURVREG_PROGRESS_FD).
-EXTENSIONS = {"crawlers.progress.ProgressExtension": 500}
+EXTENSIONS = {
+    "crawlers.progress.ProgressExtension": 500,
+    "crawlers.collector.CollectorTuning": 0,
+}
 SURVREG_PROGRESS_FD = -1
+# Collections every 50,000 new containers instead of 700 (crawlers/collector.py).
+SURVREG_GC_THRESHOLD = [50_000, 20, 100]
 ITEM_PIPELINES = {
     "crawlers.pipelines.ValidationPipeline": 100,
     "crawlers.pipelines.CrawlStorePipeline": 900,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from collections.abc import Iterator
@@ -103,20 +104,52 @@ def events(
     """ijson's (prefix, event, value) events; ParseError on bad JSON, undecodable text or
     nesting deeper than ``max_depth``."""
     depth = 0
-    try:
+    with _json_errors():
         for path, event, value in ijson.parse(
             TokenAlignedReader(stream),
             buf_size=BUFFER,
             multiple_values=multiple_values,
             use_float=True,
         ):
-            if event in ("start_map", "start_array"):
+            if event in _OPENING:
                 depth += 1
                 if depth > max_depth:
                     raise ParseError(f"JSON nested deeper than {max_depth} levels")
-            elif event in ("end_map", "end_array"):
+            elif event in _CLOSING:
                 depth -= 1
             yield path, event, value
+
+
+def basic_events(
+    stream: IO[bytes], max_depth: int = MAX_DEPTH, multiple_values: bool = False
+) -> Iterator[tuple[str, Any]]:
+    """ijson's (event, value) events, bounded as ``events`` are; without prefixes, which a
+    reader that keeps its own place need not pay for."""
+    depth = 0
+    with _json_errors():
+        for event, value in ijson.basic_parse(
+            TokenAlignedReader(stream),
+            buf_size=BUFFER,
+            multiple_values=multiple_values,
+            use_float=True,
+        ):
+            if event in _OPENING:
+                depth += 1
+                if depth > max_depth:
+                    raise ParseError(f"JSON nested deeper than {max_depth} levels")
+            elif event in _CLOSING:
+                depth -= 1
+            yield event, value
+
+
+_OPENING = frozenset({"start_map", "start_array"})
+_CLOSING = frozenset({"end_map", "end_array"})
+
+
+@contextlib.contextmanager
+def _json_errors() -> Iterator[None]:
+    try:
+        yield
     except ijson.JSONError as exc:
         raise ParseError(f"invalid JSON: {exc}") from exc
     except UnicodeDecodeError as exc:

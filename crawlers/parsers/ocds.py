@@ -1,15 +1,18 @@
-"""OCDS release packages, record packages, single releases and JSON lines, streamed with ijson."""
+"""OCDS release packages, record packages, single releases and JSON lines: a page is parsed whole
+with orjson, a large document streamed with ijson."""
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, cast
+from typing import IO, Any, Protocol, cast
 
 import ijson
+import orjson
 
 from crawlers.parsers import compressed, jsonstream
 from crawlers.parsers.errors import ParseError
@@ -64,6 +67,9 @@ _PACKAGE_KEYS = frozenset(
 # Releases of an object not yet known to be a record or a package are held up to this many; a
 # record has a few dozen at most, so more means a package (stream them).
 MAX_HELD = 1000
+# Documents up to this size are parsed whole with orjson, ten times faster than ijson's events
+# through Python; larger ones (bulk files) are streamed, so memory stays bounded.
+WHOLE_MAX_BYTES = 4 * 1024 * 1024
 
 
 @dataclass
@@ -88,17 +94,29 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def iter_releases(stream: compressed.Readable, package: Package | None = None) -> Iterator[dict]:
-    """Yield every release of any OCDS shape, one at a time, without building the document.
+def iter_releases(
+    stream: compressed.Readable,
+    package: Package | None = None,
+    whole_limit: int = WHOLE_MAX_BYTES,
+) -> Iterator[dict]:
+    """Yield every release of any OCDS shape, one at a time.
 
     Release and record packages, bare releases and records, arrays or JSON lines of any of them,
     and packages embedded in ``packages[]``. A record gives its compiled release when it has one,
     else each embedded release (linked releases, which carry only a URL, are skipped). Package
     metadata is filled into ``package`` when its object ends (``links.next`` often comes last).
+    A document of at most ``whole_limit`` bytes is parsed whole with orjson; a larger one, or one
+    that only the streaming parser can judge, is streamed with ijson. Both give the same releases.
     """
     package = package if package is not None else Package()
-    tokens = jsonstream.events(cast(IO[bytes], stream), multiple_values=True)
-    events = ((event, value) for _, event, value in tokens)
+    head = _read_up_to(stream, whole_limit + 1)
+    values = _whole_values(head) if len(head) <= whole_limit else None
+    events: _Events
+    if values is not None:
+        events = _Walk(values)
+    else:
+        rest = _Prefixed(head, stream)
+        events = _Stream(jsonstream.basic_events(cast(IO[bytes], rest), multiple_values=True))
     for event, _value in events:
         if event == "start_map":
             yield from _object(events, package)
@@ -108,7 +126,175 @@ def iter_releases(stream: compressed.Readable, package: Package | None = None) -
             raise ParseError(f"not OCDS: a top-level {event} value")
 
 
-def _array(events: Iterator[tuple[str, Any]], package: Package) -> Iterator[dict]:
+def _whole_values(data: bytes) -> list[Any] | None:
+    """The JSON values of a document, one or one per line; None when the streaming parser must
+    judge it: not JSON to orjson, nested deeper than MAX_DEPTH, or an integer that may exceed
+    64 bits (which orjson reads and ijson refuses)."""
+    try:
+        values = [orjson.loads(data)]
+    except orjson.JSONDecodeError:
+        try:
+            values = [orjson.loads(line) for line in data.splitlines() if line.strip(_JSON_SPACE)]
+        except orjson.JSONDecodeError:
+            return None
+    # Only now is the document known to be JSON, which the checks below rely on.
+    if not values or not _within_depth(_unescaped(data), jsonstream.MAX_DEPTH):
+        return None
+    if _long_digits(data) and _long_digits(_outside_strings(_unescaped(data))):
+        return None
+    return values
+
+
+# Nineteen digits reach beyond a signed 64-bit integer, the most ijson's yajl reads.
+_LONG_DIGITS = b"0" * 19
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_JSON_SPACE = b" \t\r\n"
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+# Quotes and brackets, the brackets as one kind: in JSON that orjson read they nest properly.
+_BRACKETS = bytes.maketrans(b"{}", b"[]")
+_NOT_MARKS = bytes(b for b in range(256) if b not in b'"[]{}')
+
+
+def _unescaped(data: bytes) -> bytes:
+    """JSON text without its escapes, so that every quote left opens or closes a string."""
+    return _ESCAPE.sub(b"", data) if b"\\" in data else data
+
+
+def _long_digits(data: bytes) -> bool:
+    # A regular expression tries again at every digit: twenty times slower on an OCDS page.
+    return _LONG_DIGITS in data.translate(_DIGITS_AS_ZERO)
+
+
+def _outside_strings(data: bytes) -> bytes:
+    return b"".join(data.split(b'"')[::2])
+
+
+def _within_depth(data: bytes, limit: int) -> bool:
+    """Whether the brackets outside strings of unescaped JSON nest at most ``limit`` deep."""
+    marks = data.translate(_BRACKETS, _NOT_MARKS)
+    # Two quotes side by side are an empty string or the end of one and the start of the next:
+    # dropping them leaves every bracket inside or outside strings as it was, and most strings.
+    marks = marks.replace(b'""', b"")
+    if b'"' in marks:
+        marks = _outside_strings(marks)
+    for _ in range(limit):
+        if not marks:
+            return True
+        marks = marks.replace(b"[]", b"")  # the innermost pairs: one level a pass
+    return not marks
+
+
+def _read_up_to(stream: compressed.Readable, size: int) -> bytes:
+    chunks, left = [], size
+    while left > 0:
+        chunk = stream.read(left)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream whose first bytes were read already: those bytes, then the rest of it."""
+
+    def __init__(self, head: bytes, rest: compressed.Readable):
+        self._head, self._rest = io.BytesIO(head), rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        count = self._head.readinto(buffer)
+        if count:
+            return count
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _Events(Protocol):
+    """(event, value) pairs in ijson's names; ``build`` turns the value an event starts into a
+    Python value, consuming its events."""
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]: ...
+
+    def __next__(self) -> tuple[str, Any]: ...
+
+    def build(self, event: str, value: Any) -> Any: ...
+
+
+class _Stream:
+    """ijson's events; a value is built from its events with ijson's ObjectBuilder."""
+
+    def __init__(self, events: Iterator[tuple[str, Any]]):
+        self._events = events
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        return self._events
+
+    def __next__(self) -> tuple[str, Any]:
+        return next(self._events)
+
+    def build(self, event: str, value: Any) -> Any:
+        if event not in ("start_map", "start_array"):
+            return value
+        builder = ijson.ObjectBuilder()
+        builder.event(event, value)
+        depth = 1
+        for event, value in self._events:
+            builder.event(event, value)
+            if event in ("start_map", "start_array"):
+                depth += 1
+            elif event in ("end_map", "end_array"):
+                depth -= 1
+                if depth == 0:
+                    return builder.value
+        raise ParseError("invalid JSON: document ends inside a value")
+
+
+class _Walk:
+    """The events of values parsed already, with each container as its start event's value:
+    building one takes it as it is and skips its events."""
+
+    def __init__(self, values: list[Any]):
+        self._built: Any = None
+        self._events = (pair for value in values for pair in self._of(value))
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        return self._events
+
+    def __next__(self) -> tuple[str, Any]:
+        return next(self._events)
+
+    def build(self, event: str, value: Any) -> Any:
+        if event in ("start_map", "start_array"):
+            self._built = value
+        return value
+
+    def _of(self, value: Any) -> Iterator[tuple[str, Any]]:
+        if isinstance(value, dict):
+            yield "start_map", value
+            if self._built is not value:
+                for key, member in value.items():
+                    yield "map_key", key
+                    yield from self._of(member)
+                yield "end_map", None
+        elif isinstance(value, list):
+            yield "start_array", value
+            if self._built is not value:
+                for member in value:
+                    yield from self._of(member)
+                yield "end_array", None
+        else:
+            yield _SCALAR_EVENTS.get(type(value), "number"), value
+        self._built = None
+
+
+_SCALAR_EVENTS: dict[type, str] = {type(None): "null", bool: "boolean", str: "string"}
+
+
+def _array(events: _Events, package: Package) -> Iterator[dict]:
     """Items of a top-level array or of ``packages[]``: each a package, record or release."""
     for event, _value in events:
         if event == "end_array":
@@ -119,7 +305,7 @@ def _array(events: Iterator[tuple[str, Any]], package: Package) -> Iterator[dict
             yield from _array(events, package)
 
 
-def _object(events: Iterator[tuple[str, Any]], package: Package) -> Iterator[dict]:
+def _object(events: _Events, package: Package) -> Iterator[dict]:
     """One object whose start was read: a package streams its releases, a record or a bare
     release is decided by its keys. Releases met before the kind is known are held (boundedly)."""
     fields: dict[str, Any] = {}
@@ -153,7 +339,7 @@ def _object(events: Iterator[tuple[str, Any]], package: Package) -> Iterator[dic
                     yield from held
                     held.clear()
             continue
-        fields[key] = _build(event, value, events)
+        fields[key] = events.build(event, value)
         if kind is None and key in _RECORD_KEYS:
             kind = "record"
         elif kind is None and key in _PACKAGE_KEYS:
@@ -175,7 +361,7 @@ def _object(events: Iterator[tuple[str, Any]], package: Package) -> Iterator[dic
     yield from held
 
 
-def _records(events: Iterator[tuple[str, Any]]) -> Iterator[dict]:
+def _records(events: _Events) -> Iterator[dict]:
     for record in _values(events):
         if not isinstance(record, dict):
             continue
@@ -196,29 +382,12 @@ def _embedded(releases: list, ocid: Any) -> Iterator[dict]:
         yield release
 
 
-def _values(events: Iterator[tuple[str, Any]]) -> Iterator[Any]:
+def _values(events: _Events) -> Iterator[Any]:
     """Each value of an array whose start was read, built one at a time."""
     for event, value in events:
         if event == "end_array":
             return
-        yield _build(event, value, events)
-
-
-def _build(event: str, value: Any, events: Iterator[tuple[str, Any]]) -> Any:
-    if event not in ("start_map", "start_array"):
-        return value
-    builder = ijson.ObjectBuilder()
-    builder.event(event, value)
-    depth = 1
-    for event, value in events:
-        builder.event(event, value)
-        if event in ("start_map", "start_array"):
-            depth += 1
-        elif event in ("end_map", "end_array"):
-            depth -= 1
-            if depth == 0:
-                return builder.value
-    raise ParseError("invalid JSON: document ends inside a value")
+        yield events.build(event, value)
 
 
 def _fill_package(package: Package, obj: dict) -> None:
@@ -236,12 +405,14 @@ def parse(
     format: str | None = None,
     source: str = "ocds",
     package: Package | None = None,
+    whole_limit: int = WHOLE_MAX_BYTES,
 ) -> Iterator[dict]:
-    """Parse an OCDS document, or a gzip, zip or tar of them, into notice items (ITEMS.md)."""
+    """Parse an OCDS document, or a gzip, zip or tar of them, into notice items (ITEMS.md);
+    members of at most ``whole_limit`` bytes are parsed whole, larger ones streamed."""
     stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
     # Bulk files come compressed (.jsonl.gz, .zip): each member is a stream of its own.
     for member in compressed.members(stream):
-        for release in iter_releases(member.stream, package):
+        for release in iter_releases(member.stream, package, whole_limit):
             yield release_to_item(release, url=url, source=source)
 
 
@@ -264,11 +435,10 @@ def release_to_item(release: dict, url: str | None = None, source: str = "ocds")
     if not date:
         warnings.append("release has no date")
     # Party ids are matched as text: a list or object as an id must not cost the item.
-    parties = {
-        _str(p.get("id")): p
-        for p in _list(release.get("parties"))
-        if isinstance(p, dict) and _str(p.get("id"))
-    }
+    parties = {}
+    for party in _list(release.get("parties")):
+        if isinstance(party, dict) and (party_id := _str(party.get("id"))):
+            parties[party_id] = party
     tender = _dict(release.get("tender"))
     awards = [a for a in _list(release.get("awards")) if isinstance(a, dict)]
     contracts = [c for c in _list(release.get("contracts")) if isinstance(c, dict)]
@@ -280,19 +450,18 @@ def release_to_item(release: dict, url: str | None = None, source: str = "ocds")
         for i in _list(stage.get("items"))
         if isinstance(i, dict)
     ]
+    tags = [t for t in _list(release.get("tag")) if isinstance(t, str)]
+    title = next(filter(None, (_str(s.get("title")) for s in stages)), None)
     item = {
         "kind": "notice",
         "source": source,
         "source_id": f"{ocid}/{release_id}",
         "procedure_id": ocid,
         "url": _notice_url(tender, awards, contracts),
-        "notice_type": _notice_type(release, tender, awards, contracts),
+        "notice_type": _notice_type(set(tags), release, tender, awards, contracts),
         # A contract-only release may name its subject only in its items.
-        "title": _first_str(
-            *(s.get("title") for s in stages), *(i.get("description") for i in items[:1])
-        )
-        or "",
-        "description": _description(stages, items),
+        "title": title or (_str(items[0].get("description")) if items else None) or "",
+        "description": _description(title, stages, items),
         "language": _str(release.get("language")),
         "published": date,
         "buyer": _buyer(release, tender, parties),
@@ -301,7 +470,7 @@ def release_to_item(release: dict, url: str | None = None, source: str = "ocds")
         "value": _value(awards, contracts, tender),
         "technologies": [],
         "vendors": [],
-        "ocds_tags": [t for t in _list(release.get("tag")) if isinstance(t, str)],
+        "ocds_tags": tags,
     }
     if period := _period(contracts):
         item["contract_period"] = period
@@ -310,26 +479,35 @@ def release_to_item(release: dict, url: str | None = None, source: str = "ocds")
     return item
 
 
-def _description(stages: tuple[dict, ...], items: list[dict]) -> str | None:
-    """The first description that says more than the title: tenders that repeat their title
-    ("licitacion publica mediante equipos de cctv") name the subject in the contract or award."""
-    title = _first_str(*(s.get("title") for s in stages))
-    texts = [
-        *(s.get("description") for s in stages[:2]),
-        *(s.get(key) for s in stages[2:] for key in ("title", "description")),
-        *(i.get("description") for i in items),
-    ]
+def _description(title: str | None, stages: tuple[dict, ...], items: list[dict]) -> str | None:
+    """The first description that says more than the stages' title: tenders that repeat their
+    title ("licitacion publica mediante equipos de cctv") name the subject in the contract or
+    award. Else the first description, if any."""
     fold = (title or "").casefold().rstrip(". ")
-    return next(
-        (t for t in map(_str, texts) if t and t.casefold().rstrip(". ") != fold),
-        _first_str(*texts),
-    )
+    first = None
+    for text in map(_str, _descriptions(stages, items)):
+        if text:
+            if text.casefold().rstrip(". ") != fold:
+                return text
+            first = first or text
+    return first
 
 
-def _notice_type(release: dict, tender: dict, awards: list, contracts: list) -> str:
+def _descriptions(stages: tuple[dict, ...], items: list[dict]) -> Iterator[Any]:
+    """What may describe a release, best first: tender's and release's descriptions, then the
+    contracts' and awards' titles and descriptions, then the items'."""
+    for stage in stages[:2]:
+        yield stage.get("description")
+    for stage in stages[2:]:
+        yield stage.get("title")
+        yield stage.get("description")
+    for i in items:
+        yield i.get("description")
+
+
+def _notice_type(tags: set[str], release: dict, tender: dict, awards: list, contracts: list) -> str:
     """The stage the tags name; the content's stage when they name none (``compiled``) or
     several, as compiled releases and some publishers' releases do."""
-    tags = {t for t in _list(release.get("tag")) if isinstance(t, str)}
     named = [notice_type for names, notice_type in _TAG_TYPES if tags & names]
     if "modification" in named:
         return "modification"
@@ -375,13 +553,11 @@ def _buyer(release: dict, tender: dict, parties: dict) -> dict:
     details = _dict(party.get("details"))
     region = _str(address.get("region"))
     return {
-        "name": _first_str(
-            ref.get("name"),
-            party.get("name"),
-            _dict(party.get("identifier")).get("legalName"),
-            _dict(ref.get("identifier")).get("legalName"),
-            procuring.get("name"),
-        )
+        "name": _str(ref.get("name"))
+        or _str(party.get("name"))
+        or _str(_dict(party.get("identifier")).get("legalName"))
+        or _str(_dict(ref.get("identifier")).get("legalName"))
+        or _str(procuring.get("name"))
         or "",
         "country": _first_str(address.get("countryName"), address.get("country")),
         "city": _str(address.get("locality")),
@@ -422,8 +598,12 @@ def _cpvs(stages: list[dict], items: list[dict]) -> list[str]:
 
 def is_cpv_scheme(scheme: Any) -> bool:
     """True for CPV under any of its names: "CPV", "CPV2008", and Ukraine's ДК 021:2015."""
-    if not isinstance(scheme, str):
-        return False
+    return isinstance(scheme, str) and _cpv_scheme_name(scheme)
+
+
+@functools.lru_cache(maxsize=1024)
+def _cpv_scheme_name(scheme: str) -> bool:
+    # A publisher writes its one or two schemes on every classification of every release.
     return _SCHEME_NOISE.sub("", scheme).casefold() in _CPV_SCHEMES
 
 
@@ -496,9 +676,10 @@ def _list(value: Any) -> list:
 
 def _str(value: Any) -> str | None:
     if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value.strip() or None
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
         return str(value)
     return None
 

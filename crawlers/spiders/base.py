@@ -20,10 +20,14 @@ from twisted.python.failure import Failure
 
 from crawlers.failures import SPIDER_RETRIES
 from crawlers.integrity import TruncatedBody
+from crawlers.items import RecordBatch
 from crawlers.parsers.errors import ParseError
 
 logger = logging.getLogger(__name__)
 MAX_ERROR_SAMPLES = 20
+# Records per item of a batching spider: an API page of 100 is one item, a bulk file's records
+# stay a stream of small batches.
+BATCH_RECORDS = 100
 # A window whose chain breaks (a page that failed for good, after the downloader's own retries)
 # is tried again from that page this many times, after the other windows' queued pages.
 WINDOW_RETRIES = 1
@@ -129,6 +133,27 @@ class SourceSpider(scrapy.Spider):
             item["document_sha256"] = response.meta.get("document_sha256")
             self.records_yielded += 1
             yield item
+
+    def batch_of(self, records: Iterable[dict]) -> Iterator[RecordBatch]:
+        """The records of a document as items of up to BATCH_RECORDS records each (ITEMS.md).
+
+        A bulk file's records stay a stream: a batch is passed on as soon as it is full. What a
+        parser gave before an unexpected error is still passed on, as it was when each record
+        was an item of its own.
+        """
+        batch: list[dict] = []
+        try:
+            for record in records:
+                batch.append(record)
+                if len(batch) == BATCH_RECORDS:
+                    yield RecordBatch(batch)
+                    batch = []
+        except Exception:
+            if batch:
+                yield RecordBatch(batch)
+            raise
+        if batch:
+            yield RecordBatch(batch)
 
     def document_failed(self, url: str, reason: str, window: Window | None = None) -> None:
         """One fixed log line and a counted error for a document that could not be parsed."""

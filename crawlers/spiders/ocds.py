@@ -19,8 +19,9 @@ class OcdsSpider(WindowedSpider):
 
     A publisher is declared by ``endpoint``, the names of its date parameters and its default
     ``window_days`` (date windows: crawlers/spiders/base.py); ``cpv`` and ``keyword`` arguments
-    (comma-separated) keep only matching releases when the API cannot filter. Releases are
-    streamed with ijson: a package is never turned into one Python object.
+    (comma-separated) keep only matching releases when the API cannot filter. A page is parsed
+    whole, a bulk file streamed (crawlers/parsers/ocds.py); a document's releases pass through
+    the pipelines as one RecordBatch.
     """
 
     endpoint: str = ""
@@ -82,9 +83,8 @@ class OcdsSpider(WindowedSpider):
             source=self.name,
             package=package,
         )
-        for item in self.records_from(response, releases):
-            if self.wanted(item):
-                yield item
+        records = self.records_from(response, releases)
+        yield from self.batch_of(item for item in records if self.wanted(item))
         if package.next_url and not self.sample_reached:
             yield self.request(
                 package.next_url, callback=self.parse, meta=self.window_meta(response)

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import sqlite3
 import time
 
 import pytest
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
 
 from crawlers import paths
+from crawlers.items import RecordBatch
 from crawlers.logformatter import ItemSafeLogFormatter
+from crawlers.pipelines import ValidationPipeline, run_figures
+from crawlers.spiders.ocds import ContractsFinderSpider
 from crawlers.store import CrawlStore
 from registry.crawl import run_crawl
 from registry.replay import ReplayServer
@@ -148,3 +155,73 @@ def test_a_store_that_cannot_be_opened_ends_the_crawl(data_dir):
     )
     assert result.returncode != 0
     assert "unable to open database file" in result.stderr
+
+
+def _record(number: int, **fields) -> dict:
+    return {
+        "kind": "notice",
+        "source": CF,
+        "source_id": f"ocds-1/r{number}",
+        "notice_type": "tender",
+        "title": f"CCTV {number}",
+        "published": "2024-01-01",
+        "document_url": "https://example.org/page",
+        "buyer": {"contact": {"email": "officer@example.org"}},
+        **fields,
+    }
+
+
+def _validation() -> tuple[ValidationPipeline, Crawler]:
+    crawler = get_crawler(ContractsFinderSpider)
+    crawler.spider = crawler._create_spider()
+    return ValidationPipeline.from_crawler(crawler), crawler
+
+
+def test_a_batch_is_validated_record_by_record_with_one_line_per_rejected_record(caplog):
+    pipeline, crawler = _validation()
+    batch = RecordBatch(
+        [_record(1), _record(2, kind="bogus"), _record(3, published=None), _record(4, title=None)]
+    )
+    with caplog.at_level(logging.WARNING, logger="crawlers.pipelines"):
+        kept = pipeline.process_item(batch)
+    assert isinstance(kept, RecordBatch)
+    assert [r["source_id"] for r in kept.records] == ["ocds-1/r1", "ocds-1/r3"]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"rejected record: source={CF} url=https://example.org/page reason=unknown kind 'bogus'",
+        f"rejected record: source={CF} url=https://example.org/page reason=no title",
+    ]
+    figures = run_figures(crawler.stats.get_stats())
+    assert (figures["records_rejected"], figures["records_missing_date"]) == (2, 1)
+    whole = RecordBatch([_record(5)])
+    assert pipeline.process_item(whole) is whole
+
+
+def test_a_batch_whose_records_are_all_rejected_is_dropped_and_a_record_item_as_before(caplog):
+    pipeline, crawler = _validation()
+    with pytest.raises(DropItem, match="2 records rejected"):
+        pipeline.process_item(RecordBatch([_record(1, kind=None), _record(2, kind=None)]))
+    with pytest.raises(DropItem, match="^no title$"):
+        pipeline.process_item(_record(3, title=None))
+    assert pipeline.process_item(_record(4)) == _record(4)
+    assert crawler.stats.get_value("survreg/records_rejected") == 3
+    assert len([r for r in caplog.records if "rejected record" in r.getMessage()]) == 3
+
+
+def test_a_batch_is_logged_by_its_record_ids_only():
+    batch = RecordBatch([_record(n) for n in range(25)])
+    formatter = ItemSafeLogFormatter()
+    lines = [
+        entry["msg"] % entry["args"]
+        for entry in (
+            formatter.item_error(batch, ValueError("boom"), None),
+            formatter.dropped(batch, DropItem("2 records rejected"), None),
+            formatter.scraped(batch, None),
+        )
+    ]
+    ids = ", ".join(f"ocds-1/r{n}" for n in range(20)) + ", ..."
+    assert lines == [
+        f"failed records: source={CF} records=25 ids={ids} reason=boom",
+        f"dropped records: source={CF} records=25 ids={ids} reason=2 records rejected",
+        f"stored records: source={CF} records=25 ids={ids}",
+    ]
+    assert ItemSafeLogFormatter(debug=False).scraped(batch, None) is None

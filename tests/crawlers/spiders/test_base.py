@@ -8,7 +8,7 @@ import pytest
 from scrapy.settings import Settings
 
 from crawlers import settings as project_settings
-from crawlers.spiders.base import Window
+from crawlers.spiders.base import BATCH_RECORDS, Window
 from crawlers.spiders.ocds import (
     ContractsFinderSpider,
     FindATenderSpider,
@@ -105,3 +105,18 @@ def test_apis_that_answer_429_get_two_requests_at_a_time_and_no_autothrottle():
     assert request.meta["autothrottle_dont_adjust_delay"] is True
     # Hosts without such an entry stay under AutoThrottle.
     assert "autothrottle_dont_adjust_delay" not in cf.request("https://example.org/").meta
+
+
+def test_a_documents_records_pass_in_batches_and_an_error_keeps_those_before_it():
+    def records():
+        for number in range(250):
+            yield {"source_id": f"r{number}"}
+        raise ValueError("parser bug")
+
+    batches = []
+    with pytest.raises(ValueError, match="parser bug"):
+        for batch in ContractsFinderSpider().batch_of(records()):
+            batches.append(batch)
+    assert [len(b.records) for b in batches] == [BATCH_RECORDS, BATCH_RECORDS, 50]
+    assert batches[-1].records[-1] == {"source_id": "r249"}
+    assert list(ContractsFinderSpider().batch_of(iter(()))) == []
