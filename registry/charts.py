@@ -68,6 +68,12 @@ def _config(**options) -> dict:
     }
 
 
+def _whole_numbers(largest: int) -> list[int]:
+    """Axis ticks for a count: whole numbers only, at most about eight of them."""
+    step = max(1, -(-largest // 8))
+    return list(range(0, largest + step, step))
+
+
 def per_year_by_technology(rows: list[tuple[int, str, int]]) -> Chart | None:
     """Deployments per year (of their earliest dated evidence), stacked by technology."""
     if not rows:
@@ -89,6 +95,9 @@ def per_year_by_technology(rows: list[tuple[int, str, int]]) -> Chart | None:
     title = "Deployments per year by technology"
     chart = pygal.StackedBar(**_config(x_label_rotation=-45 if len(years) > 12 else 0))
     chart.x_labels = [str(y) for y in years]
+    chart.y_labels = _whole_numbers(
+        max(sum(by_year.get(y, 0) for by_year in counts.values()) for y in years)
+    )
     for series, by_year in counts.items():
         chart.add(series, [by_year.get(y) or None for y in years])
     table = Chart(title, _svg(chart, title), ["Year", *counts.keys()])
@@ -109,6 +118,7 @@ def top_vendors(rows: list[tuple[str, str, int]], page: str) -> Chart | None:
         **_config(show_legend=False, print_values=True, height=60 + 34 * len(rows))
     )
     chart.x_labels = [name for _, name, _ in reversed(rows)]
+    chart.y_labels = _whole_numbers(max(count for _, _, count in rows))
     chart.add(
         "deployments",
         [

@@ -6,7 +6,7 @@ const leaflet = window.datasette && window.datasette.leaflet;
 function draw(element) {
   const source = document.getElementById(element.dataset.points);
   const points = source ? JSON.parse(source.textContent) : [];
-  const map = L.map(element, { preferCanvas: true, scrollWheelZoom: false });
+  const map = L.map(element, { scrollWheelZoom: false });
   L.tileLayer(element.dataset.tiles, {
     maxZoom: 18,
     attribution: element.dataset.attribution,

@@ -171,7 +171,7 @@ def test_deployment_page_shows_its_evidence_timeline_as_html_json_and_csv(regist
 
 def test_vendor_and_place_pages(registry):
     vendor = get(registry, "/registry/vendor?id=hikvision").text
-    assert "海康威视" in vendor and "fcc-covered-list" in vendor
+    assert "海康威视" in vendor and "<strong>FCC COVERED LIST</strong> since 2021-03-12" in vendor
     assert "Hikvision face recognition cameras for the station" in vendor
     place = get(registry, "/registry/place?id=de/berlin").text
     assert "<h1>Berlin, State of Berlin, DE</h1>" in place and "/registry/deployment?id=d-" in place
