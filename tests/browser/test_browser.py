@@ -65,7 +65,8 @@ def test_search_then_facet(browser, site):
         "Hikvision face recognition cameras for the station",
         "Hikvision cameras for the city centre",
     }
-    facet = browser.find_element(By.PARTIAL_LINK_TEXT, "Face recognition")
+    facets = browser.find_element(By.CSS_SELECTOR, ".facet-results")
+    facet = facets.find_element(By.PARTIAL_LINK_TEXT, "Face recognition")
     facet.click()
     wait(browser, expected_conditions.url_contains("_through="))
     titles = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "td.col-title")]
