@@ -308,12 +308,18 @@ def test_tables_show_rows_first_with_labels_and_facet_headings_that_fit(browser,
         ("/registry/deployment", "deployment-phone"),
         ("/registry/buyer?id=de%2Fstadtberlin", None),
         ("/registry/supplier?id=hikvision", None),
+        ("/registry/vendor?id=hikvision", None),
+        ("/registry/place", None),
         ("/feeds", None),
     ],
 )
 def test_pages_work_at_phone_width(browser, site, registry_db, path, picture):
+    deployment = deployment_of(registry_db, ITEMS[0]["title"])
     if path == "/registry/deployment":
-        path += "?id=" + deployment_of(registry_db, ITEMS[0]["title"])
+        path += "?id=" + deployment
+    if path == "/registry/place":
+        place = sqlite_utils.Database(registry_db)["deployments"].get(deployment)["place_id"]
+        path += "?id=" + place
     with window(browser, PHONE):
         browser.get(site + path)
         assert fits_its_width(browser), path
