@@ -26,6 +26,7 @@ from registry import (
     schema,
     tables_announcements,
     tables_datasets,
+    tables_site,
     tables_vulnerabilities,
     withdrawn,
 )
@@ -349,6 +350,7 @@ def _build_into(
         link.load_previous(db, previous)
         link.derive_deployments(db, corrections, previous)
         events.derive(db)
+        tables_site.publish(db, store)
         report.shrink = _shrink(db, previous, corrections)
         _count_vendor_notices(db)
         schema.index(db)

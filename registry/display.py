@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import weakref
 from typing import Any
+from urllib.parse import urlencode
 
 from babel.numbers import format_decimal, get_currency_symbol
 from datasette.utils import escape_sqlite
 
 UNKNOWN_DATE = "date unknown"
+DATABASE = "registry"
+# Tables whose rows have a profile page: a mention of one of their ids links there.
+PROFILE_PAGES = {
+    "deployments": "deployment",
+    "vendors": "vendor",
+    "suppliers": "supplier",
+    "buyers": "buyer",
+    "places": "place",
+}
 
 
 def money(amount: Any, currency: Any, eur: Any = None) -> str | None:
@@ -44,11 +54,23 @@ def date_range(first: Any, last: Any) -> str:
     return dates[0] if len(set(dates)) == 1 else f"{dates[0]} to {dates[-1]}"
 
 
+def profile_url(table: str, key: Any, database: str = DATABASE) -> str | None:
+    """The page of a deployment, vendor, supplier, buyer or place (``/registry/vendor?id=…``)."""
+    page = PROFILE_PAGES.get(table)
+    if page is None or key is None or key == "":
+        return None
+    return f"/{database}/{page}?" + urlencode({"id": str(key)})
+
+
+def place_url(key: Any) -> str | None:
+    return profile_url("places", key)
+
+
 # Per Datasette and database file version: which columns list ids, and each table's labels.
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-async def _cached(datasette, database: str, key: Any, compute) -> Any:
+async def cached(datasette, database: str, key: Any, compute) -> Any:
     db = datasette.get_database(database)
     # The file's mtime, not Datasette's hash of an immutable file, which reads it all.
     version = db.mtime_ns
@@ -85,7 +107,7 @@ async def id_list_columns(datasette, database: str) -> dict[tuple[str, str], str
                         found[(ours["other_table"], column)] = other["other_table"]
         return found
 
-    return await _cached(datasette, database, "id_lists", compute)
+    return await cached(datasette, database, "id_lists", compute)
 
 
 async def labels(datasette, database: str, table: str) -> dict[str, str]:
@@ -100,7 +122,7 @@ async def labels(datasette, database: str, table: str) -> dict[str, str]:
         sql = f"select {escape_sqlite(pks[0])}, {escape_sqlite(label)} from {escape_sqlite(table)}"
         return {str(k): str(v) for k, v in (await db.execute(sql)).rows if v is not None}
 
-    return await _cached(datasette, database, ("labels", table), compute)
+    return await cached(datasette, database, ("labels", table), compute)
 
 
 async def labelled_ids(datasette, database: str, table: str, column: str, value: Any) -> list:
@@ -110,3 +132,26 @@ async def labelled_ids(datasette, database: str, table: str, column: str, value:
         return []
     names = await labels(datasette, database, other)
     return [(v, names.get(v, v), other) for v in value.split()]
+
+
+def facet_label(name: Any) -> str:
+    """A facet's heading: "deployment_technologies.technology_id" is "technology"."""
+    column = str(name).rpartition(".")[2]
+    return column.removesuffix("_id").replace("_", " ")
+
+
+def map_points(rows: Any, key: str = "deployment_id") -> list[dict]:
+    """The places of a page's deployment rows, once each with how many deployments are there."""
+    places: dict[str, dict] = {}
+    seen: set[tuple[str, Any]] = set()
+    for row in rows or []:
+        place, lat, lon = row["place_id"], row["latitude"], row["longitude"]
+        if not place or lat is None or lon is None or (place, row[key]) in seen:
+            continue
+        seen.add((place, row[key]))
+        label = row["place_label"] or place
+        point = places.setdefault(
+            place, {"lat": lat, "lon": lon, "label": label, "url": place_url(place), "count": 0}
+        )
+        point["count"] += 1
+    return list(places.values())

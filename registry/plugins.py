@@ -1,9 +1,11 @@
-"""Datasette plugin: feeds page, OPML, robots, link-table facets, inert bidi, on-site redirects."""
+"""Datasette plugin: home page, feeds page, OPML, robots, link-table facets, labels and profile
+links in cells, citations, inert bidi, on-site redirects."""
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
@@ -20,7 +22,7 @@ from datasette.utils.asgi import Response
 from lxml import etree
 from markupsafe import Markup, escape
 
-from registry import display, feeds, search
+from registry import citation, display, feeds, home, search, tables_buyers
 
 DATABASE = "registry"
 # The plugin's configuration in metadata.yml: plugins.survreg.public_url (from SURVREG_PUBLIC_URL).
@@ -49,6 +51,9 @@ Allow: /$
 Allow: /registry/deployment?id=
 Allow: /registry/vendor?id=
 Allow: /registry/place?id=
+Allow: /registry/buyer?id=
+Allow: /registry/supplier?id=
+Allow: /registry/document?id=
 Disallow: /*?
 Disallow: /*.json
 Disallow: /*.csv
@@ -57,16 +62,12 @@ Disallow: /registry.db
 Disallow: /-/
 Allow: /
 """
-CSS = """\
-/* Crawled text may carry bidi controls: keep each value's direction inside its own cell. */
-td, th, dd, dt, li, h1, h2, h3, p, a, .hostile-text { unicode-bidi: isolate; }
-.timeline { list-style: none; padding-left: 0; border-left: 3px solid #ccc; }
-.timeline li { margin: 0 0 0.8em 0; padding-left: 0.8em; }
-.timeline time { font-weight: bold; }
-dl.facts { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; }
-dl.facts dt { font-weight: bold; }
-dl.facts dd { margin: 0; }
-"""
+ASSETS = Path(__file__).resolve().parent / "assets"
+# Map tiles: OpenStreetMap's, as in any web map, unless plugins.survreg.tile_url names another.
+TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+TILES_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
 
 
 def inert(value: Any) -> str:
@@ -198,10 +199,13 @@ async def robots_txt() -> Response:
     return Response.text(ROBOTS, headers={"Cache-Control": "max-age=86400"})
 
 
-async def stylesheet() -> Response:
-    return Response(
-        CSS, content_type="text/css; charset=utf-8", headers={"Cache-Control": "max-age=3600"}
-    )
+def _asset(name: str, content_type: str):
+    body = (ASSETS / name).read_bytes()
+
+    async def serve() -> Response:
+        return Response(body, content_type=content_type, headers={"Cache-Control": "max-age=3600"})
+
+    return serve
 
 
 class LinkFacet(Facet):
@@ -321,11 +325,13 @@ def register_routes(datasette):
     from registry import views
 
     return [
+        (r"^/$", home.home),
         (r"^/feeds$", feeds_page),
         (r"^/feeds\.opml$", opml),
         (r"^/robots\.txt$", robots_txt),
         (r"^/-/databases(\.json)?$", databases_json),
-        (r"^/-/survreg\.css$", stylesheet),
+        (r"^/-/survreg\.css$", _asset("survreg.css", "text/css; charset=utf-8")),
+        (r"^/-/survreg-map\.js$", _asset("survreg-map.js", "text/javascript; charset=utf-8")),
         *views.routes(datasette),
     ]
 
@@ -351,6 +357,30 @@ def extra_css_urls(datasette):
 
 
 @hookimpl
+def extra_js_urls(datasette):
+    return [{"url": "/-/survreg-map.js", "module": True}]
+
+
+@hookimpl
+def extra_template_vars(datasette, request):
+    config = datasette.plugin_config(PLUGIN) or {}
+    base = base_url(request) if request is not None else ""
+    return {
+        "map_tiles": {
+            "url": config.get("tile_url") or TILES,
+            "attribution": config.get("tile_attribution") or TILES_ATTRIBUTION,
+        },
+        "site_url": base,
+        "retrieved": citation.today().isoformat(),
+    }
+
+
+@hookimpl
+def register_output_renderer(datasette):
+    return {"extension": "csl", "render": citation.render, "can_render": citation.can_render}
+
+
+@hookimpl
 def prepare_jinja2_environment(env, datasette):
     env.filters["inert"] = inert
     env.filters["http_url"] = http_url
@@ -358,6 +388,10 @@ def prepare_jinja2_environment(env, datasette):
     env.filters["urlquote"] = lambda value: quote(str(value), safe="")
     env.filters["money"] = display.money
     env.filters["date_range"] = display.date_range
+    env.filters["facet_label"] = display.facet_label
+    env.filters["tilde"] = _tilde
+    env.filters["map_points"] = display.map_points
+    env.globals["profile_url"] = display.profile_url
 
     async def labelled(database: str, table: str, column: str, value: Any) -> list:
         return await display.labelled_ids(datasette, database, table, column, value)
@@ -365,17 +399,55 @@ def prepare_jinja2_environment(env, datasette):
     env.globals["labelled_ids"] = labelled
 
 
+# Cells naming a thing that has a profile page: (table, column) → the page and the key's column.
+NAME_LINKS = {
+    ("deployments", "title"): ("deployments", "id"),
+    ("vendors", "name"): ("vendors", "id"),
+    ("suppliers", "name"): ("suppliers", "id"),
+    ("buyers", "name"): ("buyers", "id"),
+    ("places", "label"): ("places", "id"),
+}
+# Buyer names, with the column of the buyer's country (buyer ids are country and folded name).
+BUYER_NAMES = {("deployments", "buyer_name"): "country", ("notices", "buyer_name"): "buyer_country"}
+
+
 @hookimpl
-def render_cell(value, column, table, database, datasette):
-    # Id lists get their labels; text carrying bidi controls is made inert; Datasette renders
-    # everything else.
+def render_cell(row, value, column, table, database, datasette):
+    # Names link to their profile pages, id lists get their labels, text carrying bidi controls
+    # is made inert; Datasette renders everything else.
+    if table and (link := _profile_link(row, value, column, table)) is not None:
+        return link
     if isinstance(value, str) and table:
         return _id_list_or_inert(value, column, table, database, datasette)
     if isinstance(value, str) and BIDI_CONTROLS.search(value):
         return _inert_markup(value)
-    if isinstance(value, dict) and BIDI_CONTROLS.search(str(value.get("label") or "")):
-        return _inert_foreign_key(value, column, table, database, datasette)
+    if isinstance(value, dict) and table:
+        return _foreign_key(value, column, table, database, datasette)
     return None
+
+
+def _cell(row, column: str) -> Any:
+    try:
+        return row[column]
+    except (IndexError, KeyError):
+        return None
+
+
+def _profile_link(row, value: Any, column: str, table: str) -> Markup | None:
+    if not isinstance(value, str) or not value:
+        return None
+    if (table, column) in NAME_LINKS:
+        other, key_column = NAME_LINKS[(table, column)]
+        url = display.profile_url(other, _cell(row, key_column))
+    elif (table, column) in BUYER_NAMES:
+        url = display.profile_url(
+            "buyers", tables_buyers.buyer_key(value, _cell(row, BUYER_NAMES[(table, column)]))
+        )
+    else:
+        return None
+    if url is None:
+        return None
+    return Markup('<a href="{}">{}</a>').format(url, inert(value))
 
 
 def _inert_markup(value: str) -> Markup:
@@ -387,20 +459,28 @@ async def _id_list_or_inert(value: str, column: str, table: str, database: str, 
     if ids:
         return Markup(", ").join(
             Markup('<a href="{}" title="{}">{}</a>').format(
-                datasette.urls.row(database, other, tilde_encode(key)), key, inert(label)
+                display.profile_url(other, key, database)
+                or datasette.urls.row(database, other, tilde_encode(key)),
+                key,
+                inert(label),
             )
             for key, label, other in ids
         )
     return _inert_markup(value) if BIDI_CONTROLS.search(value) else None
 
 
-async def _inert_foreign_key(value: dict, column: str, table: str, database: str, datasette):
-    """An expanded foreign key as Datasette links it, with its label made inert."""
+async def _foreign_key(value: dict, column: str, table: str, database: str, datasette):
+    """An expanded foreign key linked to its profile page (or row), its label made inert;
+    None leaves a key of a table without a profile page, with a plain label, to Datasette."""
     keys = await datasette.get_database(database).foreign_keys_for_table(table)
-    other = next(fk["other_table"] for fk in keys if fk["column"] == column)
+    other = next((fk["other_table"] for fk in keys if fk["column"] == column), None)
+    label = str(value.get("label") or "")
+    profile = display.profile_url(other, value.get("value"), database) if other else None
+    if other is None or (profile is None and not BIDI_CONTROLS.search(label)):
+        return None
     return Markup('<a href="{}">{}</a>&nbsp;<em>{}</em>').format(
-        datasette.urls.row(database, other, tilde_encode(str(value["value"]))),
-        inert(value["label"]),
+        profile or datasette.urls.row(database, other, tilde_encode(str(value["value"]))),
+        inert(label or value["value"]),
         value["value"],
     )
 

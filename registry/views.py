@@ -26,7 +26,7 @@ from datasette.views.table import TableView
 from registry import feeds
 
 # Canned queries that are one thing's page: no row means no such thing.
-CITABLE_PAGES = ("deployment", "vendor", "place")
+CITABLE_PAGES = ("deployment", "vendor", "place", "buyer", "supplier", "document", "notice_history")
 # OWASP, CSV Injection: a cell beginning with one of these is a formula to a spreadsheet.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Routes shadowing Datasette's own (plugin routes are matched first); "/-/..." stays Datasette's.

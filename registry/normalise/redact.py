@@ -90,11 +90,13 @@ _ZH_GAP = re.compile(r"\s*[:：]?\s*")
 _PARTICLES = frozenset(
     "van von der den de del della di du da dos das le la ten ter bin al el y i".split()
 )
-# "Johnny Lee, Business Development Manager": two or three capitalised words at the start of a
-# line or sentence, then a comma and a phrase that names a role.
+# "Johnny Lee, Business Development Manager", "Becky Myles - Senior Category Manager": two or
+# three capitalised words at the start of a line or sentence, then a comma or a spaced dash and a
+# phrase that names a role.
 _BEFORE_ROLE = re.compile(
     r"(?:^|(?<=\n)|(?<=[.!?:;“\"]\s)|(?<=said\s)|(?<=says\s))"
-    r"(?P<name>[^\W\d_][\w'’\-]+(?:[ \t][^\W\d_][\w'’\-]+){1,2}),[ \t](?P<role>[^\n,.;]{1,80})"
+    r"(?P<name>[^\W\d_][\w'’\-]+(?:[ \t][^\W\d_][\w'’\-]+){1,2})(?:,|[ \t][–—-])[ \t]"
+    r"(?P<role>[^\n,.;]{1,80})"
 )
 _ROLE_AFTER = re.compile(
     r"(?i)\b(?:manager|director|chief|officer|ceo|president|chairman|chairwoman|head|"

@@ -4,19 +4,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from crawlers.archive import DocumentArchive
 from crawlers.parsers import parse_document
 from crawlers.store import CrawlStore
 
 
-def store_documents(crawl_db: Path, *documents: Path, extra: list[dict] | None = None) -> int:
-    """Parse documents into the crawl store as a crawl would; returns the number of items."""
+def store_documents(
+    crawl_db: Path, *documents: Path, extra: list[dict] | None = None, archive: bool = False
+) -> int:
+    """Parse documents into the crawl store as a crawl would; returns the number of items.
+
+    With ``archive`` the documents are also archived beside the store, as a crawl archives them.
+    """
     store = CrawlStore(crawl_db)
+    archived = DocumentArchive(crawl_db.parent / "archive") if archive else None
     count = 0
     with store.transaction():
         for path in documents:
-            for item in parse_document(path.read_bytes()):
+            body = path.read_bytes()
+            sha = archived.put(body) if archived else "0" * 64
+            for item in parse_document(body):
                 item["document_url"] = f"https://example.org/recorded/{path.name}"
-                item["document_sha256"] = "0" * 64
+                item["document_sha256"] = sha
                 store.upsert(item)
                 count += 1
         for item in extra or []:

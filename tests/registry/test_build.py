@@ -26,7 +26,7 @@ DONCASTER = (
 @pytest.fixture
 def built(tmp_path):
     crawl_db, registry_db = tmp_path / "crawl.db", tmp_path / "registry.db"
-    store_documents(crawl_db, *sorted(OCDS.glob("uk-*.json")))
+    store_documents(crawl_db, *sorted(OCDS.glob("uk-*.json")), archive=True)
     report = build(crawl_db, registry_db, progress=False)
     return registry_db, report
 
@@ -55,6 +55,9 @@ def test_notices_are_normalised(built):
 
 def test_personal_contact_data_is_absent_from_the_file(built):
     registry_db, _ = built
+    # The archived copies of the notices' documents are published too, redacted.
+    texts = [r["text"] for r in sqlite_utils.Database(registry_db)["documents"].rows]
+    assert len(texts) == 4 and any("CCTV camera relocation" in t for t in texts)
     data = registry_db.read_bytes()
     for personal in (
         b"Verenaisi",

@@ -63,7 +63,8 @@ def test_deployment_page_says_when_where_who_what_and_how_much(datasette, regist
     )
     facts = text_of(page[page.index('<dl class="facts">') : page.index("</dl>")])
     assert "When 2025-01-01 to 2025-05-01" in facts
-    assert "Where Berlin , DE" in facts and "Buyer or operator Stadt Berlin" in facts
+    assert "Where Berlin, State of Berlin, DE" in facts
+    assert "Buyer or operator Stadt Berlin" in facts
     assert "Face recognition" in facts and "face_recognition" not in facts
     assert "Vendors Hikvision" in facts and "How much €120,000" in facts
 
@@ -79,7 +80,9 @@ def test_table_pages_show_labels_for_id_lists(datasette):
     cells = re.findall(r'<td class="col-technologies[^"]*">(.*?)</td>', page, re.S)
     assert any(">Face recognition</a>" in c for c in cells), cells
     vendors = re.findall(r'<td class="col-vendors[^"]*">(.*?)</td>', page, re.S)
-    assert any('href="/registry/vendors/hikvision"' in c and ">Hikvision</a>" in c for c in vendors)
+    assert any(
+        'href="/registry/vendor?id=hikvision"' in c and ">Hikvision</a>" in c for c in vendors
+    )
     notices = get(datasette, "/registry/notices?buyer_country=DE")
     assert ">CCTV and video surveillance</a>" in notices
 

@@ -171,10 +171,10 @@ def test_deployment_page_shows_its_evidence_timeline_as_html_json_and_csv(regist
 
 def test_vendor_and_place_pages(registry):
     vendor = get(registry, "/registry/vendor?id=hikvision").text
-    assert "海康威视" in vendor and "fcc-covered-list" in vendor
+    assert "海康威视" in vendor and "<strong>FCC COVERED LIST</strong> since 2021-03-12" in vendor
     assert "Hikvision face recognition cameras for the station" in vendor
     place = get(registry, "/registry/place?id=de/berlin").text
-    assert "<h1>Berlin, DE</h1>" in place and "/registry/deployment?id=d-" in place
+    assert "<h1>Berlin, State of Berlin, DE</h1>" in place and "/registry/deployment?id=d-" in place
     rows = get(registry, "/registry/place.json?id=de/berlin&_shape=array").json()
     assert rows[0]["latitude"] == pytest.approx(52.52, abs=0.01)
     assert get(registry, "/registry/vendor.csv?id=hikvision").status_code == 200
