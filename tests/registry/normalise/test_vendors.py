@@ -325,4 +325,3 @@ def test_every_vendor_name_is_more_than_a_legal_form() -> None:
         for name in [*vendor.get("legal_names", []), *vendor.get("aliases", [])]:
             assert tuple(_tokens(name)) not in suffixes, (vendor["id"], name)
             assert _keys(name)[1], (vendor["id"], name)
-
