@@ -1,10 +1,11 @@
 """A full rebuild of N synthetic notices: seconds, records/s and the build's peak memory.
 
-    .venv/bin/python benchmarks/bench_build.py [--records N ...] [--workdir DIR]
+    .venv/bin/python benchmarks/bench_build.py [--records N ...] [--workdir DIR] [--workers N]
 
 The crawl store is filled with real parsed notices (the recorded OCDS and TED fixtures), each copied
 with a new id, procedure, title, buyer city, value and date, so normalising, linking and indexing do
-the work they do on real data. Each build runs in its own process; its peak RSS comes from wait4.
+the work they do on real data. Each build runs in its own process; its peak RSS is the build
+process's own (worker processes, with ``--workers``, are measured apart and summed).
 """
 
 from __future__ import annotations
@@ -86,60 +87,78 @@ def fill(crawl_db: Path, records: int, seed: int = 1) -> None:
 BUILD = """
 import sys
 from registry.build import build
-report = build(sys.argv[1], sys.argv[2], progress=False)
+workers = None if sys.argv[3] == "default" else int(sys.argv[3])
+report = build(sys.argv[1], sys.argv[2], progress=False, workers=workers)
 print(report.notices, report.deployments, report.failed)
 """
 
 
-def wait_with_peak(process: subprocess.Popen) -> tuple[int, float]:
-    """Wait for ``process``; its exit status and peak RSS in MiB.
+def wait_with_peak(process: subprocess.Popen) -> tuple[int, float, float]:
+    """Wait for ``process``; its exit status, its peak RSS and its workers' summed peaks in MiB.
 
-    The peak is VmHWM of the program itself, polled: ru_maxrss from wait4 would also count the
-    parent's memory the child had between fork and exec.
+    Peaks are VmHWM, polled for the build and every process it starts: ru_maxrss from wait4 would
+    also count the parent's memory the child had between fork and exec.
     """
-    status_file = Path(f"/proc/{process.pid}/status")
-    peak_kib = 0
+    peaks: dict[int, int] = {}
     while True:
-        try:
-            for line in status_file.read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peak_kib = max(peak_kib, int(line.split()[1]))
-        except OSError:
-            pass
+        for pid in _family(process.pid):
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peaks[pid] = max(peaks.get(pid, 0), int(line.split()[1]))
+            except OSError:
+                pass
         pid, status, _ = os.wait4(process.pid, os.WNOHANG)
         if pid:
             process.returncode = os.waitstatus_to_exitcode(status)
-            return process.returncode, peak_kib / 1024
+            own = peaks.get(process.pid, 0)
+            return process.returncode, own / 1024, (sum(peaks.values()) - own) / 1024
         time.sleep(0.05)
 
 
-def run_build(crawl_db: Path, registry_db: Path) -> dict:
+def _family(pid: int) -> list[int]:
+    """``pid`` and its descendants, as /proc lists them now."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        todo.extend(int(child) for child in children)
+    return found
+
+
+def run_build(crawl_db: Path, registry_db: Path, records: int, workers: str) -> dict:
     """One build in a subprocess: seconds, peak RSS (MiB), notices and deployments."""
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-c", BUILD, str(crawl_db), str(registry_db)],
+        [sys.executable, "-c", BUILD, str(crawl_db), str(registry_db), workers],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
         text=True,
     )
-    returncode, peak_mib = wait_with_peak(process)
+    returncode, peak_mib, workers_mib = wait_with_peak(process)
     out = process.stdout.read() if process.stdout else ""
     seconds = time.monotonic() - started
     if returncode != 0:
         raise RuntimeError(f"build failed with status {returncode}")
     notices, deployments, failed = (int(x) for x in out.split())
     return {
-        "seconds": seconds,
-        "peak_rss_mib": peak_mib,
+        "workers": workers,
+        "seconds": round(seconds, 1),
+        "records_per_s": round(records / seconds),
+        "peak_rss_mib": round(peak_mib),
+        "workers_peak_rss_mib": round(workers_mib),
         "notices": notices,
         "deployments": deployments,
         "failed": failed,
-        "records_per_s": notices / seconds,
     }
 
 
-def measure(records: int, workdir: Path) -> dict:
+def measure(records: int, workdir: Path, workers: str = "default") -> dict:
     """Fill a store of ``records`` notices (reused when present) and time a full rebuild."""
     crawl_db = workdir / f"crawl-{records}.db"
     if not crawl_db.exists():
@@ -148,7 +167,7 @@ def measure(records: int, workdir: Path) -> dict:
         print(f"filled {crawl_db} in {time.monotonic() - started:.0f} s", file=sys.stderr)
     registry_db = workdir / f"registry-{records}.db"
     registry_db.unlink(missing_ok=True)
-    result = run_build(crawl_db, registry_db)
+    result = run_build(crawl_db, registry_db, records, workers)
     registry_db.unlink(missing_ok=True)
     return {"records": records, **result}
 
@@ -157,11 +176,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument(
+        "--workers", default="default", help="normalising processes (0: none; default: the build's)"
+    )
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-build-"))
     workdir.mkdir(parents=True, exist_ok=True)
     for records in sorted(args.records):
-        print(json.dumps(measure(records, workdir)), flush=True)
+        print(json.dumps(measure(records, workdir, args.workers)), flush=True)
 
 
 if __name__ == "__main__":

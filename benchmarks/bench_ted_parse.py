@@ -12,7 +12,6 @@ from pathlib import Path
 from lxml import etree
 
 from crawlers.parsers import ted, ted_package
-from crawlers.spiders.ted import CPV_ANCHORS, KEYWORDS
 
 FIXTURES = Path(__file__).parents[1] / "tests" / "fixtures" / "ted"
 SECONDS = 2.0
@@ -42,35 +41,28 @@ def _package(docs: list[bytes], target: int) -> tuple[bytes, int]:
 
 
 def main() -> None:
-    relevance = ted_package.Relevance(CPV_ANCHORS, KEYWORDS)
     for kind in ("ted-eforms", "ted-legacy"):
         docs = [p.read_bytes() for p in sorted((FIXTURES / kind).glob("*.xml"))]
         bare = _rate(lambda d: etree.fromstring(d), docs)
         full = _rate(lambda d: list(ted.parse(d)), docs)
-        pre = _rate(relevance, docs)
-        both = _rate(lambda d: relevance(d) and list(ted.parse(d)), docs)
-        kept = sum(map(relevance, docs))
         print(f"{kind}: {len(docs)} docs, mean {sum(map(len, docs)) / len(docs) / 1024:.0f} KB")
         print(f"  bare lxml.fromstring   {bare:8.0f} docs/s")
         print(f"  full parse             {full:8.0f} docs/s  ({bare / full:.2f}x bare lxml)")
-        print(f"  relevance pre-check    {pre:8.0f} docs/s  ({kept}/{len(docs)} pass)")
-        print(f"  pre-check + parse      {both:8.0f} docs/s")
 
     docs = [p.read_bytes() for p in sorted(FIXTURES.glob("ted-*/*.xml"))]
     package, members = _package(docs, 100 * 1024 * 1024)
-    for label, check in (("pre-filtered", relevance), ("parse all", None)):
-        tracemalloc.start()
-        start, items = time.perf_counter(), 0
-        for member in ted_package.iter_package(io.BytesIO(package), check):
-            items += len(member.items)
-        elapsed = time.perf_counter() - start
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        print(
-            f"package {len(package) / 2**20:.0f} MB gz / ~100 MB xml, {members} members, "
-            f"{label}: {members / elapsed:.0f} members/s, {items} items, "
-            f"tracemalloc peak {peak / 2**20:.1f} MB beyond the package bytes"
-        )
+    tracemalloc.start()
+    start, items = time.perf_counter(), 0
+    for member in ted_package.iter_package(io.BytesIO(package)):
+        items += len(member.items)
+    elapsed = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(
+        f"package {len(package) / 2**20:.0f} MB gz / ~100 MB xml, {members} members: "
+        f"{members / elapsed:.0f} members/s, {items} items, "
+        f"tracemalloc peak {peak / 2**20:.1f} MB beyond the package bytes"
+    )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process peak RSS {rss:.0f} MB (includes the package held once in memory)")
 

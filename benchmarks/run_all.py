@@ -83,7 +83,8 @@ def build_rows(sizes: list[int], workdir: Path) -> list[list[str]]:
             [
                 f"build, {records:,} notices",
                 f"{r['seconds']:.0f} s ({r['records_per_s']:,.0f} rec/s)",
-                f"peak RSS {r['peak_rss_mib']:.0f} MiB",
+                f"peak RSS {r['peak_rss_mib']:.0f} MiB"
+                f" + workers {r['workers_peak_rss_mib']:.0f} MiB",
                 f"{r['deployments']:,} deployments, {r['failed']} failed",
             ]
         )

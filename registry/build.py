@@ -10,7 +10,7 @@ import os
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from registry import (
     events,
     health,
     link,
+    normalising,
     schema,
     tables_announcements,
     tables_datasets,
@@ -32,14 +33,11 @@ from registry import (
 )
 from registry.corrections import Corrections, load_corrections
 from registry.links import safe_link
-from registry.normalise.announcement import normalise_announcement
 from registry.normalise.places import place_by_id
-from registry.normalise.record import normalise_record
 from registry.normalise.redact import redact_text
 from registry.normalise.suppliers import supplier_key
 from registry.normalise.technologies import load_taxonomy
 from registry.normalise.vendors import load_vendors
-from registry.relevance import plausible_notice, published_announcement, published_notice
 from registry.sources import licence_of, load_sources
 
 logger = logging.getLogger(__name__)
@@ -141,6 +139,7 @@ def build(
     max_failed_share: float = MAX_FAILED_SHARE,
     allow_shrink: bool = False,
     max_dropped_share: float = MAX_DROPPED_SHARE,
+    workers: int | None = None,
 ) -> BuildReport:
     """Build ``registry_db`` from ``crawl_db`` in a temporary file and swap it in atomically.
 
@@ -151,6 +150,8 @@ def build(
     file as it was, when more than ``max_failed_share`` of the records fail (or their share rises
     by more than that over the last build), or, unless ``allow_shrink``, when it would drop more
     than ``max_dropped_share`` of the last build's deployments or of a source's records.
+    Records are normalised by ``workers`` processes (default: one per core for a large store;
+    0: in this one); the registry is the same either way.
     """
     registry_db = Path(registry_db)
     registry_db.parent.mkdir(parents=True, exist_ok=True)
@@ -165,7 +166,7 @@ def build(
             previous = link.PreviousBuild(
                 store.path, readable_registry(Path(previous_registry or registry_db))
             )
-            report = _build_into(store, tmp, progress, corrections, previous)
+            report = _build_into(store, tmp, progress, corrections, previous, workers)
             _check(tmp, report)
             _check_failures(report, store.last_build(), max_failed_share)
             if report.shrink and report.shrink.too_large(max_dropped_share) and not allow_shrink:
@@ -297,6 +298,7 @@ def _build_into(
     progress: bool | None,
     corrections: Corrections,
     previous: link.PreviousBuild,
+    workers: int | None = None,
 ) -> BuildReport:
     db = sqlite_utils.Database(target)
     # A fresh scratch file that is checked before use: durability during the build buys nothing.
@@ -316,7 +318,11 @@ def _build_into(
         db.conn.create_function("redact", 1, redact_text, deterministic=True)
         db.execute("UPDATE maintainer_alerts SET message = redact(message)")
         show = sys.stderr.isatty() if progress is None else progress
-        with tqdm(total=store.count(), disable=not show, unit="rec", desc="build") as bar:
+        total = store.count()
+        pool = normalising.Normalising(
+            normalising.default_workers(total) if workers is None else workers
+        )
+        with pool, tqdm(total=total, disable=not show, unit="rec", desc="build") as bar:
 
             def records(kind: str) -> Iterator[dict]:
                 for row in store.iter_records(kind=kind):
@@ -332,15 +338,16 @@ def _build_into(
                         continue
                     yield row
 
-            _load_notices(db, records("notice"), report)
+            _load_notices(db, _normalised(pool, "notice", records("notice"), report), report)
             skipped: list[str] = []
             report.dataset_rows, failures = tables_datasets.load(
-                db, records("dataset_row"), skipped=skipped
+                db, records("dataset_row"), skipped=skipped, normalise=_dataset_rows(pool)
             )
             report.skipped += len(skipped)
             report.failed += len(failures)
             report.failures.extend(failures[:20])
-            _load_announcements(db, records("announcement"), report)
+            announcements = _normalised(pool, "announcement", records("announcement"), report)
+            _load_announcements(db, announcements, report)
             written, elsewhere, failures = tables_vulnerabilities.load(db, records("vulnerability"))
             report.vulnerabilities = written
             report.not_relevant += elsewhere
@@ -399,7 +406,9 @@ def _load_reference(db: sqlite_utils.Database, store: CrawlStore) -> None:
     )
 
 
-def _load_notices(db: sqlite_utils.Database, rows: Iterator[dict], report: BuildReport) -> None:
+def _load_notices(
+    db: sqlite_utils.Database, normalised: Iterator[tuple[dict, dict]], report: BuildReport
+) -> None:
     notices: list[dict] = []
     cpvs: list[dict] = []
     techs: list[dict] = []
@@ -408,9 +417,7 @@ def _load_notices(db: sqlite_utils.Database, rows: Iterator[dict], report: Build
     suppliers: dict[str, dict] = {}
     notice_suppliers: list[dict] = []
     known_vendors = {row["id"] for row in db.table("vendors").rows}
-    for row, record in _normalised(
-        rows, normalise_record, report, plausible=plausible_notice, published=published_notice
-    ):
+    for row, record in normalised:
         notice = notice_row(record, row)
         notices.append(notice)
         place = record_place(record)
@@ -431,8 +438,10 @@ def _load_notices(db: sqlite_utils.Database, rows: Iterator[dict], report: Build
         )
         if len(notices) >= BATCH:
             _flush(db, notices, cpvs, techs, vendors)
+            # Written batch by batch, as the notices: memory stays flat in the number of records.
+            db.table("notice_suppliers").insert_all(notice_suppliers, ignore=True)
             report.notices += BATCH
-            notices, cpvs, techs, vendors = [], [], [], []
+            notices, cpvs, techs, vendors, notice_suppliers = [], [], [], [], []
     report.notices += len(notices)
     _flush(db, notices, cpvs, techs, vendors)
     db.table("places").insert_all(places.values(), pk="id", ignore=True)
@@ -479,12 +488,10 @@ def _place_aliases(db: sqlite_utils.Database) -> None:
 
 
 def _load_announcements(
-    db: sqlite_utils.Database, rows: Iterator[dict], report: BuildReport
+    db: sqlite_utils.Database, normalised: Iterator[tuple[dict, dict]], report: BuildReport
 ) -> None:
     places: dict[str, dict] = {}
-    for row, record in _normalised(
-        rows, normalise_announcement, report, published=published_announcement
-    ):
+    for row, record in normalised:
         tables_announcements.insert(db, record, row)
         report.announcements += 1
         for named in record.get("places") or []:
@@ -494,42 +501,41 @@ def _load_announcements(
 
 
 def _normalised(
-    rows: Iterator[dict],
-    normalise: Callable[[dict], dict],
-    report: BuildReport,
-    *,
-    plausible: Callable[[dict], bool] | None = None,
-    published: Callable[[dict], bool] | None = None,
+    pool: normalising.Normalising, kind: str, rows: Iterator[dict], report: BuildReport
 ) -> Iterator[tuple[dict, dict]]:
     """Crawl-store rows with their normalised records, if the registry publishes them.
 
-    ``plausible`` tests the stored item before the costly normalisation, ``published`` the
-    normalised record. A record whose normalisation raises, whatever the error, fails loudly: it
-    is logged and counted, and too many failures stop the build (``MAX_FAILED_SHARE``).
+    A record whose normalisation raises, whatever the error, fails loudly: it is logged and
+    counted, and too many failures stop the build (``MAX_FAILED_SHARE``).
     """
-    for row in rows:
-        try:
-            item = json.loads(row["record"])
-            if plausible is not None and not plausible(item):
-                report.not_relevant += 1
-                continue
-            record = normalise(item)
-        except Exception as exc:  # any bug costs this record, counted, never the whole build
-            report.failed += 1
-            reason = f"{type(exc).__name__}: {exc}"
-            if len(report.failures) < 20:
-                report.failures.append(f"{row['source']}/{row['source_id']}: {reason}")
-            logger.warning(
-                "record not built: source=%s id=%s reason=%s",
-                row["source"],
-                row["source_id"],
-                reason,
-            )
-            continue
-        if published is not None and not published(record):
+    for row, outcome in pool.outcomes(kind, rows):
+        if outcome.error is not None:
+            _failed(row, outcome.error, report)
+        elif outcome.record is None:
             report.not_relevant += 1
-            continue
-        yield row, record
+        else:
+            yield row, outcome.record
+
+
+def _failed(row: dict, reason: str, report: BuildReport) -> None:
+    report.failed += 1
+    if len(report.failures) < 20:
+        report.failures.append(f"{row['source']}/{row['source_id']}: {reason}")
+    logger.warning(
+        "record not built: source=%s id=%s reason=%s", row["source"], row["source_id"], reason
+    )
+
+
+def _dataset_rows(
+    pool: normalising.Normalising,
+) -> tables_datasets.Normalise:
+    """Dataset rows normalised by the build's workers, for ``tables_datasets.load``."""
+
+    def normalise(rows: Iterable[dict]) -> Iterator[tuple[dict, dict | str]]:
+        for row, outcome in pool.outcomes("dataset_row", rows):
+            yield row, outcome.record if outcome.record is not None else str(outcome.error)
+
+    return normalise
 
 
 def _flush(

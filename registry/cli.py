@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import sqlite3
 import sys
-from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -359,17 +358,7 @@ def _serve_production(args: argparse.Namespace) -> int:
 def _parse(args: argparse.Namespace) -> int:
     from crawlers.parsers import parse_members
     from crawlers.parsers.errors import ParseError
-    from registry.normalise.announcement import normalise_announcement
-    from registry.normalise.dataset_row import normalise_dataset_row
-    from registry.normalise.record import normalise_record
-    from registry.normalise.vulnerability import normalise_vulnerability
-
-    # An item without a kind looks up None, which falls back to normalise_record.
-    normalisers: dict[str | None, Callable[[dict], dict]] = {
-        "announcement": normalise_announcement,
-        "dataset_row": normalise_dataset_row,
-        "vulnerability": normalise_vulnerability,
-    }
+    from registry.normalise.kinds import normaliser
 
     status = 0
     for path in args.files:
@@ -379,10 +368,7 @@ def _parse(args: argparse.Namespace) -> int:
             for member, items in parse_members(data, format=args.format, name=str(path)):
                 try:
                     records = [
-                        item
-                        if args.raw
-                        else normalisers.get(item.get("kind"), normalise_record)(item)
-                        for item in items
+                        item if args.raw else normaliser(item.get("kind"))(item) for item in items
                     ]
                 except (ParseError, ValueError) as exc:
                     print(f"{member}: {exc}", file=sys.stderr)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import sqlite_utils
@@ -111,13 +111,29 @@ def row(record: dict, stored: dict[str, Any]) -> dict:
     }
 
 
+# Stored rows to (row, normalised record) or (row, why it could not be normalised), in order.
+Normalise = Callable[[Iterable[dict]], Iterator[tuple[dict, dict | str]]]
+
+
+def normalised(stored_rows: Iterable[dict]) -> Iterator[tuple[dict, dict | str]]:
+    """Each stored row with its normalised record, or the error that stopped it."""
+    for stored in stored_rows:
+        try:
+            record: dict | str = normalise_dataset_row(json.loads(stored["record"]))
+        except Exception as exc:  # any bug costs this row, counted by the build, never the build
+            record = f"{type(exc).__name__}: {exc}"
+        yield stored, record
+
+
 def load(
     db: sqlite_utils.Database,
     stored_rows: Iterable[dict],
     skipped: list[str] | None = None,
+    normalise: Normalise = normalised,
 ) -> tuple[int, list[str]]:
     """Normalise crawl-store rows of kind ``dataset_row`` into the registry.
 
+    ``normalise`` gives each row's record (the build's workers, or ``normalised`` here).
     Returns (rows written, failures as "source/source_id: reason"); rows left out on purpose are
     logged and, when ``skipped`` is given, appended to it as "source/source_id: reason".
     """
@@ -135,17 +151,14 @@ def load(
         if db.table("technologies").exists()
         else set()
     )
-    for stored in stored_rows:
-        try:
-            record = normalise_dataset_row(json.loads(stored["record"]))
-        except Exception as exc:  # any bug costs this row, counted by the build, never the build
-            reason = f"{type(exc).__name__}: {exc}"
-            failures.append(f"{stored['source']}/{stored['source_id']}: {reason}")
+    for stored, record in normalise(stored_rows):
+        if isinstance(record, str):
+            failures.append(f"{stored['source']}/{stored['source_id']}: {record}")
             logger.warning(
                 "dataset row not built: source=%s id=%s reason=%s",
                 stored["source"],
                 stored["source_id"],
-                exc,
+                record,
             )
             continue
         if record["internal"]:

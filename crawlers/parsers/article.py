@@ -14,10 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-import extruct
-import htmldate
 import lxml.html
-import trafilatura
 from lxml.etree import ParserError as LxmlParserError
 from w3lib.encoding import html_to_unicode
 
@@ -143,6 +140,9 @@ def _item(url: str | None) -> dict[str, Any]:
 
 
 def _from_html(data: bytes, url: str | None, content_type: str | None) -> dict[str, Any]:
+    # The HTML extractors take about a second to import: a plain-text article never pays it.
+    import trafilatura
+
     # The charset of the HTTP header, else a BOM, else <meta charset> or http-equiv (w3lib, as
     # Scrapy reads responses); pages that declare none are read as UTF-8 or Windows-1252.
     declared, html = html_to_unicode(content_type, data, auto_detect_fun=_guess_encoding)
@@ -226,6 +226,8 @@ def _from_text(data: bytes, url: str | None) -> dict[str, Any]:
 
 def _structured(html: str, url: str | None) -> dict[str, Any]:
     """Flat facts from JSON-LD (an article object), OpenGraph and meta tags."""
+    import extruct
+
     facts: dict[str, Any] = {}
     try:
         data = extruct.extract(
@@ -292,6 +294,8 @@ def _canonical(tree: lxml.html.HtmlElement, meta: dict[str, Any], url: str | Non
 
 
 def _htmldate(tree: lxml.html.HtmlElement, url: str | None) -> str | None:
+    import htmldate
+
     try:
         return htmldate.find_date(tree, url=url, original_date=True, extensive_search=False)
     except (ValueError, TypeError) as exc:

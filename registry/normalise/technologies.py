@@ -7,7 +7,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from crawlers.reference import load
@@ -28,18 +28,26 @@ NEGATION_WINDOW = 50  # characters before a keyword searched for a negation word
 
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 # Hyphens, dashes, underscores and slashes separate words like spaces ("body-worn", "CCTV/ANPR").
-_SEPARATORS = str.maketrans(dict.fromkeys("-_/\u2010\u2011\u2012\u2013\u2014\u2015", " "))
+_SEPARATORS = "-_/"
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015"
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CLAUSE_END = re.compile(r"[.;:!?()\[\]]")
 _CPV_DIGITS = re.compile(r"\d{8}")
 
 
-def _fold(text: str) -> str:
+def fold_text(text: str) -> str:
     """Case- and accent-folded text with hyphens and runs of spaces as one space."""
+    separators = _SEPARATORS
     if not text.isascii():  # the Unicode work is the costly part: skip it for ASCII text
         text = _COMBINING.sub("", unicodedata.normalize("NFKD", text)).replace("\u2019", "'")
-    # translate + split/join is about three times faster than one regex substitution.
-    return " ".join(text.lower().translate(_SEPARATORS).split())
+        separators += _DASHES
+    text = text.lower()
+    # One replace per separator and split/join: ten times faster than str.translate with a
+    # table, which maps character by character.
+    for separator in separators:
+        if separator in text:
+            text = text.replace(separator, " ")
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,7 @@ class _Matcher:
     pattern: re.Pattern[str]  # word-bounded terms
     cjk: re.Pattern[str] | None  # Chinese terms, matched as substrings
     entries: dict[str, tuple[tuple[str, str, float], ...]]  # folded term -> (kind, tech, weight)
+    prefixes: frozenset[str]  # word-bounded terms matched as a word's start ("surveil*")
 
 
 @cache
@@ -120,7 +129,7 @@ def _matcher(language: str | None) -> _Matcher:
     def add(raw: str, kind: str, tech: str, weight: float) -> None:
         term = raw.strip()
         is_prefix = term.endswith("*")
-        term = _fold(term.rstrip("*")).strip()
+        term = fold_text(term.rstrip("*")).strip()
         if not term:
             return
         entries[term].append((kind, tech, weight))
@@ -144,7 +153,23 @@ def _matcher(language: str | None) -> _Matcher:
         pattern=re.compile(rf"(?<!\w){_trie_regex(bounded)}"),
         cjk=re.compile(_trie_regex(cjk)) if cjk else None,
         entries={term: tuple(found) for term, found in entries.items()},
+        prefixes=frozenset(term for term, is_prefix in bounded.items() if is_prefix),
     )
+
+
+def keyword_terms() -> dict[str, str]:
+    """The strong keywords of every language, folded as ``classify`` reads text, each with how
+    it is matched: "word" (whole words), "prefix" (from a word's start) or "substring" (Chinese).
+
+    Without one of them, or a CPV rule, a text gets no technology above a near miss: weak
+    terms count only beside a keyword or a strong CPV code, negative and guard terms only lower.
+    """
+    matcher = _matcher(None)
+    return {
+        term: "substring" if _CJK.search(term) else "prefix" if term in matcher.prefixes else "word"
+        for term, found in matcher.entries.items()
+        if any(kind == "keyword" for kind, _, _ in found)
+    }
 
 
 @cache
@@ -187,28 +212,46 @@ def _language_key(language: str | None) -> str | None:
     return code if code in known else None
 
 
+def cpv_weights(cpv: list[str]) -> dict[str, float]:
+    """The evidence CPV codes alone give: each technology's strongest rule among the codes."""
+    return _cpv_evidence(cpv)[0]
+
+
+def _cpv_evidence(cpv: list[str]) -> tuple[dict[str, float], bool]:
+    """(each technology's strongest CPV rule among the codes, whether one is a guard code)."""
+    best_cpv: dict[str, float] = defaultdict(float)
+    guard_cpv = False
+    for raw in cpv or []:
+        rules, guard = _code_rules(str(raw))
+        guard_cpv = guard_cpv or guard
+        for tech, weight in rules:
+            if weight > best_cpv[tech]:
+                best_cpv[tech] = weight
+    return best_cpv, guard_cpv
+
+
+@lru_cache(maxsize=65536)  # a few thousand codes recur across every notice
+def _code_rules(raw: str) -> tuple[tuple[tuple[str, float], ...], bool]:
+    """The rules that read a code as written, and whether it is a guard code."""
+    match = _CPV_DIGITS.search(raw)
+    if not match:
+        return (), False
+    code = match.group()
+    exact, subtree = _cpv_rules()
+    rules = list(exact.get(code, ()))
+    for length in range(2, 8):
+        rules.extend(subtree.get(code[:length], ()))
+    return tuple(rules), code in _guard_cpv()
+
+
 def classify(cpv: list[str], text: str, language: str | None = None) -> list[tuple[str, float]]:
     """Taxonomy ids with a confidence in 0..1, best first, from CPV codes and "title. body" text.
 
     With `language` only that language's keywords (plus English and universal terms) are used;
     without it every language's.
     """
-    exact, subtree = _cpv_rules()
     evidence: dict[str, list[float]] = defaultdict(list)
-    best_cpv: dict[str, float] = defaultdict(float)
-    guard_cpv = False
-    for raw in cpv or []:
-        match = _CPV_DIGITS.search(str(raw))
-        if not match:
-            continue
-        code = match.group()
-        guard_cpv = guard_cpv or code in _guard_cpv()
-        rules = list(exact.get(code, ()))
-        for length in range(2, 8):
-            rules.extend(subtree.get(code[:length], ()))
-        for tech, weight in rules:
-            if weight > best_cpv[tech]:
-                best_cpv[tech] = weight
+    best_cpv, guard_cpv = _cpv_evidence(cpv)
     for tech, weight in best_cpv.items():
         evidence[tech].append(weight)
 
@@ -218,7 +261,7 @@ def classify(cpv: list[str], text: str, language: str | None = None) -> list[tup
     guard_title = False
     title_hits: set[str] = set()
     if isinstance(text, str) and text:
-        folded = _fold(text[:MAX_TEXT])
+        folded = fold_text(text[:MAX_TEXT])
         title_end = folded.find(". ", 0, TITLE_CHARS)
         title_end = TITLE_CHARS if title_end < 0 else title_end
         matcher = _matcher(_language_key(language))

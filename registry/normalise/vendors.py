@@ -47,6 +47,7 @@ class _Index:
     context: dict[str, re.Pattern[str]]
     not_text: re.Pattern[str] | None
     brands: str  # regex alternation of brand names for manufacturers_sold
+    text_names: dict[str, str]  # every name vendors_in_text looks for, as written -> its shape
 
 
 @cache
@@ -208,7 +209,22 @@ def _index() -> _Index:
         if not_text
         else None,
         brands=brands,
+        text_names={
+            **dict.fromkeys([*text_names, *ambiguous_ids], "word"),
+            **dict.fromkeys(cjk_ids, "substring"),
+        },
     )
+
+
+def text_names() -> dict[str, str]:
+    """Every name ``vendors_in_text`` finds, as written, and how: as whole words ("word") or,
+    Chinese names, anywhere ("substring")."""
+    return _index().text_names
+
+
+def lower_text(text: str) -> str:
+    """Text lower-cased as ``vendors_in_text`` reads it."""
+    return _lower(text)
 
 
 def resolve_vendor(name: str, context: str | None = None) -> str | None:

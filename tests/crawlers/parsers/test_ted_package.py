@@ -1,4 +1,4 @@
-"""Daily packages: streamed member by member, pre-filtered, bad members and truncation survived."""
+"""Daily packages: streamed member by member, bad members and truncation survived."""
 
 import io
 import tarfile
@@ -7,7 +7,6 @@ from pathlib import Path
 from crawlers.parsers import ted_package
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "ted"
-SURVEILLANCE = ted_package.Relevance(["35120000", "32323500"], ["video surveillance"])
 
 
 def make_package(members: dict[str, bytes]) -> bytes:
@@ -41,21 +40,6 @@ def test_members_parsed_and_bad_one_reported():
     assert broken.items == [] and "broken.xml" in broken.error and "malformed XML" in broken.error
     assert eforms.items[0]["source_id"] == "727192-2023"
     assert police.items[0]["buyer"]["name"] == "politie"
-
-
-def test_relevance_prefilter_skips_before_parsing():
-    members = list(ted_package.iter_package(io.BytesIO(make_package(MEMBERS)), SURVEILLANCE))
-    kept = [m.items[0]["source_id"] for m in members if m.items]
-    # 35120000 in both; 666487 has 35100000/35112000 only, which are not under 3512xxxx/323235xx.
-    assert kept == ["194753-2020", "727192-2023"]
-    assert [m.relevant for m in members] == [True, False, True, False]
-
-
-def test_relevance_matches_cpv_subtree_and_keywords():
-    assert SURVEILLANCE(b'<CPV_CODE CODE="35125300"/>')
-    assert not SURVEILLANCE(b"<x>135120000</x>")  # only whole codes: text or attribute start
-    assert SURVEILLANCE(b"<P>Video Surveillance for the town hall</P>")
-    assert not SURVEILLANCE(b"<P>window replacement</P>")
 
 
 def test_truncated_package_keeps_what_came_before():

@@ -18,3 +18,17 @@ def test_codes(raw, expected):
 @pytest.mark.parametrize("raw", ["", "xx", "zzz", "english language", None, 5, ["en"], "e" * 100])
 def test_unknown(raw):
     assert to_iso639_1(raw) is None
+
+
+def test_the_index_is_pycountrys_languages() -> None:
+    import pycountry
+
+    from registry.normalise.languages import _index
+
+    expected: dict[str, str] = {}
+    for language in pycountry.languages:
+        if alpha_2 := getattr(language, "alpha_2", None):
+            for key in ("alpha_2", "alpha_3", "bibliographic", "name"):
+                if value := getattr(language, key, None):
+                    expected.setdefault(value.casefold(), alpha_2)
+    assert _index() == expected

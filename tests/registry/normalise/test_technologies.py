@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry.normalise.technologies import classify, load_taxonomy
+from registry.normalise.technologies import classify, fold_text, load_taxonomy
 
 TAXONOMY = {
     "cctv", "video_analytics", "face_recognition", "biometrics", "alpr", "traffic_enforcement",
@@ -219,3 +219,19 @@ def test_guard_staff_in_chinese_scale_camera_words_down():
     guards = classify([], "特保人员服务采购。特保人员负责巡查监控摄像头画面", "zh")
     cameras = classify([], "视频监控系统采购。负责巡查监控摄像头画面", "zh")
     assert dict(guards).get("cctv", 0) < dict(cameras)["cctv"]
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Body-worn  video/CCTV_upgrade", "body worn video cctv upgrade"),
+        (
+            "Vidéoprotection – caméras\u2011piétons\u2014lot 2",
+            "videoprotection cameras pietons lot 2",
+        ),
+        ("  Überwachung\u2019s\tKameras\n", "uberwachung's kameras"),
+        ("视频监控—系统", "视频监控 系统"),
+    ],
+)
+def test_fold_text_folds_case_accents_and_separators(text: str, folded: str) -> None:
+    assert fold_text(text) == folded

@@ -302,3 +302,26 @@ def test_new_vendor_aliases_keep_ordinary_words_out(text: str) -> None:
 )
 def test_catalogue_vendor_names_resolve_only_to_their_own_vendor(name, context, vendor) -> None:
     assert resolve_vendor(name, context=context) == vendor
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The contract was awarded to DHILLS MANAGEMENT CONSULTANCY LTD",
+        "Supplier: Acme Co., Ltd.",
+        "Widget Holdings Limited, trading as Widget Inc",
+    ],
+)
+def test_a_legal_form_alone_names_no_vendor(text: str) -> None:
+    # A YAML list split "Alibaba Cloud Computing Co., Ltd." at its commas: "Ltd." named a vendor.
+    assert vendors_in_text(text) == []
+
+
+def test_every_vendor_name_is_more_than_a_legal_form() -> None:
+    from registry.normalise.vendors import _keys, _suffixes, _tokens
+
+    suffixes = set(_suffixes())
+    for vendor in load_vendors():
+        for name in [*vendor.get("legal_names", []), *vendor.get("aliases", [])]:
+            assert tuple(_tokens(name)) not in suffixes, (vendor["id"], name)
+            assert _keys(name)[1], (vendor["id"], name)
