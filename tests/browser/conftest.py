@@ -29,13 +29,6 @@ PHONE = (390, 844)
 # axe-core's two worst impact levels: a page with one of these fails.
 SERIOUS = ("serious", "critical")
 
-# Each browser test module is marked with this.
-NEEDS_CHROMIUM = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="headless browser tests need Debian's chromium and chromium-driver "
-    "(apt-get install -y chromium chromium-driver)",
-)
-
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -78,6 +71,13 @@ def serving(registry_db: Path, tile_server: ReplayServer) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser():
+    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
+    if missing:
+        # CI must not pass without its browser tests: a missing browser fails them.
+        pytest.fail(
+            f"headless browser tests need {' and '.join(missing)}: "
+            "apt-get install -y chromium chromium-driver"
+        )
     profile = tempfile.mkdtemp(prefix="survreg-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)

@@ -10,11 +10,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 
 from registry.replay import ReplayServer
-from tests.browser.conftest import NEEDS_CHROMIUM, serving, wait
+from tests.browser.conftest import serving, wait
 from tests.registry.helpers import notice
 from tests.registry.test_feeds import ITEMS, build_registry
 
-pytestmark = NEEDS_CHROMIUM
 EVIDENCE_PAGE = "<html><head><title>Recorded notice</title></head><body>Award notice</body></html>"
 
 

@@ -21,7 +21,6 @@ from crawlers.archive import DocumentArchive
 from crawlers.store import CrawlStore
 from registry.build import build
 from tests.browser.conftest import (
-    NEEDS_CHROMIUM,
     PHONE,
     fits_its_width,
     screenshot,
@@ -33,7 +32,6 @@ from tests.browser.conftest import (
 from tests.registry.helpers import notice
 from tests.registry.test_feeds import ITEMS
 
-pytestmark = NEEDS_CHROMIUM
 # Personal data planted in the archived document: none of it may reach a page or the file.
 PERSONAL = (
     "Erika Mustermann",
