@@ -1,7 +1,8 @@
-"""Builds the place index into the wheel, so the first command after ``pip install .`` is fast.
+"""Builds the place index and the ECB rate table into the wheel: the first command after
+``pip install .`` does not build them.
 
 Everything else about the package is declared in pyproject.toml. An editable install skips this:
-scripts/bootstrap builds the index in the checkout itself.
+scripts/bootstrap builds them in the checkout itself.
 """
 
 import sys
@@ -21,11 +22,14 @@ class BuildWithIndexes(build_py):
         if self.editable_mode:
             return
         sys.path.insert(0, str(ROOT))
-        from registry.normalise import gazetteer
+        from registry.normalise import gazetteer, rates
 
-        target = Path(self.build_lib) / "registry" / "reference" / gazetteer.INDEX_NAME
-        if not gazetteer._current(target, gazetteer.inputs_signature()):
-            gazetteer.build_index(target)
+        reference = Path(self.build_lib) / "registry" / "reference"
+        places = reference / gazetteer.INDEX_NAME
+        if not gazetteer._current(places, gazetteer.inputs_signature()):
+            gazetteer.build_index(places)
+        if not rates._current(reference / rates.INDEX_NAME):
+            rates.build_index(reference / rates.INDEX_NAME)
 
 
 setup(cmdclass={"build_py": BuildWithIndexes})
