@@ -39,6 +39,7 @@ SPIDER_OPTIONS = {
     "listing": "news-feed: listing page URLs, comma-separated",
     "package": "ted: one daily package (URL, or OJ S issue such as 82/2020)",
     "area": "osm-surveillance: ISO 3166 code of the area (CH, CH-GE)",
+    "index": "records: the YAML index of a public-records answer (URL or path)",
 }
 
 

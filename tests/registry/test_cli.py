@@ -106,13 +106,16 @@ def test_an_unreadable_file_is_one_line(tmp_path):
 def test_sources_that_need_an_argument_are_not_in_all_and_fail_at_once(data_dir, capsys):
     assert "news-feed" not in crawlable_by_default()
     assert "ocds-package" not in crawlable_by_default()
-    assert {CF, "ted", "hikvision"} <= set(crawlable_by_default())
+    assert "records" not in crawlable_by_default()
+    assert {CF, "ted", "hikvision", "legistar"} <= set(crawlable_by_default())
     assert main(["crawl", "ocds-package"]) == 2
     assert capsys.readouterr().err == "survreg crawl: ocds-package needs --url URL\n"
     assert main(["crawl", "news-feed"]) == 2
     assert capsys.readouterr().err == (
         "survreg crawl: news-feed needs --feed URL or --sitemap URL or --listing URL\n"
     )
+    assert main(["crawl", "records"]) == 2
+    assert capsys.readouterr().err == "survreg crawl: records needs --index URL\n"
     assert runs() == [], "no crawl was started"
 
 
