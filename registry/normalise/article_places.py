@@ -35,6 +35,11 @@ _PARTICLES = (
     r"im|ob|"
     r"op|aan|den|van|nad|pod|y|e|i|sul|sulla|al|St\.?|d'|l'|dell'"
 )
+# The characters that a case-insensitive pattern matches with an ASCII letter, as that letter:
+# in text folded with them, an ASCII name that ignores case is at least a lower-case substring.
+_IGNORECASE_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+# What follows a name that is only the start of a longer one: a particle, then a capital.
+_LONGER_NAME = re.compile(rf"\s+(?:{_PARTICLES})\s+[{_UPPER}]", re.IGNORECASE)
 # A capitalised run of words, particles allowed inside: "Bury St Edmunds", "Casale sul Sile",
 # "Velilla de San Antonio", "Frankfurt am Main", "Łódź".
 _RUN = re.compile(
@@ -343,9 +348,22 @@ def _url_candidates(url: str | None, text: str, language: str | None = None) -> 
     # A path word the text writes in lower case is an ordinary word ("license-plate-reading");
     # one it capitalises was a candidate already, which English text resolves only in a country
     # it names ("Victoria Police" is no Texan town).
-    case = "(?i)" if language in (None, "en") else ""
-    path = [n for n in path if not re.search(rf"{case}(?<!\w){re.escape(n)}(?!\w)", text)]
-    return [n for n in dict.fromkeys([*names, *path]) if not _truncated_in(n, text)]
+    folded = text.translate(_IGNORECASE_ASCII).lower()
+    if language in (None, "en"):
+        path = [n for n in path if not _found(n, text, folded, rf"(?i)(?<!\w){re.escape(n)}(?!\w)")]
+    else:
+        path = [n for n in path if not _found(n, text, None, rf"(?<!\w){re.escape(n)}(?!\w)")]
+    return [n for n in dict.fromkeys([*names, *path]) if not _truncated_in(n, text, folded)]
+
+
+def _found(name: str, text: str, folded: str | None, pattern: str) -> bool:
+    """Whether ``pattern`` (``name`` with boundaries; ignoring case when ``folded`` is given)
+    matches: a substring test rules most names out before their pattern is compiled."""
+    if folded is None and name not in text:
+        return False
+    if folded is not None and name.isascii() and name.lower() not in folded:
+        return False
+    return bool(re.search(pattern, text))
 
 
 def _strip_affixes(label: str) -> list[str]:
@@ -360,10 +378,19 @@ def _strip_affixes(label: str) -> list[str]:
     return list(dict.fromkeys(pieces))
 
 
-def _truncated_in(name: str, text: str) -> bool:
-    """The text writes ``name`` as the start of a longer name ("Palmeira dos Índios")."""
-    pattern = rf"(?i)(?<!\w){re.escape(name)}\s+(?:{_PARTICLES})\s+[{_UPPER}]"
-    return bool(re.search(pattern, text))
+def _truncated_in(name: str, text: str, folded: str) -> bool:
+    """The text writes ``name`` as the start of a longer name ("Palmeira dos Índios");
+    ``folded`` is ``text`` as ``_url_candidates`` folds it."""
+    if name.isascii() and name.lower() not in folded:
+        return False
+    # The long tail is compiled once (_LONGER_NAME); only the name's own pattern is per call.
+    found = re.compile(rf"(?i)(?<!\w){re.escape(name)}")
+    match = found.search(text)
+    while match:
+        if _LONGER_NAME.match(text, match.end()):
+            return True
+        match = found.search(text, match.start() + 1)
+    return False
 
 
 def _resolve_url_name(
