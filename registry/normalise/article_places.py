@@ -98,6 +98,10 @@ _REGION_WORDS = frozenset(
     "county parish province provincia provincie région region regione región kreis landkreis "
     "powiat województwo departement département comarca".split()
 )
+_MUNICIPALITY_WORDS = frozenset(
+    "municipio municipality comune commune gemeinde stadt gmina miasto gemeente ayuntamiento "
+    "ajuntament concello prefeitura cidade ville mairie city town village".split()
+)
 _ARTICLES = frozenset("la le les los las el il lo den de het l the".split())
 _VANITY_TLDS = frozenset(
     "ai io co me tv fm am ly ws cc to gg sh so vc la is it im ac gl md nu tk".split()
@@ -139,6 +143,10 @@ def extract_places(
     # The countries of the article's language stand in only when it names none.
     spoken = () if named else spoken
     strong = _strong_names(text)
+    in_url = _squashed(url or "")
+    # Small towns are read only where the article is: in a country it names, or one of its
+    # language's outside English, whose countries cover half the world's towns.
+    small_in = (*named, *(spoken if language not in (None, "en") else ()))
     found: dict[str, dict[str, Any]] = {}
     for name, start in _candidates(text):
         if _not_a_place(name, text, start):
@@ -161,16 +169,21 @@ def extract_places(
             spoken=spoken if (cue or " " in name) and language not in (None, "en") else (),
             exonyms=cue and language not in (None, "en"),
             url=url,
+            # A town the text names with wording and its URL names too may be a small one.
+            small_in=small_in if (cue or name in strong) and _squashed(name) in in_url else (),
         )
         if place and place.id not in found:
             found[place.id] = _row(place)
+    found = _without_short_forms(found)
     for name in _cjk_candidates(text):
         place = resolve_place(name, "CN") or resolve_place(name, "TW") or resolve_place(name)
         if place and place.country in ("CN", "TW", "HK", "MO") and place.id not in found:
             found[place.id] = _row(place)
     if not found:
-        for name in _url_candidates(url, text, language):
-            place = _resolve_url_name(name, (*named, *spoken, *fallback), states, tuple(named))
+        for name, own in _url_candidates(url, text, language):
+            countries = (*named, *spoken, *fallback)
+            small = small_in if own else ()
+            place = _resolve_url_name(name, countries, states, tuple(named), small)
             if place:
                 found[place.id] = _row(place)
                 break
@@ -178,6 +191,20 @@ def extract_places(
     rows = list(found.values())
     rows.extend({"city": None, "country": c, "id": None} for c in named if c not in cities_in)
     return rows
+
+
+def _without_short_forms(found: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Without a town whose name opens another found town's name in its country: the text's
+    short form of it ("ad Azzano" after "Azzano San Paolo")."""
+    names = [(fold(row["city"]), row["country"]) for row in found.values()]
+    return {
+        key: row
+        for key, row in found.items()
+        if not any(
+            country == row["country"] and other.startswith(fold(row["city"]) + " ")
+            for other, country in names
+        )
+    }
 
 
 def story_text(text: str) -> str:
@@ -203,11 +230,14 @@ def _resolve(
     spoken: tuple[str, ...],
     exonyms: bool,
     url: str | None = None,
+    small_in: tuple[str, ...] = (),
 ) -> Place | None:
-    """``url`` is the publisher's: its domain chooses between namesakes (pittks.org: Kansas)."""
+    """``url`` is the publisher's: its domain chooses between namesakes (pittks.org: Kansas);
+    in the ``small_in`` countries a town below the gazetteer's size threshold is read too."""
     for country in dict.fromkeys([*named, *spoken, *(fallback if strong else ())]):
         for state in [*states, None] if country == "US" else [None]:
-            place = resolve_place(name, country, region=state, domain=url)
+            small = country in small_in
+            place = resolve_place(name, country, region=state, domain=url, small_towns=small)
             if place and fold(place.city) == fold(name):
                 return place
             # A local name the gazetteer has as an alternate one ("Nürnberg" is Nuremberg), when
@@ -318,8 +348,12 @@ def _cjk_candidates(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _url_candidates(url: str | None, text: str, language: str | None = None) -> list[str]:
-    """Words of the URL's domain, then of its path, that may name the story's town."""
+def _url_candidates(
+    url: str | None, text: str, language: str | None = None
+) -> list[tuple[str, bool]]:
+    """Words of the URL's domain, then of its path, that may name the story's town, each with
+    whether the URL names it as the town itself: a site's own name ("derval.fr"), the first
+    words of the story's slug, or the words after a municipality's ("municipio-de-...")."""
     if not url:
         return []
     parts = urlsplit(url)
@@ -331,8 +365,10 @@ def _url_candidates(url: str | None, text: str, language: str | None = None) -> 
         for piece in _strip_affixes(label):
             names.append(piece.replace("-", " "))
     path: list[str] = []
+    own = set(names)
     # The story's slug (the last segments) before section names ("/houston/...").
-    for segment in reversed([s for s in unquote(parts.path).casefold().split("/") if s]):
+    segments = reversed([s for s in unquote(parts.path).casefold().split("/") if s])
+    for number, segment in enumerate(segments):
         words = [w for w in re.split(r"[^\w]+|_|\d+", segment) if w]
         # "/Guadalupe-County/Texas/": a county, province or state is not the town.
         if _REGION_WORDS.intersection(words) or fold(" ".join(words)) in _us_state_names():
@@ -345,6 +381,8 @@ def _url_candidates(url: str | None, text: str, language: str | None = None) -> 
                 if fold(gram[0]) in _particles() or fold(gram[-1]) in _particles():
                     continue
                 path.append(" ".join(gram))
+                if (i == 0 and number == 0) or _after_municipality(words[:i]):
+                    own.add(" ".join(gram))
     # A path word the text writes in lower case is an ordinary word ("license-plate-reading");
     # one it capitalises was a candidate already, which English text resolves only in a country
     # it names ("Victoria Police" is no Texan town).
@@ -353,7 +391,20 @@ def _url_candidates(url: str | None, text: str, language: str | None = None) -> 
         path = [n for n in path if not _found(n, text, folded, rf"(?i)(?<!\w){re.escape(n)}(?!\w)")]
     else:
         path = [n for n in path if not _found(n, text, None, rf"(?<!\w){re.escape(n)}(?!\w)")]
-    return [n for n in dict.fromkeys([*names, *path]) if not _truncated_in(n, text, folded)]
+    kept = [n for n in dict.fromkeys([*names, *path]) if not _truncated_in(n, text, folded)]
+    return [(n, n in own) for n in kept]
+
+
+def _after_municipality(words: list[str]) -> bool:
+    """The slug words before a name end with a municipality's word ("municipio de")."""
+    while words and fold(words[-1]) in _particles():
+        words = words[:-1]
+    return bool(words) and fold(words[-1]) in _MUNICIPALITY_WORDS
+
+
+def _squashed(text: str) -> str:
+    """Letters only, folded: a name as a URL writes it ("Carpineto Romano", "carpinetoromano")."""
+    return re.sub(r"[\W\d_]+", "", fold(text))
 
 
 def _found(name: str, text: str, folded: str | None, pattern: str) -> bool:
@@ -394,13 +445,18 @@ def _truncated_in(name: str, text: str, folded: str) -> bool:
 
 
 def _resolve_url_name(
-    name: str, countries: tuple[str, ...], states: list[str], named: tuple[str, ...] = ()
+    name: str,
+    countries: tuple[str, ...],
+    states: list[str],
+    named: tuple[str, ...] = (),
+    small: tuple[str, ...] = (),
 ) -> Place | None:
+    """The town a URL word names; in the ``small`` countries it may be a small one."""
     squashed = name.replace(" ", "")
     for country in dict.fromkeys(countries):
         for state in [*states, None] if country == "US" else [None]:
             for option in _spacings(name):
-                place = resolve_place(option, country, region=state)
+                place = resolve_place(option, country, region=state, small_towns=country in small)
                 if place and fold(place.city).replace(" ", "") == squashed:
                     return place
             # "esch" in a URL is Esch-sur-Alzette: a name the gazetteer has for the town, in a

@@ -1,0 +1,63 @@
+"""Places named in an article's text and URL (registry/normalise/article_places.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from registry.normalise.article_places import extract_places
+
+
+def cities(text, url=None, language=None):
+    return [(p["city"], p["country"]) for p in extract_places(text, url, language=language)]
+
+
+@pytest.mark.parametrize(
+    ("text", "url", "language", "place"),
+    [
+        # A small town's own website names it: "vouvray.fr" publishes Vouvray's news.
+        ("La commune installe huit caméras de vidéoprotection aux entrées du bourg.",
+         "https://www.vouvray.fr/actualites/la-videoprotection-arrive", "fr", ("Vouvray", "FR")),
+        # The first words of a story's slug are its dateline town.
+        ("Il consiglio comunale ha approvato il progetto di videosorveglianza.",
+         "https://www.giornale-lario.com/cronaca/bellagio-via-libera-alle-telecamere-4521",
+         "it", ("Bellagio", "IT")),
+        # The text names the small town with wording ("a Capestang") and the URL names it too.
+        ("Le conseil municipal a voté lundi soir l'installation de caméras à Capestang.",
+         "https://www.journal-herault.fr/2025/03/capestang-cameras-conseil", "fr",
+         ("Capestang", "FR")),
+        # After a municipality's word in the slug.
+        ("As câmeras de videomonitoramento começam a funcionar na próxima semana.",
+         "https://radio-regional.com.br/noticias/cameras-chegam-ao-municipio-de-cerro-grande",
+         "pt", ("Cerro Grande", "BR")),
+        # A German article on a Luxembourg site is about Luxembourg.
+        ("Die Gemeinde Düdelingen will im Zentrum Überwachungskameras aufstellen.",
+         "https://www.lessentiel.lu/de/story/kameras-im-zentrum-12345", "de",
+         ("Dudelange", "LU")),
+    ],
+)  # fmt: skip
+def test_small_towns_that_the_url_names(text, url, language, place):
+    assert place in cities(text, url, language)
+
+
+def test_a_small_town_is_not_read_from_a_word_the_url_only_mentions():
+    text = "Les élus ont voté le budget de la vidéoprotection de la commune."
+    url = "https://www.journal-herault.fr/2025/03/budget-vouvray-videoprotection"
+    assert ("Vouvray", "FR") not in cities(text, url, "fr")
+
+
+def test_an_english_article_reads_no_small_namesake_abroad():
+    # Pasadena, South Australia is a suburb of 1,000 people; an English article names none of
+    # the countries where such a namesake lies.
+    text = "City Council to hear the gunshot detection review in Pasadena on Monday."
+    url = "https://pasadenanow.com/main/council-to-hear-gunshot-detection-review"
+    assert not [c for c in cities(text, url, "en") if c[1] == "AU"]
+
+
+def test_the_short_form_of_a_town_named_in_full_is_the_same_town():
+    text = (
+        "Il Comune di Castelnuovo del Garda ha installato nuove telecamere. "
+        "A Castelnuovo le telecamere sono già attive."
+    )
+    found = cities(text, "https://www.castelnuovo-news.it/telecamere", "it")
+    assert ("Castelnuovo del Garda", "IT") in found
+    assert ("Castelnuovo", "IT") not in found
