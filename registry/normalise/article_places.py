@@ -28,6 +28,7 @@ MAX_RUN_WORDS = 6
 MAX_URL_GRAM = 4
 MIN_URL_WORD = 4  # shorter URL words ("tv", "de", "news") are never a town on their own
 MAX_SQUASHED = 24  # a domain label tried as a town's name written without spaces
+MAX_NOMINATIVES = 24  # case forms of a name tried (a word's endings times the next word's)
 LOCAL_LANGUAGES = ("de", "fr", "es", "it", "pt", "nl", "pl", "zh_CN", "zh_TW")
 _UPPER = "".join(ch for ch in map(chr, range(0x0530)) if ch.isupper())
 _PARTICLES = (
@@ -160,18 +161,23 @@ def extract_places(
         if language not in (None, "en") and " " not in name and not cue and name not in strong:
             if language == "de" or _sentence_start(text, start):
                 continue
-        place = _resolve(
-            name,
-            named,
-            states,
-            strong=name in strong,
-            fallback=(*fallback, *spoken),
-            spoken=spoken if (cue or " " in name) and language not in (None, "en") else (),
-            exonyms=cue and language not in (None, "en"),
-            url=url,
-            # A town the text names with wording and its URL names too may be a small one.
-            small_in=small_in if (cue or name in strong) and _squashed(name) in in_url else (),
-        )
+        # A language with cases inflects a town's name ("w Nowej Soli"): its nominative is tried
+        # after the name as written.
+        for form in (name, *_nominatives(name, language)):
+            place = _resolve(
+                form,
+                named,
+                states,
+                strong=name in strong,
+                fallback=(*fallback, *spoken),
+                spoken=spoken if (cue or " " in name) and language not in (None, "en") else (),
+                exonyms=cue and language not in (None, "en"),
+                url=url,
+                # A town the text names with wording and its URL names too may be a small one.
+                small_in=small_in if (cue or name in strong) and _squashed(name) in in_url else (),
+            )
+            if place:
+                break
         if place and place.id not in found:
             found[place.id] = _row(place)
     found = _without_short_forms(found)
@@ -191,6 +197,24 @@ def extract_places(
     rows = list(found.values())
     rows.extend({"city": None, "country": c, "id": None} for c in named if c not in cities_in)
     return rows
+
+
+def _nominatives(name: str, language: str | None) -> list[str]:
+    """The nominative forms a case ending of ``language`` may stand for, word by word
+    ("Nowej Soli" → "Nowa Sól", "Poznaniu" → "Poznań"), at most MAX_NOMINATIVES."""
+    endings = _case_endings().get(language or "")
+    if not endings:
+        return []
+    forms = [""]
+    for word in re.split(r"(?<=[ \-])", name):
+        stem, gap = word.rstrip(" -"), word[len(word.rstrip(" -")) :]
+        options = [stem] + [
+            stem[: -len(ending)] + nominative
+            for ending, nominative in endings
+            if stem.endswith(ending) and len(stem) > len(ending)
+        ]
+        forms = [f"{form}{option}{gap}" for form in forms for option in options][:MAX_NOMINATIVES]
+    return [form for form in dict.fromkeys(forms) if form != name]
 
 
 def _without_short_forms(found: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -569,6 +593,15 @@ def _caption_pattern() -> re.Pattern[str]:
 @cache
 def _leading_words() -> frozenset[str]:
     return frozenset(fold(r["word"]) for r in _rows("place-leading-words.csv"))
+
+
+@cache
+def _case_endings() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Language → (case ending, nominative ending), longest ending first."""
+    endings: dict[str, list[tuple[str, str]]] = {}
+    for row in _rows("place-case-endings.csv"):
+        endings.setdefault(row["language"], []).append((row["ending"], row["nominative"]))
+    return {k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in endings.items()}
 
 
 @cache

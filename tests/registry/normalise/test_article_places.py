@@ -61,3 +61,19 @@ def test_the_short_form_of_a_town_named_in_full_is_the_same_town():
     found = cities(text, "https://www.castelnuovo-news.it/telecamere", "it")
     assert ("Castelnuovo del Garda", "IT") in found
     assert ("Castelnuovo", "IT") not in found
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("Straż miejska w Gdańsku otrzymała dziesięć nowych kamer.", ("Gdańsk", "PL")),
+        ("Radni zdecydowali, że monitoring w Nowym Targu zostanie rozbudowany.",
+         ("Nowy Targ", "PL")),
+        ("Na ulicach Krakowa zawisną kolejne kamery miejskiego monitoringu.", ("Kraków", "PL")),
+        ("Centrum monitoringu w Kielcach obsługuje już sto kamer.", ("Kielce", "PL")),
+        ("Miasto ogłosiło przetarg na kamery, które staną w Zielonej Górze.",
+         ("Zielona Góra", "PL")),
+    ],
+)  # fmt: skip
+def test_polish_towns_in_their_cases(text, place):
+    assert place in cities(text, "https://www.gazeta-lokalna.pl/wiadomosci/monitoring", "pl")
