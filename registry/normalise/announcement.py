@@ -29,6 +29,12 @@ from registry.relevance import without_boilerplate
 
 SNIPPET_CHARS = 280
 MAX_TEXT = 100_000  # facts come from the first 100 kB; longer "articles" are listings or dumps
+# An announcement that counts cameras is about video surveillance even when it says only
+# "Kameras" or "câmeras" (weak words alone), unless another camera technology is what it counts.
+CAMERA_COUNT_CONFIDENCE = 0.6
+_OTHER_CAMERA_TECHNOLOGIES = frozenset(
+    {"alpr", "face_recognition", "traffic_enforcement", "body_worn", "drones"}
+)
 # An amount as written in any of our languages: "$2.5 million", "125 240€", "85.525,89 euro",
 # "Rund 85 Millionen Euro", "1,5 mln zł"; parse_money reads the phrase.
 _AMOUNT = r"(?:\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d+)?)"
@@ -100,6 +106,11 @@ def normalise_announcement(item: dict) -> dict:
     for tech, confidence in classify([], body, language):
         record["technologies"].append(tech)
         record["technology_confidence"][tech] = confidence
+    techs = set(record["technologies"])
+    counts_cameras = any(q["of"] == "cameras" for q in record["quantities"])
+    if counts_cameras and "cctv" not in techs and not techs & _OTHER_CAMERA_TECHNOLOGIES:
+        record["technologies"].append("cctv")
+        record["technology_confidence"]["cctv"] = CAMERA_COUNT_CONFIDENCE
     return record
 
 

@@ -284,6 +284,8 @@ def test_only_installed_cameras_are_the_announcements_camera_count():
         ("北海派出所升级天网工程", "zh", "safe_city"),
         ("合肥市公安局瑶海分局雪亮工程支网运维服务采购项目", "zh", "safe_city"),
         ("新安装了1000组可识别人脸的高清监控摄像头", "zh", "face_recognition"),
+        # Polish puts the adjective first as often as after: "uliczny monitoring".
+        ("Radni chcą, by strażników zastąpił uliczny monitoring.", "pl", "cctv"),
     ],
 )  # fmt: skip
 def test_technology_vocabulary_of_each_language(text, language, technology):
@@ -361,3 +363,20 @@ def test_agencies_captions_and_ordinary_url_words_are_not_places(text, url):
 def test_an_amount_is_not_a_count():
     text = "Council approved the purchase of up to $30,000 in digital police security cameras."
     assert extract_quantities(text, "en") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Am Marktplatz hängen seit Montag vier neue Kameras.", "de"),
+        ("A prefeitura vai instalar mais 30 câmeras nas entradas da cidade.", "pt"),
+    ],
+)
+def test_an_announcement_that_counts_cameras_is_about_video_surveillance(text, language):
+    assert "cctv" in normalise_announcement(item(text, language=language))["technologies"]
+
+
+def test_cameras_counted_for_another_camera_technology_are_not_cctv():
+    text = "The council approved 12 automated license plate reader cameras at the city limits."
+    technologies = normalise_announcement(item(text, language="en"))["technologies"]
+    assert technologies == ["alpr"]
