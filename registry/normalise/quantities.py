@@ -35,6 +35,10 @@ _CJK_APPROXIMATE_BEFORE = ("约", "約", "近")
 _BRACKETS = re.compile(r"\([^()]*\)|（[^（）]*）")
 _SENTENCE_END = re.compile(r"[.!?;。！？；\n]")
 _DIGIT = re.compile(r"\d")
+LIST_GAP = 80  # characters between two counts of one list ("5 câmaras fixas, 25 câmaras ...")
+_LIST_MARK = re.compile(
+    r"[,:、，：]|(?<!\w)(?:and|und|et|e|y|i|oraz|en|sendo|siendo|including|inklusive)(?!\w)|[和及与]"
+)
 
 
 def extract_quantities(text: str, language: str | None = None) -> list[dict[str, Any]]:
@@ -43,18 +47,28 @@ def extract_quantities(text: str, language: str | None = None) -> list[dict[str,
     found = sorted([*_latin(text, language), *(_chinese(text) if _cjk(text) else [])])
     found = sorted([*found, *_elliptical(text, language, found)])
     spans = [(start, end) for start, end, *_ in found]
+    previous: tuple[int, str | None] = (-1, None)
     for start, end, count, of, approximate in found:
-        if not count:
-            continue
+        cue = _cue_status(text, start, end, language, spans)
+        # A count listed after another in its sentence shares its status: "serão instaladas 44
+        # câmaras: 5 fixas, 25 multisensor e 14 rotativas", "将新建2000处和30处".
+        if cue is None and previous[1] and _listed(text[previous[0] : start]):
+            cue = previous[1]
+        previous = (end, cue)
         key = (count, of)
-        if key not in seen:
+        if count and key not in seen:
             seen[key] = {
                 "count": count,
                 "of": of,
-                "status": status_of(text, start, end, language, spans),
+                "status": cue or "installed",
                 "approximate": approximate or _approximate(text, start, end, language),
             }
     return list(seen.values())
+
+
+def _listed(gap: str) -> bool:
+    """The text between two counts lists them: a comma, colon or "and", no sentence end."""
+    return len(gap) <= LIST_GAP and not _SENTENCE_END.search(gap) and bool(_LIST_MARK.search(gap))
 
 
 def status_of(
@@ -66,6 +80,16 @@ def status_of(
 ) -> str:
     """The status the clause around text[start:end] gives: its cue nearest to the count wins
     ("needs", "will install", "ha instalado"); installed when it has none."""
+    return _cue_status(text, start, end, language, counts) or "installed"
+
+
+def _cue_status(
+    text: str,
+    start: int,
+    end: int,
+    language: str | None = None,
+    counts: list[tuple[int, int]] | None = None,
+) -> str | None:
     # The clause of this count only: up to a sentence end or another count (``counts``, or any
     # number without them) on either side. A bracket is an aside ("14 caméras (12 simples et 2
     # à 4 directions) sera implanté").
@@ -81,13 +105,13 @@ def status_of(
     hi = min([e for e in ends if e >= end] + [finish])
     left_raw = _BRACKETS.sub(" ", text[lo:start]).casefold()
     right_raw = _BRACKETS.sub(" ", text[end:hi]).casefold()
-    left = fold(left_raw)
-    cut = list(boundary.finditer(left))
-    left = f" {left[cut[-1].end() :] if cut else left} "
-    right = fold(right_raw)
-    stop = boundary.search(right)
-    right = f" {right[: stop.start()] if stop else right} "
-    best, distance = "installed", len(left) + len(right)
+    # Conjunctions are matched with their accents: Portuguese "é" (is) is no "e" (and).
+    cut = list(boundary.finditer(left_raw))
+    left = f" {fold(left_raw[cut[-1].end() :] if cut else left_raw)} "
+    stop = boundary.search(right_raw)
+    right = f" {fold(right_raw[: stop.start()] if stop else right_raw)} "
+    best: str | None = None
+    distance = len(left) + len(right)
     for status in ("needed", "planned", "installed"):
         for pattern, before, after in (
             (_status_pattern(status, key), left, right),

@@ -49,3 +49,31 @@ def test_a_share_or_an_amount_is_not_a_count(text, language):
 def test_a_chinese_count_is_approximate_only_with_its_markers():
     found = extract_quantities("县城新装摄像头200个，另有约50个监控点位在建。", "zh")
     assert [(q["count"], q["approximate"]) for q in found] == [(200, False), (50, True)]
+
+
+def statuses(text, language):
+    return [(q["count"], q["status"]) for q in extract_quantities(text, language)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # The counts of a list share the status of the one that opens it.
+        ("Serão instaladas 30 câmeras: 10 câmeras fixas, 12 câmeras com giro e 8 câmeras de "
+         "leitura de placas.", "pt",
+         [(30, "planned"), (10, "planned"), (12, "planned"), (8, "planned")]),
+        ("该区将新建高清摄像头500个和治安卡口20处。", "zh", [(500, "planned"), (20, "planned")]),
+        # A count with its own cue keeps it; one after a sentence end is not in the list.
+        ("La commune installera 12 caméras, 20 caméras sont déjà en service.", "fr",
+         [(12, "planned"), (20, "installed")]),
+        ("The city will buy 15 cameras. 40 cameras watch the downtown today.", "en",
+         [(15, "planned"), (40, "installed")]),
+        # Portuguese "é" (is) is not the conjunction "e" that ends a count's clause.
+        ("O plano é ampliar a rede para 60 câmeras no centro.", "pt", [(60, "planned")]),
+        # "ir" with a participle is a Spanish future.
+        ("El consistorio compró 6 cámaras que irán colocadas en los accesos.", "es",
+         [(6, "planned")]),
+    ],
+)  # fmt: skip
+def test_status_of_listed_counts_and_of_each_languages_future(text, language, expected):
+    assert statuses(text, language) == expected
