@@ -59,6 +59,8 @@ _CJK_MONEY = re.compile(
     r"(?:元|人民币|人民幣)"
 )
 _BARE_DOLLAR = re.compile(r"^\$")
+# Chinese quotes a programme's name inside it ("“天眼”工程", "「雪亮」工程"): read without them.
+_CJK_QUOTES = re.compile(r"(?<=[\u4e00-\u9fff])[“”「」『』\"]|[“”「」『』\"](?=[\u4e00-\u9fff])")
 _DATE_PHRASE = re.compile(
     r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+(?:night,?\s+|morning,?\s+)?)?"
     r"(?:(?P<md>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}"
@@ -103,7 +105,7 @@ def normalise_announcement(item: dict) -> dict:
         ),
         "text": text or None,
     }
-    for tech, confidence in classify([], body, language):
+    for tech, confidence in classify([], _CJK_QUOTES.sub("", body), language):
         record["technologies"].append(tech)
         record["technology_confidence"][tech] = confidence
     techs = set(record["technologies"])

@@ -284,6 +284,8 @@ def test_only_installed_cameras_are_the_announcements_camera_count():
         ("北海派出所升级天网工程", "zh", "safe_city"),
         ("合肥市公安局瑶海分局雪亮工程支网运维服务采购项目", "zh", "safe_city"),
         ("新安装了1000组可识别人脸的高清监控摄像头", "zh", "face_recognition"),
+        # Chinese quotes a programme's name inside it.
+        ("该镇启动“雪亮”工程建设，覆盖全部行政村。", "zh", "safe_city"),
         # Polish puts the adjective first as often as after: "uliczny monitoring".
         ("Radni chcą, by strażników zastąpił uliczny monitoring.", "pl", "cctv"),
     ],
