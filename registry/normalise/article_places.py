@@ -141,6 +141,9 @@ def extract_places(
     text = story_text(text)
     spoken = _language_countries(language)
     named, states = _countries_in(text, url, spoken if language not in (None, "en") else ())
+    # A US outlet named for its city ("fox5atlanta.com") writes about towns of its state.
+    if language in (None, "en") and not states and (state := _domain_state(url)):
+        named, states = [*named, "US"] if "US" not in named else named, [state]
     # The countries of the article's language stand in only when it names none.
     spoken = () if named else spoken
     strong = _strong_names(text)
@@ -215,6 +218,21 @@ def _nominatives(name: str, language: str | None) -> list[str]:
         ]
         forms = [f"{form}{option}{gap}" for form in forms for option in options][:MAX_NOMINATIVES]
     return [form for form in dict.fromkeys(forms) if form != name]
+
+
+def _domain_state(url: str | None) -> str | None:
+    """The US state of the city a publisher's domain is named for ("fox5atlanta": GA)."""
+    host = (urlsplit(url).hostname or "") if url else ""
+    states = set()
+    for label in host.split(".")[:-1]:
+        if label in _NOT_SITE_LABELS:
+            continue
+        for word in re.split(r"[\d\-]+", label):
+            for piece in _strip_affixes(word) if len(word) >= MIN_URL_WORD else ():
+                place = resolve_place(piece, "US")
+                if place and fold(place.city).replace(" ", "") == piece:
+                    states.add(place.admin1)
+    return states.pop() if len(states) == 1 else None
 
 
 def _without_short_forms(found: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -77,3 +77,11 @@ def test_the_short_form_of_a_town_named_in_full_is_the_same_town():
 )  # fmt: skip
 def test_polish_towns_in_their_cases(text, place):
     assert place in cities(text, "https://www.gazeta-lokalna.pl/wiadomosci/monitoring", "pl")
+
+
+def test_a_us_outlet_named_for_its_city_writes_about_its_state():
+    # Columbus is a city in Georgia, Ohio and Indiana; an Atlanta outlet's Columbus is Georgia's.
+    text = "Columbus police will add 30 license plate readers along the river."
+    found = extract_places(text, "https://www.atlantanews.com/local/plate-readers", language="en")
+    assert [(p["city"], p["country"]) for p in found] == [("Columbus", "US")]
+    assert found[0]["id"] == "geonames/4188985"
