@@ -37,7 +37,8 @@ _OTHER_CAMERA_TECHNOLOGIES = frozenset(
 )
 # An amount as written in any of our languages: "$2.5 million", "125 240€", "85.525,89 euro",
 # "Rund 85 Millionen Euro", "1,5 mln zł"; parse_money reads the phrase.
-_AMOUNT = r"(?:\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d+)?)"
+# Swiss German groups thousands with an apostrophe ("35'000 Franken").
+_AMOUNT = r"(?:\d{1,3}(?:[,.\u00a0\u202f '’]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d+)?)"
 _SCALE = (
     r"(?:million|billion|thousand|bn|mn|m|k|Mio\.?|Mrd\.?|Millionen|Milliarden|Tausend|"
     r"millions?|milliards?|millones|mil\s+millones|milioni|miliardi|mila|milhões|milhão|mil|"

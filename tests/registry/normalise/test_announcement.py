@@ -382,3 +382,9 @@ def test_cameras_counted_for_another_camera_technology_are_not_cctv():
     text = "The council approved 12 automated license plate reader cameras at the city limits."
     technologies = normalise_announcement(item(text, language="en"))["technologies"]
     assert technologies == ["alpr"]
+
+
+def test_swiss_amounts_group_thousands_with_an_apostrophe():
+    text = "Der Gemeinderat rechnet für die vier Kameras mit Kosten von rund 48'500 Franken."
+    value = normalise_announcement(item(text, language="de"))["value"]
+    assert value == {"amount": 48500.0, "currency": "CHF"}
