@@ -35,6 +35,7 @@ _CJK_APPROXIMATE_BEFORE = ("约", "約", "近")
 _BRACKETS = re.compile(r"\([^()]*\)|（[^（）]*）")
 _SENTENCE_END = re.compile(r"[.!?;。！？；\n]")
 _DIGIT = re.compile(r"\d")
+_BULLET = re.compile(r"\s*(?:[–—\-•·*▪►]|\d{1,2}[.)])\s")
 LIST_GAP = 80  # characters between two counts of one list ("5 câmaras fixas, 25 câmaras ...")
 _LIST_MARK = re.compile(
     r"[,:、，：]|(?<!\w)(?:and|und|et|e|y|i|oraz|en|sendo|siendo|including|inklusive)(?!\w)|[和及与]"
@@ -54,6 +55,9 @@ def extract_quantities(text: str, language: str | None = None) -> list[dict[str,
         # câmaras: 5 fixas, 25 multisensor e 14 rotativas", "将新建2000处和30处".
         if cue is None and previous[1] and _listed(text[previous[0] : start]):
             cue = previous[1]
+        # A count in a bulleted list shares the cue of the line that opens it ("prevede:").
+        if cue is None and (opening := _list_opening(text, start)) is not None:
+            cue = _cue_status(text, opening, opening, language, spans)
         previous = (end, cue)
         key = (count, of)
         if count and key not in seen:
@@ -64,6 +68,20 @@ def extract_quantities(text: str, language: str | None = None) -> list[dict[str,
                 "approximate": approximate or _approximate(text, start, end, language),
             }
     return list(seen.values())
+
+
+def _list_opening(text: str, start: int) -> int | None:
+    """Where the line that opens the bulleted list holding text[start] ends with its colon."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if not _BULLET.match(text, line_start):
+        return None
+    while line_start > 0:
+        previous_start = text.rfind("\n", 0, line_start - 1) + 1
+        line = text[previous_start : line_start - 1].rstrip()
+        if not _BULLET.match(line):
+            return previous_start + len(line) - 1 if line.endswith(":") else None
+        line_start = previous_start
+    return None
 
 
 def _listed(gap: str) -> bool:

@@ -77,3 +77,13 @@ def statuses(text, language):
 )  # fmt: skip
 def test_status_of_listed_counts_and_of_each_languages_future(text, language, expected):
     assert statuses(text, language) == expected
+
+
+def test_a_bulleted_list_shares_the_cue_of_the_line_that_opens_it():
+    text = (
+        "El plan municipal prevé:\n"
+        "- la colocación de 10 cámaras en el casco histórico;\n"
+        "- 4 cámaras en el polígono industrial.\n"
+        "Hoy funcionan 25 cámaras en el municipio."
+    )
+    assert statuses(text, "es") == [(10, "planned"), (4, "planned"), (25, "installed")]
