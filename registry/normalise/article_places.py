@@ -103,6 +103,16 @@ _MUNICIPALITY_WORDS = frozenset(
     "municipio municipality comune commune gemeinde stadt gmina miasto gemeente ayuntamiento "
     "ajuntament concello prefeitura cidade ville mairie city town village".split()
 )
+# A name after a region's word names the region around the story's town, or its authority, not
+# the town: "na Região Metropolitana de Curitiba", "in provincia di Treviso", "im Landkreis X".
+_REGION_BEFORE = re.compile(
+    r"(?i:regi[aã]o\s+metropolitana|area\s+metropolitana|[aá]rea\s+metropolitana|"
+    r"metropolitan\s+area|provincia|prov[ií]ncia|province|provinz|landkreis|kreis|"
+    r"d[ée]partement|comarca|powiat(?:u|em)?|wojew[oó]dztw[oaie]|county|"
+    # The state's authority of a province or department: "nulla osta della Prefettura di X".
+    r"prefettura|pr[ée]fecture)"
+    r"(?:\s+(?:of|de|di|del|della|da|do|du|des|von|der))?\s+$"
+)
 _ARTICLES = frozenset("la le les los las el il lo den de het l the".split())
 _VANITY_TLDS = frozenset(
     "ai io co me tv fm am ly ws cc to gg sh so vc la is it im ac gl md nu tk".split()
@@ -183,7 +193,7 @@ def extract_places(
                 break
         if place and place.id not in found:
             found[place.id] = _row(place)
-    found = _without_short_forms(found)
+    found = _without_inner_names(_without_short_forms(found), text)
     for name in _cjk_candidates(text):
         place = resolve_place(name, "CN") or resolve_place(name, "TW") or resolve_place(name)
         if place and place.country in ("CN", "TW", "HK", "MO") and place.id not in found:
@@ -247,6 +257,26 @@ def _without_short_forms(found: dict[str, dict[str, Any]]) -> dict[str, dict[str
             for other, country in names
         )
     }
+
+
+def _without_inner_names(found: dict[str, dict[str, Any]], text: str) -> dict[str, dict[str, Any]]:
+    """Without a town the text names only inside another found town's name ("Itapemirim" of
+    "Cachoeiro de Itapemirim")."""
+    folded = fold(text)
+    kept = {}
+    for key, row in found.items():
+        short = fold(row["city"])
+        longer = [
+            fold(other["city"])
+            for other in found.values()
+            if other is not row and f" {short} " in f" {fold(other['city'])} "
+        ]
+        alone = folded
+        for name in longer:
+            alone = alone.replace(name, " ")
+        if not longer or re.search(rf"(?<!\w){re.escape(short)}(?!\w)", alone):
+            kept[key] = row
+    return kept
 
 
 def story_text(text: str) -> str:
@@ -315,6 +345,7 @@ def _not_a_place(name: str, text: str, start: int) -> bool:
         or to_alpha2(name)
         or _TITLES.search(text[max(0, start - 25) : start])
         or re.search(r"\w\s*\(\s*$", text[max(0, start - 4) : start])  # "Yebes (Guadalajara)"
+        or _REGION_BEFORE.search(text[max(0, start - 40) : start])
     )
 
 

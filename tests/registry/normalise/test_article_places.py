@@ -85,3 +85,24 @@ def test_a_us_outlet_named_for_its_city_writes_about_its_state():
     found = extract_places(text, "https://www.atlantanews.com/local/plate-readers", language="en")
     assert [(p["city"], p["country"]) for p in found] == [("Columbus", "US")]
     assert found[0]["id"] == "geonames/4188985"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "story", "region"),
+    [
+        ("A Prefeitura de São José dos Pinhais, na Região Metropolitana de Curitiba, vai "
+         "instalar câmeras.", "pt", "São José dos Pinhais", "Curitiba"),
+        ("Il sindaco di Mogliano Veneto attende il parere della Prefettura di Treviso.", "it",
+         "Mogliano Veneto", "Treviso"),
+    ],
+)  # fmt: skip
+def test_a_name_after_a_regions_word_is_the_region_not_the_story(text, language, story, region):
+    url = f"https://www.jornal-local.{'com.br' if language == 'pt' else 'it'}/noticias/cameras"
+    found = [city for city, _ in cities(text, url, language)]
+    assert story in found and region not in found, found
+
+
+def test_a_town_named_only_inside_a_longer_town_name_is_not_found_apart():
+    text = "A Câmara de Cachoeiro de Itapemirim aprovou o cerco eletrônico da cidade."
+    url = "https://www.jornal-sul.com.br/noticias/cerco-eletronico"
+    assert [c for c, _ in cities(text, url, "pt")] == ["Cachoeiro de Itapemirim"]
