@@ -51,7 +51,7 @@ _CURRENCY_AFTER = (
 _MONEY = re.compile(
     rf"(?:(?:US|A|AU|C|CA|NZ|HK|S|R)?\$|£|€|¥|₹|(?<![A-Za-z])(?:USD|EUR|GBP|AUD|CAD|CNY|RMB|INR|"
     rf"PKR|KES|JPY|CHF|PLN|BRL)\s?)\s?{_AMOUNT}(?:\s?{_SCALE}(?!\w))?"
-    rf"|{_AMOUNT}\s?(?:{_SCALE}\s?)?(?:(?:de|di|of)\s)?{_CURRENCY_AFTER}(?!\w)",
+    rf"|{_AMOUNT}\s?(?:{_SCALE}\s?)?(?:(?:de|di|of)\s|d['’])?{_CURRENCY_AFTER}(?!\w)",
     re.IGNORECASE,
 )
 # "2273萬元", "530多万元", "两千多万元", "6,200萬元": yuan, and the Taiwan dollar in Taiwan.
@@ -60,6 +60,22 @@ _CJK_MONEY = re.compile(
     r"(?:元|人民币|人民幣)"
 )
 _BARE_DOLLAR = re.compile(r"^\$")
+# Half and one and a half million in words, read as digits before amounts are found: "een half
+# miljoen euro", "un millón y medio de euros", "anderthalb Millionen Franken".
+_MILLIONS = r"(?P<scale>million(?:s|en)?|millón|millones|milione|milioni|miljoen|milhão|milhões)"
+_HALF_MILLION = re.compile(
+    rf"(?<!\w)(?:(?:een|ein|eine|a|un|una|uno|um|meio)\s+)?(?:half|halve|halbe|medio|mezzo|"
+    rf"demi|meio)\s+{_MILLIONS}(?!\w)",
+    re.IGNORECASE,
+)
+_MILLION_AND_A_HALF = (
+    re.compile(
+        rf"(?<!\w)(?:un|one|uno|um|een|ein)\s+{_MILLIONS}\s+(?:y|et|e|and|en)\s+(?:a\s+)?"
+        r"(?:medio|demi|mezzo|half|meio)(?!\w)",
+        re.IGNORECASE,
+    ),
+    re.compile(rf"(?<!\w)(?:anderthalb|eineinhalb|anderhalf)\s+{_MILLIONS}(?!\w)", re.IGNORECASE),
+)
 # Chinese quotes a programme's name inside it ("“天眼”工程", "「雪亮」工程"): read without them.
 _CJK_QUOTES = re.compile(r"(?<=[\u4e00-\u9fff])[“”「」『』\"]|[“”「」『』\"](?=[\u4e00-\u9fff])")
 _DATE_PHRASE = re.compile(
@@ -173,6 +189,9 @@ def _site_vendor(url: str | None) -> str | None:
 def extract_value(text: str, places: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The first amount of money the article states, with a bare '$' or '元' read by its country."""
     countries = [p["country"] for p in places if p.get("country")]
+    for pattern in _MILLION_AND_A_HALF:
+        text = pattern.sub("1.5 million", text)
+    text = _HALF_MILLION.sub("0.5 million", text)
     found = [(m.start(), m) for m in _MONEY.finditer(text)]
     if _cjk(text):
         found.extend((m.start(), m) for m in _CJK_MONEY.finditer(text))

@@ -388,3 +388,18 @@ def test_swiss_amounts_group_thousands_with_an_apostrophe():
     text = "Der Gemeinderat rechnet für die vier Kameras mit Kosten von rund 48'500 Franken."
     value = normalise_announcement(item(text, language="de"))["value"]
     assert value == {"amount": 48500.0, "currency": "CHF"}
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "amount"),
+    [
+        ("De gemeente trekt een half miljoen euro uit voor nieuwe camera's.", "nl", 500_000.0),
+        ("El ayuntamiento destina un millón y medio de euros a 40 cámaras.", "es", 1_500_000.0),
+        ("La ville consacre un million et demi d'euros à la vidéoprotection.", "fr", 1_500_000.0),
+        ("Die Stadt investiert anderthalb Millionen Euro in die Videoüberwachung.", "de",
+         1_500_000.0),
+    ],
+)  # fmt: skip
+def test_half_and_one_and_a_half_million_in_words(text, language, amount):
+    value = normalise_announcement(item(text, language=language))["value"]
+    assert value == {"amount": amount, "currency": "EUR"}
