@@ -125,9 +125,10 @@ def _cue_status(
     right_raw = _BRACKETS.sub(" ", text[end:hi]).casefold()
     # Conjunctions are matched with their accents: Portuguese "é" (is) is no "e" (and).
     cut = list(boundary.finditer(left_raw))
-    left = f" {fold(left_raw[cut[-1].end() :] if cut else left_raw)} "
+    left_raw = left_raw[cut[-1].end() :] if cut else left_raw
     stop = boundary.search(right_raw)
-    right = f" {fold(right_raw[: stop.start()] if stop else right_raw)} "
+    right_raw = right_raw[: stop.start()] if stop else right_raw
+    left, right = f" {fold(left_raw)} ", f" {fold(right_raw)} "
     best: str | None = None
     distance = len(left) + len(right)
     for status in ("needed", "planned", "installed"):
@@ -189,7 +190,9 @@ def _elliptical(
     key = _language_key(language)
     subset = _ellipsis_pattern(key, "subset")
     more: list[tuple[int, int, int, str, bool]] = []
-    for match in _ellipsis_pattern(key, "before").finditer(text):
+    additions = [*_ellipsis_pattern(key, "before").finditer(text)]
+    additions.extend(_ellipsis_pattern(key, "after").finditer(text))
+    for match in additions:
         start, end = match.span("n")
         raw = match.group("n")
         if _YEAR_LIKE.fullmatch(raw) or any(b <= start < e for b, e, *_ in found):
@@ -202,8 +205,10 @@ def _elliptical(
             and not subset.search(text, f[1], start)
         ]
         count = parse_count(raw)
+        # The nearest count of cameras, when there is one, is what more of them adds to.
+        cameras = [f for f in before if f[3] == "cameras"]
         if before and count and (count > 1 or raw.isdigit()):
-            more.append((start, end, count, max(before)[3], False))
+            more.append((start, end, count, max(cameras or before)[3], False))
     return more
 
 
@@ -349,6 +354,8 @@ def _ellipsis_pattern(language: str | None, position: str) -> re.Pattern[str]:
     if position == "subset":
         return re.compile(rf"(?<!\w)(?:{cues})(?!\w)", re.IGNORECASE)
     number = _number_pattern()
+    if position == "after":  # "5,000 more"
+        return re.compile(rf"(?<![\w.,$€£])(?P<n>{number})[ \t]+(?:{cues})(?!\w)", re.IGNORECASE)
     # Not an amount or a share: "weitere 20 %", "altri 20 mila euro".
     tail = r"(?![\d.,]|\s*(?:%|€|\$|£|euro|eur|zł|mila|mil|tys|million))"
     return re.compile(rf"(?<!\w)(?:{cues})[ \t]+(?P<n>{number}){tail}(?!\w)", re.IGNORECASE)

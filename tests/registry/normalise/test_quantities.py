@@ -21,6 +21,9 @@ def counts(text, language):
          [(6, "cameras"), (4, "cameras")]),
         ("Sono attive 15 telecamere in piazza e altre 5 lungo il lungolago.", "it",
          [(15, "cameras"), (5, "cameras")]),
+        # "N more" adds to the cameras counted before it, not to their sites.
+        ("The county runs 60 cameras at 12 intersections and wants 40 more next year.", "en",
+         [(60, "cameras"), (12, "sites"), (40, "cameras")]),
         # A Chinese count with its counter and no noun counts what the one before it counted.
         ("该镇去年有120个监控探头，今年增加到300个，覆盖全部村庄。", "zh",
          [(120, "cameras"), (300, "cameras")]),
@@ -70,6 +73,9 @@ def statuses(text, language):
          [(15, "planned"), (40, "installed")]),
         # Portuguese "é" (is) is not the conjunction "e" that ends a count's clause.
         ("O plano é ampliar a rede para 60 câmeras no centro.", "pt", [(60, "planned")]),
+        # A verb ending after a conjunction belongs to the next clause, not to this count.
+        ("El pueblo tiene 12 cámaras y pondrá 6 más en verano.", "es",
+         [(12, "installed"), (6, "planned")]),
         # "ir" with a participle is a Spanish future.
         ("El consistorio compró 6 cámaras que irán colocadas en los accesos.", "es",
          [(6, "planned")]),
