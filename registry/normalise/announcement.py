@@ -29,9 +29,16 @@ from registry.relevance import without_boilerplate
 
 SNIPPET_CHARS = 280
 MAX_TEXT = 100_000  # facts come from the first 100 kB; longer "articles" are listings or dumps
+# An announcement that counts cameras is about video surveillance even when it says only
+# "Kameras" or "câmeras" (weak words alone), unless another camera technology is what it counts.
+CAMERA_COUNT_CONFIDENCE = 0.6
+_OTHER_CAMERA_TECHNOLOGIES = frozenset(
+    {"alpr", "face_recognition", "traffic_enforcement", "body_worn", "drones"}
+)
 # An amount as written in any of our languages: "$2.5 million", "125 240€", "85.525,89 euro",
 # "Rund 85 Millionen Euro", "1,5 mln zł"; parse_money reads the phrase.
-_AMOUNT = r"(?:\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d+)?)"
+# Swiss German groups thousands with an apostrophe ("35'000 Franken").
+_AMOUNT = r"(?:\d{1,3}(?:[,.\u00a0\u202f '’]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d+)?)"
 _SCALE = (
     r"(?:million|billion|thousand|bn|mn|m|k|Mio\.?|Mrd\.?|Millionen|Milliarden|Tausend|"
     r"millions?|milliards?|millones|mil\s+millones|milioni|miliardi|mila|milhões|milhão|mil|"
@@ -44,7 +51,7 @@ _CURRENCY_AFTER = (
 _MONEY = re.compile(
     rf"(?:(?:US|A|AU|C|CA|NZ|HK|S|R)?\$|£|€|¥|₹|(?<![A-Za-z])(?:USD|EUR|GBP|AUD|CAD|CNY|RMB|INR|"
     rf"PKR|KES|JPY|CHF|PLN|BRL)\s?)\s?{_AMOUNT}(?:\s?{_SCALE}(?!\w))?"
-    rf"|{_AMOUNT}\s?(?:{_SCALE}\s?)?(?:(?:de|di|of)\s)?{_CURRENCY_AFTER}(?!\w)",
+    rf"|{_AMOUNT}\s?(?:{_SCALE}\s?)?(?:(?:de|di|of)\s|d['’])?{_CURRENCY_AFTER}(?!\w)",
     re.IGNORECASE,
 )
 # "2273萬元", "530多万元", "两千多万元", "6,200萬元": yuan, and the Taiwan dollar in Taiwan.
@@ -53,6 +60,24 @@ _CJK_MONEY = re.compile(
     r"(?:元|人民币|人民幣)"
 )
 _BARE_DOLLAR = re.compile(r"^\$")
+# Half and one and a half million in words, read as digits before amounts are found: "een half
+# miljoen euro", "un millón y medio de euros", "anderthalb Millionen Franken".
+_MILLIONS = r"(?P<scale>million(?:s|en)?|millón|millones|milione|milioni|miljoen|milhão|milhões)"
+_HALF_MILLION = re.compile(
+    rf"(?<!\w)(?:(?:een|ein|eine|a|un|una|uno|um|meio)\s+)?(?:half|halve|halbe|medio|mezzo|"
+    rf"demi|meio)\s+{_MILLIONS}(?!\w)",
+    re.IGNORECASE,
+)
+_MILLION_AND_A_HALF = (
+    re.compile(
+        rf"(?<!\w)(?:un|one|uno|um|een|ein)\s+{_MILLIONS}\s+(?:y|et|e|and|en)\s+(?:a\s+)?"
+        r"(?:medio|demi|mezzo|half|meio)(?!\w)",
+        re.IGNORECASE,
+    ),
+    re.compile(rf"(?<!\w)(?:anderthalb|eineinhalb|anderhalf)\s+{_MILLIONS}(?!\w)", re.IGNORECASE),
+)
+# Chinese quotes a programme's name inside it ("“天眼”工程", "「雪亮」工程"): read without them.
+_CJK_QUOTES = re.compile(r"(?<=[\u4e00-\u9fff])[“”「」『』\"]|[“”「」『』\"](?=[\u4e00-\u9fff])")
 _DATE_PHRASE = re.compile(
     r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+(?:night,?\s+|morning,?\s+)?)?"
     r"(?:(?P<md>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}"
@@ -97,9 +122,14 @@ def normalise_announcement(item: dict) -> dict:
         ),
         "text": text or None,
     }
-    for tech, confidence in classify([], body, language):
+    for tech, confidence in classify([], _CJK_QUOTES.sub("", body), language):
         record["technologies"].append(tech)
         record["technology_confidence"][tech] = confidence
+    techs = set(record["technologies"])
+    counts_cameras = any(q["of"] == "cameras" for q in record["quantities"])
+    if counts_cameras and "cctv" not in techs and not techs & _OTHER_CAMERA_TECHNOLOGIES:
+        record["technologies"].append("cctv")
+        record["technology_confidence"]["cctv"] = CAMERA_COUNT_CONFIDENCE
     return record
 
 
@@ -159,6 +189,9 @@ def _site_vendor(url: str | None) -> str | None:
 def extract_value(text: str, places: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The first amount of money the article states, with a bare '$' or '元' read by its country."""
     countries = [p["country"] for p in places if p.get("country")]
+    for pattern in _MILLION_AND_A_HALF:
+        text = pattern.sub("1.5 million", text)
+    text = _HALF_MILLION.sub("0.5 million", text)
     found = [(m.start(), m) for m in _MONEY.finditer(text)]
     if _cjk(text):
         found.extend((m.start(), m) for m in _CJK_MONEY.finditer(text))

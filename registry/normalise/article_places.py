@@ -28,6 +28,7 @@ MAX_RUN_WORDS = 6
 MAX_URL_GRAM = 4
 MIN_URL_WORD = 4  # shorter URL words ("tv", "de", "news") are never a town on their own
 MAX_SQUASHED = 24  # a domain label tried as a town's name written without spaces
+MAX_NOMINATIVES = 24  # case forms of a name tried (a word's endings times the next word's)
 LOCAL_LANGUAGES = ("de", "fr", "es", "it", "pt", "nl", "pl", "zh_CN", "zh_TW")
 _UPPER = "".join(ch for ch in map(chr, range(0x0530)) if ch.isupper())
 _PARTICLES = (
@@ -98,6 +99,20 @@ _REGION_WORDS = frozenset(
     "county parish province provincia provincie région region regione región kreis landkreis "
     "powiat województwo departement département comarca".split()
 )
+_MUNICIPALITY_WORDS = frozenset(
+    "municipio municipality comune commune gemeinde stadt gmina miasto gemeente ayuntamiento "
+    "ajuntament concello prefeitura cidade ville mairie city town village".split()
+)
+# A name after a region's word names the region around the story's town, or its authority, not
+# the town: "na Região Metropolitana de Curitiba", "in provincia di Treviso", "im Landkreis X".
+_REGION_BEFORE = re.compile(
+    r"(?i:regi[aã]o\s+metropolitana|area\s+metropolitana|[aá]rea\s+metropolitana|"
+    r"metropolitan\s+area|provincia|prov[ií]ncia|province|provinz|landkreis|kreis|"
+    r"d[ée]partement|comarca|powiat(?:u|em)?|wojew[oó]dztw[oaie]|county|"
+    # The state's authority of a province or department: "nulla osta della Prefettura di X".
+    r"prefettura|pr[ée]fecture)"
+    r"(?:\s+(?:of|de|di|del|della|da|do|du|des|von|der))?\s+$"
+)
 _ARTICLES = frozenset("la le les los las el il lo den de het l the".split())
 _VANITY_TLDS = frozenset(
     "ai io co me tv fm am ly ws cc to gg sh so vc la is it im ac gl md nu tk".split()
@@ -136,9 +151,16 @@ def extract_places(
     text = story_text(text)
     spoken = _language_countries(language)
     named, states = _countries_in(text, url, spoken if language not in (None, "en") else ())
+    # A US outlet named for its city ("fox5atlanta.com") writes about towns of its state.
+    if language in (None, "en") and not states and (state := _domain_state(url)):
+        named, states = [*named, "US"] if "US" not in named else named, [state]
     # The countries of the article's language stand in only when it names none.
     spoken = () if named else spoken
     strong = _strong_names(text)
+    in_url = _squashed(url or "")
+    # Small towns are read only where the article is: in a country it names, or one of its
+    # language's outside English, whose countries cover half the world's towns.
+    small_in = (*named, *(spoken if language not in (None, "en") else ()))
     found: dict[str, dict[str, Any]] = {}
     for name, start in _candidates(text):
         if _not_a_place(name, text, start):
@@ -152,25 +174,35 @@ def extract_places(
         if language not in (None, "en") and " " not in name and not cue and name not in strong:
             if language == "de" or _sentence_start(text, start):
                 continue
-        place = _resolve(
-            name,
-            named,
-            states,
-            strong=name in strong,
-            fallback=(*fallback, *spoken),
-            spoken=spoken if (cue or " " in name) and language not in (None, "en") else (),
-            exonyms=cue and language not in (None, "en"),
-            url=url,
-        )
+        # A language with cases inflects a town's name ("w Nowej Soli"): its nominative is tried
+        # after the name as written.
+        for form in (name, *_nominatives(name, language)):
+            place = _resolve(
+                form,
+                named,
+                states,
+                strong=name in strong,
+                fallback=(*fallback, *spoken),
+                spoken=spoken if (cue or " " in name) and language not in (None, "en") else (),
+                exonyms=cue and language not in (None, "en"),
+                url=url,
+                # A town the text names with wording and its URL names too may be a small one.
+                small_in=small_in if (cue or name in strong) and _squashed(name) in in_url else (),
+            )
+            if place:
+                break
         if place and place.id not in found:
             found[place.id] = _row(place)
+    found = _without_inner_names(_without_short_forms(found), text)
     for name in _cjk_candidates(text):
         place = resolve_place(name, "CN") or resolve_place(name, "TW") or resolve_place(name)
         if place and place.country in ("CN", "TW", "HK", "MO") and place.id not in found:
             found[place.id] = _row(place)
     if not found:
-        for name in _url_candidates(url, text, language):
-            place = _resolve_url_name(name, (*named, *spoken, *fallback), states, tuple(named))
+        for name, own in _url_candidates(url, text, language):
+            countries = (*named, *spoken, *fallback)
+            small = small_in if own else ()
+            place = _resolve_url_name(name, countries, states, tuple(named), small)
             if place:
                 found[place.id] = _row(place)
                 break
@@ -178,6 +210,73 @@ def extract_places(
     rows = list(found.values())
     rows.extend({"city": None, "country": c, "id": None} for c in named if c not in cities_in)
     return rows
+
+
+def _nominatives(name: str, language: str | None) -> list[str]:
+    """The nominative forms a case ending of ``language`` may stand for, word by word
+    ("Nowej Soli" → "Nowa Sól", "Poznaniu" → "Poznań"), at most MAX_NOMINATIVES."""
+    endings = _case_endings().get(language or "")
+    if not endings:
+        return []
+    forms = [""]
+    for word in re.split(r"(?<=[ \-])", name):
+        stem, gap = word.rstrip(" -"), word[len(word.rstrip(" -")) :]
+        options = [stem] + [
+            stem[: -len(ending)] + nominative
+            for ending, nominative in endings
+            if stem.endswith(ending) and len(stem) > len(ending)
+        ]
+        forms = [f"{form}{option}{gap}" for form in forms for option in options][:MAX_NOMINATIVES]
+    return [form for form in dict.fromkeys(forms) if form != name]
+
+
+def _domain_state(url: str | None) -> str | None:
+    """The US state of the city a publisher's domain is named for ("fox5atlanta": GA)."""
+    host = (urlsplit(url).hostname or "") if url else ""
+    states = set()
+    for label in host.split(".")[:-1]:
+        if label in _NOT_SITE_LABELS:
+            continue
+        for word in re.split(r"[\d\-]+", label):
+            for piece in _strip_affixes(word) if len(word) >= MIN_URL_WORD else ():
+                place = resolve_place(piece, "US")
+                if place and fold(place.city).replace(" ", "") == piece:
+                    states.add(place.admin1)
+    return states.pop() if len(states) == 1 else None
+
+
+def _without_short_forms(found: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Without a town whose name opens another found town's name in its country: the text's
+    short form of it ("ad Azzano" after "Azzano San Paolo")."""
+    names = [(fold(row["city"]), row["country"]) for row in found.values()]
+    return {
+        key: row
+        for key, row in found.items()
+        if not any(
+            country == row["country"] and other.startswith(fold(row["city"]) + " ")
+            for other, country in names
+        )
+    }
+
+
+def _without_inner_names(found: dict[str, dict[str, Any]], text: str) -> dict[str, dict[str, Any]]:
+    """Without a town the text names only inside another found town's name ("Itapemirim" of
+    "Cachoeiro de Itapemirim")."""
+    folded = fold(text)
+    kept = {}
+    for key, row in found.items():
+        short = fold(row["city"])
+        longer = [
+            fold(other["city"])
+            for other in found.values()
+            if other is not row and f" {short} " in f" {fold(other['city'])} "
+        ]
+        alone = folded
+        for name in longer:
+            alone = alone.replace(name, " ")
+        if not longer or re.search(rf"(?<!\w){re.escape(short)}(?!\w)", alone):
+            kept[key] = row
+    return kept
 
 
 def story_text(text: str) -> str:
@@ -203,11 +302,14 @@ def _resolve(
     spoken: tuple[str, ...],
     exonyms: bool,
     url: str | None = None,
+    small_in: tuple[str, ...] = (),
 ) -> Place | None:
-    """``url`` is the publisher's: its domain chooses between namesakes (pittks.org: Kansas)."""
+    """``url`` is the publisher's: its domain chooses between namesakes (pittks.org: Kansas);
+    in the ``small_in`` countries a town below the gazetteer's size threshold is read too."""
     for country in dict.fromkeys([*named, *spoken, *(fallback if strong else ())]):
         for state in [*states, None] if country == "US" else [None]:
-            place = resolve_place(name, country, region=state, domain=url)
+            small = country in small_in
+            place = resolve_place(name, country, region=state, domain=url, small_towns=small)
             if place and fold(place.city) == fold(name):
                 return place
             # A local name the gazetteer has as an alternate one ("Nürnberg" is Nuremberg), when
@@ -243,6 +345,7 @@ def _not_a_place(name: str, text: str, start: int) -> bool:
         or to_alpha2(name)
         or _TITLES.search(text[max(0, start - 25) : start])
         or re.search(r"\w\s*\(\s*$", text[max(0, start - 4) : start])  # "Yebes (Guadalajara)"
+        or _REGION_BEFORE.search(text[max(0, start - 40) : start])
     )
 
 
@@ -318,8 +421,12 @@ def _cjk_candidates(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _url_candidates(url: str | None, text: str, language: str | None = None) -> list[str]:
-    """Words of the URL's domain, then of its path, that may name the story's town."""
+def _url_candidates(
+    url: str | None, text: str, language: str | None = None
+) -> list[tuple[str, bool]]:
+    """Words of the URL's domain, then of its path, that may name the story's town, each with
+    whether the URL names it as the town itself: a site's own name ("derval.fr"), the first
+    words of the story's slug, or the words after a municipality's ("municipio-de-...")."""
     if not url:
         return []
     parts = urlsplit(url)
@@ -331,8 +438,10 @@ def _url_candidates(url: str | None, text: str, language: str | None = None) -> 
         for piece in _strip_affixes(label):
             names.append(piece.replace("-", " "))
     path: list[str] = []
+    own = set(names)
     # The story's slug (the last segments) before section names ("/houston/...").
-    for segment in reversed([s for s in unquote(parts.path).casefold().split("/") if s]):
+    segments = reversed([s for s in unquote(parts.path).casefold().split("/") if s])
+    for number, segment in enumerate(segments):
         words = [w for w in re.split(r"[^\w]+|_|\d+", segment) if w]
         # "/Guadalupe-County/Texas/": a county, province or state is not the town.
         if _REGION_WORDS.intersection(words) or fold(" ".join(words)) in _us_state_names():
@@ -345,6 +454,8 @@ def _url_candidates(url: str | None, text: str, language: str | None = None) -> 
                 if fold(gram[0]) in _particles() or fold(gram[-1]) in _particles():
                     continue
                 path.append(" ".join(gram))
+                if (i == 0 and number == 0) or _after_municipality(words[:i]):
+                    own.add(" ".join(gram))
     # A path word the text writes in lower case is an ordinary word ("license-plate-reading");
     # one it capitalises was a candidate already, which English text resolves only in a country
     # it names ("Victoria Police" is no Texan town).
@@ -353,7 +464,20 @@ def _url_candidates(url: str | None, text: str, language: str | None = None) -> 
         path = [n for n in path if not _found(n, text, folded, rf"(?i)(?<!\w){re.escape(n)}(?!\w)")]
     else:
         path = [n for n in path if not _found(n, text, None, rf"(?<!\w){re.escape(n)}(?!\w)")]
-    return [n for n in dict.fromkeys([*names, *path]) if not _truncated_in(n, text, folded)]
+    kept = [n for n in dict.fromkeys([*names, *path]) if not _truncated_in(n, text, folded)]
+    return [(n, n in own) for n in kept]
+
+
+def _after_municipality(words: list[str]) -> bool:
+    """The slug words before a name end with a municipality's word ("municipio de")."""
+    while words and fold(words[-1]) in _particles():
+        words = words[:-1]
+    return bool(words) and fold(words[-1]) in _MUNICIPALITY_WORDS
+
+
+def _squashed(text: str) -> str:
+    """Letters only, folded: a name as a URL writes it ("Carpineto Romano", "carpinetoromano")."""
+    return re.sub(r"[\W\d_]+", "", fold(text))
 
 
 def _found(name: str, text: str, folded: str | None, pattern: str) -> bool:
@@ -394,13 +518,18 @@ def _truncated_in(name: str, text: str, folded: str) -> bool:
 
 
 def _resolve_url_name(
-    name: str, countries: tuple[str, ...], states: list[str], named: tuple[str, ...] = ()
+    name: str,
+    countries: tuple[str, ...],
+    states: list[str],
+    named: tuple[str, ...] = (),
+    small: tuple[str, ...] = (),
 ) -> Place | None:
+    """The town a URL word names; in the ``small`` countries it may be a small one."""
     squashed = name.replace(" ", "")
     for country in dict.fromkeys(countries):
         for state in [*states, None] if country == "US" else [None]:
             for option in _spacings(name):
-                place = resolve_place(option, country, region=state)
+                place = resolve_place(option, country, region=state, small_towns=country in small)
                 if place and fold(place.city).replace(" ", "") == squashed:
                     return place
             # "esch" in a URL is Esch-sur-Alzette: a name the gazetteer has for the town, in a
@@ -513,6 +642,15 @@ def _caption_pattern() -> re.Pattern[str]:
 @cache
 def _leading_words() -> frozenset[str]:
     return frozenset(fold(r["word"]) for r in _rows("place-leading-words.csv"))
+
+
+@cache
+def _case_endings() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Language → (case ending, nominative ending), longest ending first."""
+    endings: dict[str, list[tuple[str, str]]] = {}
+    for row in _rows("place-case-endings.csv"):
+        endings.setdefault(row["language"], []).append((row["ending"], row["nominative"]))
+    return {k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in endings.items()}
 
 
 @cache

@@ -82,6 +82,7 @@ def resolve_place(
     county: Any = None,
     domain: Any = None,
     counties: bool = False,
+    small_towns: bool = False,
 ) -> Place | None:
     """The place named in `city` (a name, an address line or an organisation name), or None.
 
@@ -90,6 +91,8 @@ def resolve_place(
     known division; `county` (a county's name) and `domain` (the publisher's host or URL) choose
     between namesakes. A trailing ", Kansas" or ", Ill." in `city` is read as its state. With
     `counties`, a US county's name ("Albany County") is that county, never its namesake town.
+    With `small_towns` (the caller's evidence names the town itself, such as its own website), a
+    whole name in `country` may be a town smaller than NGRAM_POPULATION.
     """
     if not isinstance(city, str) or not city.strip() or len(city) > MAX_CHARS:
         return None
@@ -113,6 +116,7 @@ def resolve_place(
         gazetteer.county_key(county) if isinstance(county, str) and county.strip() else None,
         _domain_labels(domain),
         counties,
+        small_towns and country_code is not None,
     )
 
 
@@ -189,6 +193,7 @@ def _resolve(
     county: str | None,
     domain: tuple[str, ...],
     counties: bool = False,
+    small_towns: bool = False,
 ) -> Place | None:
     folded = fold(city)
     if country in (None, "US") and _COUNTY_WORDS.search(folded):
@@ -200,7 +205,7 @@ def _resolve(
     # known country: alone, too many ordinary words are some town's name somewhere.
     for candidate, whole in _candidate_names(city, ngrams=country is not None):
         entries = _entries(candidate, country, admin1)
-        if not whole or not (admin1 or county):
+        if not whole or not (admin1 or county or small_towns):
             entries = [e for e in entries if e[11] >= NGRAM_POPULATION]
         if not entries:
             continue

@@ -30,28 +30,63 @@ _CJK_VALUES = {
 }  # fmt: skip
 _CJK_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CJK_BIG = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
+_CJK_APPROXIMATE_AFTER = ("余", "餘", "多", "以上")
+_CJK_APPROXIMATE_BEFORE = ("约", "約", "近")
 _BRACKETS = re.compile(r"\([^()]*\)|（[^（）]*）")
 _SENTENCE_END = re.compile(r"[.!?;。！？；\n]")
 _DIGIT = re.compile(r"\d")
+_BULLET = re.compile(r"\s*(?:[–—\-•·*▪►]|\d{1,2}[.)])\s")
+LIST_GAP = 80  # characters between two counts of one list ("5 câmaras fixas, 25 câmaras ...")
+_LIST_MARK = re.compile(
+    r"[,:、，：]|(?<!\w)(?:and|und|et|e|y|i|oraz|en|sendo|siendo|including|inklusive)(?!\w)|[和及与]"
+)
 
 
 def extract_quantities(text: str, language: str | None = None) -> list[dict[str, Any]]:
     """[{count, of, status, approximate}] in order of mention, one per (count, of)."""
     seen: dict[tuple[int, str], dict[str, Any]] = {}
     found = sorted([*_latin(text, language), *(_chinese(text) if _cjk(text) else [])])
+    found = sorted([*found, *_elliptical(text, language, found)])
     spans = [(start, end) for start, end, *_ in found]
+    previous: tuple[int, str | None] = (-1, None)
     for start, end, count, of, approximate in found:
-        if not count:
-            continue
+        cue = _cue_status(text, start, end, language, spans)
+        # A count listed after another in its sentence shares its status: "serão instaladas 44
+        # câmaras: 5 fixas, 25 multisensor e 14 rotativas", "将新建2000处和30处".
+        if cue is None and previous[1] and _listed(text[previous[0] : start]):
+            cue = previous[1]
+        # A count in a bulleted list shares the cue of the line that opens it ("prevede:").
+        if cue is None and (opening := _list_opening(text, start)) is not None:
+            cue = _cue_status(text, opening, opening, language, spans)
+        previous = (end, cue)
         key = (count, of)
-        if key not in seen:
+        if count and key not in seen:
             seen[key] = {
                 "count": count,
                 "of": of,
-                "status": status_of(text, start, end, language, spans),
+                "status": cue or "installed",
                 "approximate": approximate or _approximate(text, start, end, language),
             }
     return list(seen.values())
+
+
+def _list_opening(text: str, start: int) -> int | None:
+    """Where the line that opens the bulleted list holding text[start] ends with its colon."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if not _BULLET.match(text, line_start):
+        return None
+    while line_start > 0:
+        previous_start = text.rfind("\n", 0, line_start - 1) + 1
+        line = text[previous_start : line_start - 1].rstrip()
+        if not _BULLET.match(line):
+            return previous_start + len(line) - 1 if line.endswith(":") else None
+        line_start = previous_start
+    return None
+
+
+def _listed(gap: str) -> bool:
+    """The text between two counts lists them: a comma, colon or "and", no sentence end."""
+    return len(gap) <= LIST_GAP and not _SENTENCE_END.search(gap) and bool(_LIST_MARK.search(gap))
 
 
 def status_of(
@@ -63,6 +98,16 @@ def status_of(
 ) -> str:
     """The status the clause around text[start:end] gives: its cue nearest to the count wins
     ("needs", "will install", "ha instalado"); installed when it has none."""
+    return _cue_status(text, start, end, language, counts) or "installed"
+
+
+def _cue_status(
+    text: str,
+    start: int,
+    end: int,
+    language: str | None = None,
+    counts: list[tuple[int, int]] | None = None,
+) -> str | None:
     # The clause of this count only: up to a sentence end or another count (``counts``, or any
     # number without them) on either side. A bracket is an aside ("14 caméras (12 simples et 2
     # à 4 directions) sera implanté").
@@ -78,13 +123,14 @@ def status_of(
     hi = min([e for e in ends if e >= end] + [finish])
     left_raw = _BRACKETS.sub(" ", text[lo:start]).casefold()
     right_raw = _BRACKETS.sub(" ", text[end:hi]).casefold()
-    left = fold(left_raw)
-    cut = list(boundary.finditer(left))
-    left = f" {left[cut[-1].end() :] if cut else left} "
-    right = fold(right_raw)
-    stop = boundary.search(right)
-    right = f" {right[: stop.start()] if stop else right} "
-    best, distance = "installed", len(left) + len(right)
+    # Conjunctions are matched with their accents: Portuguese "é" (is) is no "e" (and).
+    cut = list(boundary.finditer(left_raw))
+    left_raw = left_raw[cut[-1].end() :] if cut else left_raw
+    stop = boundary.search(right_raw)
+    right_raw = right_raw[: stop.start()] if stop else right_raw
+    left, right = f" {fold(left_raw)} ", f" {fold(right_raw)} "
+    best: str | None = None
+    distance = len(left) + len(right)
     for status in ("needed", "planned", "installed"):
         for pattern, before, after in (
             (_status_pattern(status, key), left, right),
@@ -99,10 +145,12 @@ def status_of(
 
 
 def _approximate(text: str, start: int, end: int, language: str | None) -> bool:
-    before = fold(text[max(0, start - 24) : start])
+    raw = text[max(0, start - 24) : start]
     after = text[end : end + 3]
-    return bool(_approximation_pattern(_language_key(language)).search(f" {before} ")) or any(
-        marker in after for marker in ("余", "餘", "多", "以上")
+    return (
+        bool(_approximation_pattern(_language_key(language)).search(f" {fold(raw)} "))
+        or raw.rstrip().endswith(_CJK_APPROXIMATE_BEFORE)
+        or any(marker in after for marker in _CJK_APPROXIMATE_AFTER)
     )
 
 
@@ -133,6 +181,37 @@ def _latin(text: str, language: str | None) -> list[tuple[int, int, int, str, bo
     return found
 
 
+def _elliptical(
+    text: str, language: str | None, found: list[tuple[int, int, int, str, bool]]
+) -> list[tuple[int, int, int, str, bool]]:
+    """Bare numbers that add to the count before them in their sentence and count what it
+    counted: "45 kamer, kolejne 20 ...", "altre 20". A share of it ("8 de ellas", "dont 12")
+    is a breakdown of that count, not one of its own."""
+    key = _language_key(language)
+    subset = _ellipsis_pattern(key, "subset")
+    more: list[tuple[int, int, int, str, bool]] = []
+    additions = [*_ellipsis_pattern(key, "before").finditer(text)]
+    additions.extend(_ellipsis_pattern(key, "after").finditer(text))
+    for match in additions:
+        start, end = match.span("n")
+        raw = match.group("n")
+        if _YEAR_LIKE.fullmatch(raw) or any(b <= start < e for b, e, *_ in found):
+            continue
+        before = [
+            f
+            for f in found
+            if f[1] <= start
+            and not _SENTENCE_END.search(text, f[1], start)
+            and not subset.search(text, f[1], start)
+        ]
+        count = parse_count(raw)
+        # The nearest count of cameras, when there is one, is what more of them adds to.
+        cameras = [f for f in before if f[3] == "cameras"]
+        if before and count and (count > 1 or raw.isdigit()):
+            more.append((start, end, count, max(cameras or before)[3], False))
+    return more
+
+
 def _chinese(text: str) -> list[tuple[int, int, int, str, bool]]:
     found: list[tuple[int, int, int, str, bool]] = []
     # A number with its noun after it ("203个治安监控摄像头") is read before one with the noun
@@ -147,6 +226,17 @@ def _chinese(text: str) -> list[tuple[int, int, int, str, bool]]:
             ):
                 of = _nouns()[fold(match.group("noun"))]
                 found.append((match.start("n"), match.end("n"), count, of, False))
+    # A count with its counter and no noun counts what the count before it in its sentence
+    # counted ("从原有的230个天眼升级到410个").
+    for match in _chinese_bare_pattern().finditer(text):
+        start = match.start("n")
+        if any(begin <= start < end for begin, end, *_ in found):
+            continue
+        before = [f for f in found if f[1] <= start and not _SENTENCE_END.search(text, f[1], start)]
+        count = chinese_number(match.group("n"))
+        if before and count:
+            of = max(before)[3]
+            found.append((start, match.end("n"), count, of, False))
     return found
 
 
@@ -197,11 +287,22 @@ def chinese_number(raw: str) -> int | None:
 
 
 @cache
-def _quantity_pattern() -> re.Pattern[str]:
+def _number_words_pattern() -> str:
     # Number words as written and folded: "dwóch" in the text, "dwoch" in a folded one.
     written = {w for r in _rows("number-words.csv") for w in (r["word"], fold(r["word"]))}
-    words = "|".join(re.escape(w) for w in sorted(written, key=len, reverse=True))
-    number = rf"(?:{_DIGITS}|(?:{words})(?:[ \-]+(?:{words}))*)"
+    return "|".join(re.escape(w) for w in sorted(written, key=len, reverse=True))
+
+
+def _number_pattern() -> str:
+    """A count in digits or number words ("1.130", "two thousand", "dwóch")."""
+    words = _number_words_pattern()
+    return rf"(?:{_DIGITS}|(?:{words})(?:[ \-]+(?:{words}))*)"
+
+
+@cache
+def _quantity_pattern() -> re.Pattern[str]:
+    words = _number_words_pattern()
+    number = _number_pattern()
     nouns = sorted({n for n in _noun_rows() if not _cjk(n)}, key=len, reverse=True)
     latin = "|".join(re.escape(n) for n in nouns)
     # Between number and noun: adjectives, brand and product words, an acronym in brackets, an
@@ -232,6 +333,40 @@ def _chinese_patterns() -> tuple[re.Pattern[str], ...]:
             rf"(?P<noun>{nouns})(?![^，。；、,;\d]{{0,3}}?(?:系统|系統|平台|平臺|中心))"
             rf"[^，。；、,;\d]{{0,3}}?(?P<n>{number})\s*[{counters}]"
         ),
+    )
+
+
+@cache
+def _ellipsis_pattern(language: str | None, position: str) -> re.Pattern[str]:
+    """The words of ``position`` (before: "kolejne 20"; subset: "de ellas") with, before a
+    number, the number."""
+    rows = _rows("quantity-ellipsis-words.csv")
+    terms = sorted(
+        (
+            r["word"]
+            for r in rows
+            if r["position"] == position and language in (None, r["language"])
+        ),
+        key=len,
+        reverse=True,
+    )
+    cues = "|".join(re.escape(t) for t in terms) or "(?!)"
+    if position == "subset":
+        return re.compile(rf"(?<!\w)(?:{cues})(?!\w)", re.IGNORECASE)
+    number = _number_pattern()
+    if position == "after":  # "5,000 more"
+        return re.compile(rf"(?<![\w.,$€£])(?P<n>{number})[ \t]+(?:{cues})(?!\w)", re.IGNORECASE)
+    # Not an amount or a share: "weitere 20 %", "altri 20 mila euro".
+    tail = r"(?![\d.,]|\s*(?:%|€|\$|£|euro|eur|zł|mila|mil|tys|million))"
+    return re.compile(rf"(?<!\w)(?:{cues})[ \t]+(?P<n>{number}){tail}(?!\w)", re.IGNORECASE)
+
+
+@cache
+def _chinese_bare_pattern() -> re.Pattern[str]:
+    counters = "".join(_counters())
+    number = rf"(?:\d[\d,.]*(?:[万萬亿億]\d*)?|[{_CJK_DIGIT}]+)[多余餘]?"
+    return re.compile(
+        rf"(?<![\d.,{_CJK_DIGIT}])(?P<n>{number})\s*[{counters}](?:以上)?(?=[，。；、,;！!？?）)]|$)"
     )
 
 
@@ -324,4 +459,6 @@ def _status_pattern(status: str, language: str | None) -> re.Pattern[str]:
 def _approximation_pattern(language: str | None) -> re.Pattern[str]:
     rows = _rows("approximation-words.csv")
     words = [r["word"] for r in rows if language in (None, r["language"]) and not _cjk(r["word"])]
+    if not words:  # Chinese approximations are read around the number, not as words before it
+        return re.compile("(?!)")
     return re.compile("(?:" + "|".join(rf"(?<!\w){re.escape(fold(w))}" for w in words) + r")\s*$")

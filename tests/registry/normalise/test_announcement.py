@@ -284,6 +284,10 @@ def test_only_installed_cameras_are_the_announcements_camera_count():
         ("北海派出所升级天网工程", "zh", "safe_city"),
         ("合肥市公安局瑶海分局雪亮工程支网运维服务采购项目", "zh", "safe_city"),
         ("新安装了1000组可识别人脸的高清监控摄像头", "zh", "face_recognition"),
+        # Chinese quotes a programme's name inside it.
+        ("该镇启动“雪亮”工程建设，覆盖全部行政村。", "zh", "safe_city"),
+        # Polish puts the adjective first as often as after: "uliczny monitoring".
+        ("Radni chcą, by strażników zastąpił uliczny monitoring.", "pl", "cctv"),
     ],
 )  # fmt: skip
 def test_technology_vocabulary_of_each_language(text, language, technology):
@@ -361,3 +365,41 @@ def test_agencies_captions_and_ordinary_url_words_are_not_places(text, url):
 def test_an_amount_is_not_a_count():
     text = "Council approved the purchase of up to $30,000 in digital police security cameras."
     assert extract_quantities(text, "en") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Am Marktplatz hängen seit Montag vier neue Kameras.", "de"),
+        ("A prefeitura vai instalar mais 30 câmeras nas entradas da cidade.", "pt"),
+    ],
+)
+def test_an_announcement_that_counts_cameras_is_about_video_surveillance(text, language):
+    assert "cctv" in normalise_announcement(item(text, language=language))["technologies"]
+
+
+def test_cameras_counted_for_another_camera_technology_are_not_cctv():
+    text = "The council approved 12 automated license plate reader cameras at the city limits."
+    technologies = normalise_announcement(item(text, language="en"))["technologies"]
+    assert technologies == ["alpr"]
+
+
+def test_swiss_amounts_group_thousands_with_an_apostrophe():
+    text = "Der Gemeinderat rechnet für die vier Kameras mit Kosten von rund 48'500 Franken."
+    value = normalise_announcement(item(text, language="de"))["value"]
+    assert value == {"amount": 48500.0, "currency": "CHF"}
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "amount"),
+    [
+        ("De gemeente trekt een half miljoen euro uit voor nieuwe camera's.", "nl", 500_000.0),
+        ("El ayuntamiento destina un millón y medio de euros a 40 cámaras.", "es", 1_500_000.0),
+        ("La ville consacre un million et demi d'euros à la vidéoprotection.", "fr", 1_500_000.0),
+        ("Die Stadt investiert anderthalb Millionen Euro in die Videoüberwachung.", "de",
+         1_500_000.0),
+    ],
+)  # fmt: skip
+def test_half_and_one_and_a_half_million_in_words(text, language, amount):
+    value = normalise_announcement(item(text, language=language))["value"]
+    assert value == {"amount": amount, "currency": "EUR"}

@@ -151,3 +151,11 @@ def test_the_index_records_what_it_was_built_from():
         conn.close()
     assert inputs == gazetteer.inputs_signature()
     assert cities > 100_000  # every town of 1,000 people and more
+
+
+def test_a_small_town_by_its_whole_name_only_when_the_caller_vouches_for_it():
+    # Vouvray (about 3,000 people) is too small to be read from a name alone, but a caller whose
+    # evidence names the town itself (its own website) may read it within its country.
+    assert resolve_place("Vouvray", "FR") is None
+    assert resolve_place("Vouvray", "FR", small_towns=True).city == "Vouvray"
+    assert resolve_place("Vouvray", small_towns=True) is None

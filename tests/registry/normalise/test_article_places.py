@@ -1,0 +1,108 @@
+"""Places named in an article's text and URL (registry/normalise/article_places.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from registry.normalise.article_places import extract_places
+
+
+def cities(text, url=None, language=None):
+    return [(p["city"], p["country"]) for p in extract_places(text, url, language=language)]
+
+
+@pytest.mark.parametrize(
+    ("text", "url", "language", "place"),
+    [
+        # A small town's own website names it: "vouvray.fr" publishes Vouvray's news.
+        ("La commune installe huit caméras de vidéoprotection aux entrées du bourg.",
+         "https://www.vouvray.fr/actualites/la-videoprotection-arrive", "fr", ("Vouvray", "FR")),
+        # The first words of a story's slug are its dateline town.
+        ("Il consiglio comunale ha approvato il progetto di videosorveglianza.",
+         "https://www.giornale-lario.com/cronaca/bellagio-via-libera-alle-telecamere-4521",
+         "it", ("Bellagio", "IT")),
+        # The text names the small town with wording ("a Capestang") and the URL names it too.
+        ("Le conseil municipal a voté lundi soir l'installation de caméras à Capestang.",
+         "https://www.journal-herault.fr/2025/03/capestang-cameras-conseil", "fr",
+         ("Capestang", "FR")),
+        # After a municipality's word in the slug.
+        ("As câmeras de videomonitoramento começam a funcionar na próxima semana.",
+         "https://radio-regional.com.br/noticias/cameras-chegam-ao-municipio-de-cerro-grande",
+         "pt", ("Cerro Grande", "BR")),
+        # A German article on a Luxembourg site is about Luxembourg.
+        ("Die Gemeinde Düdelingen will im Zentrum Überwachungskameras aufstellen.",
+         "https://www.lessentiel.lu/de/story/kameras-im-zentrum-12345", "de",
+         ("Dudelange", "LU")),
+    ],
+)  # fmt: skip
+def test_small_towns_that_the_url_names(text, url, language, place):
+    assert place in cities(text, url, language)
+
+
+def test_a_small_town_is_not_read_from_a_word_the_url_only_mentions():
+    text = "Les élus ont voté le budget de la vidéoprotection de la commune."
+    url = "https://www.journal-herault.fr/2025/03/budget-vouvray-videoprotection"
+    assert ("Vouvray", "FR") not in cities(text, url, "fr")
+
+
+def test_an_english_article_reads_no_small_namesake_abroad():
+    # Pasadena, South Australia is a suburb of 1,000 people; an English article names none of
+    # the countries where such a namesake lies.
+    text = "City Council to hear the gunshot detection review in Pasadena on Monday."
+    url = "https://pasadenanow.com/main/council-to-hear-gunshot-detection-review"
+    assert not [c for c in cities(text, url, "en") if c[1] == "AU"]
+
+
+def test_the_short_form_of_a_town_named_in_full_is_the_same_town():
+    text = (
+        "Il Comune di Castelnuovo del Garda ha installato nuove telecamere. "
+        "A Castelnuovo le telecamere sono già attive."
+    )
+    found = cities(text, "https://www.castelnuovo-news.it/telecamere", "it")
+    assert ("Castelnuovo del Garda", "IT") in found
+    assert ("Castelnuovo", "IT") not in found
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("Straż miejska w Gdańsku otrzymała dziesięć nowych kamer.", ("Gdańsk", "PL")),
+        ("Radni zdecydowali, że monitoring w Nowym Targu zostanie rozbudowany.",
+         ("Nowy Targ", "PL")),
+        ("Na ulicach Krakowa zawisną kolejne kamery miejskiego monitoringu.", ("Kraków", "PL")),
+        ("Centrum monitoringu w Kielcach obsługuje już sto kamer.", ("Kielce", "PL")),
+        ("Miasto ogłosiło przetarg na kamery, które staną w Zielonej Górze.",
+         ("Zielona Góra", "PL")),
+    ],
+)  # fmt: skip
+def test_polish_towns_in_their_cases(text, place):
+    assert place in cities(text, "https://www.gazeta-lokalna.pl/wiadomosci/monitoring", "pl")
+
+
+def test_a_us_outlet_named_for_its_city_writes_about_its_state():
+    # Columbus is a city in Georgia, Ohio and Indiana; an Atlanta outlet's Columbus is Georgia's.
+    text = "Columbus police will add 30 license plate readers along the river."
+    found = extract_places(text, "https://www.atlantanews.com/local/plate-readers", language="en")
+    assert [(p["city"], p["country"]) for p in found] == [("Columbus", "US")]
+    assert found[0]["id"] == "geonames/4188985"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "story", "region"),
+    [
+        ("A Prefeitura de São José dos Pinhais, na Região Metropolitana de Curitiba, vai "
+         "instalar câmeras.", "pt", "São José dos Pinhais", "Curitiba"),
+        ("Il sindaco di Mogliano Veneto attende il parere della Prefettura di Treviso.", "it",
+         "Mogliano Veneto", "Treviso"),
+    ],
+)  # fmt: skip
+def test_a_name_after_a_regions_word_is_the_region_not_the_story(text, language, story, region):
+    url = f"https://www.jornal-local.{'com.br' if language == 'pt' else 'it'}/noticias/cameras"
+    found = [city for city, _ in cities(text, url, language)]
+    assert story in found and region not in found, found
+
+
+def test_a_town_named_only_inside_a_longer_town_name_is_not_found_apart():
+    text = "A Câmara de Cachoeiro de Itapemirim aprovou o cerco eletrônico da cidade."
+    url = "https://www.jornal-sul.com.br/noticias/cerco-eletronico"
+    assert [c for c, _ in cities(text, url, "pt")] == ["Cachoeiro de Itapemirim"]

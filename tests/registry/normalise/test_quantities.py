@@ -1,0 +1,95 @@
+"""Counts with what they count and their status (registry/normalise/quantities.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from registry.normalise.quantities import extract_quantities
+
+
+def counts(text, language):
+    return [(q["count"], q["of"]) for q in extract_quantities(text, language)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # A bare number that adds to the count before it counts the same thing.
+        ("Na rynku działa 12 kamer, kolejne 8 obserwuje parking przy dworcu.", "pl",
+         [(12, "cameras"), (8, "cameras")]),
+        ("Am Rathaus hängen 6 Kameras, weitere 4 kommen an den Bahnhof.", "de",
+         [(6, "cameras"), (4, "cameras")]),
+        ("Sono attive 15 telecamere in piazza e altre 5 lungo il lungolago.", "it",
+         [(15, "cameras"), (5, "cameras")]),
+        # "N more" adds to the cameras counted before it, not to their sites.
+        ("The county runs 60 cameras at 12 intersections and wants 40 more next year.", "en",
+         [(60, "cameras"), (12, "sites"), (40, "cameras")]),
+        # A Chinese count with its counter and no noun counts what the one before it counted.
+        ("该镇去年有120个监控探头，今年增加到300个，覆盖全部村庄。", "zh",
+         [(120, "cameras"), (300, "cameras")]),
+        ("今年对45个公共场所的监控设备进行了更换。", "zh", [(45, "sites")]),
+    ],
+)  # fmt: skip
+def test_a_count_without_its_noun_counts_what_the_count_before_it_counted(text, language, expected):
+    assert counts(text, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # A breakdown of a count is not a count of its own, nor the numbers after it.
+        ("Se colocarán doce cámaras, nueve de ellas en el casco antiguo y otras tres en el "
+         "polígono.", "es"),
+        ("A cidade terá doze câmeras, nove delas nas escolas.", "pt"),
+        # An amount or a share after the word is not a count.
+        ("Es gibt zwölf Kameras; weitere 20 % der Kosten trägt das Land.", "de"),
+    ],
+)  # fmt: skip
+def test_a_share_or_an_amount_is_not_a_count(text, language):
+    assert counts(text, language) == [(12, "cameras")]
+
+
+def test_a_chinese_count_is_approximate_only_with_its_markers():
+    found = extract_quantities("县城新装摄像头200个，另有约50个监控点位在建。", "zh")
+    assert [(q["count"], q["approximate"]) for q in found] == [(200, False), (50, True)]
+
+
+def statuses(text, language):
+    return [(q["count"], q["status"]) for q in extract_quantities(text, language)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # The counts of a list share the status of the one that opens it.
+        ("Serão instaladas 30 câmeras: 10 câmeras fixas, 12 câmeras com giro e 8 câmeras de "
+         "leitura de placas.", "pt",
+         [(30, "planned"), (10, "planned"), (12, "planned"), (8, "planned")]),
+        ("该区将新建高清摄像头500个和治安卡口20处。", "zh", [(500, "planned"), (20, "planned")]),
+        # A count with its own cue keeps it; one after a sentence end is not in the list.
+        ("La commune installera 12 caméras, 20 caméras sont déjà en service.", "fr",
+         [(12, "planned"), (20, "installed")]),
+        ("The city will buy 15 cameras. 40 cameras watch the downtown today.", "en",
+         [(15, "planned"), (40, "installed")]),
+        # Portuguese "é" (is) is not the conjunction "e" that ends a count's clause.
+        ("O plano é ampliar a rede para 60 câmeras no centro.", "pt", [(60, "planned")]),
+        # A verb ending after a conjunction belongs to the next clause, not to this count.
+        ("El pueblo tiene 12 cámaras y pondrá 6 más en verano.", "es",
+         [(12, "installed"), (6, "planned")]),
+        # "ir" with a participle is a Spanish future.
+        ("El consistorio compró 6 cámaras que irán colocadas en los accesos.", "es",
+         [(6, "planned")]),
+    ],
+)  # fmt: skip
+def test_status_of_listed_counts_and_of_each_languages_future(text, language, expected):
+    assert statuses(text, language) == expected
+
+
+def test_a_bulleted_list_shares_the_cue_of_the_line_that_opens_it():
+    text = (
+        "El plan municipal prevé:\n"
+        "- la colocación de 10 cámaras en el casco histórico;\n"
+        "- 4 cámaras en el polígono industrial.\n"
+        "Hoy funcionan 25 cámaras en el municipio."
+    )
+    assert statuses(text, "es") == [(10, "planned"), (4, "planned"), (25, "installed")]
