@@ -64,7 +64,7 @@ def words(text: str) -> str:
 # OCDS
 
 
-@settings(SETTINGS, max_examples=200)
+@settings(SETTINGS, max_examples=80)
 @given(ocds_release())
 def test_a_release_gives_the_values_it_was_written_with(built: Release):
     item = release_to_item(built.release)
@@ -107,7 +107,7 @@ PACKAGINGS = {
 }
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=30)
 @given(RELEASES, st.sampled_from(sorted(PACKAGINGS)))
 def test_every_ocds_packaging_gives_each_release_once_in_order(built: list[Release], packaging):
     releases = [b.release for b in built]
