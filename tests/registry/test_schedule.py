@@ -327,4 +327,6 @@ def test_the_scheduled_run_prunes_http_cache_entries_no_crawl_asks_for_again(
         os.utime(meta, (old, old))
     assert main(["httpcache-prune", "--keep-days", "30"]) == 0
     assert cache_entries() == set()
-    assert capsys.readouterr().err.startswith(f"removed {len(kept)} entries from ")
+    # A replay server's thread may still report a request whose client an earlier test killed.
+    printed = capsys.readouterr().err.splitlines()
+    assert any(line.startswith(f"removed {len(kept)} entries from ") for line in printed), printed
