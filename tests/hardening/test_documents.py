@@ -1,25 +1,28 @@
 """Hostile documents against the real parsers and crawl store: entity tricks, deep JSON, broken
-text, endless dates. Each either gives records or fails with a ParseError, quickly."""
+text, endless dates. Each either gives records or fails with a ParseError, with its work bounded
+(counted here; benchmarks/bench_hostile.py times the same documents)."""
 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
+from dateparser.date import DateDataParser
+from lxml import etree
 
 from crawlers import xmlsafe
-from crawlers.parsers import parse_document
+from crawlers.parsers import jsonstream, parse_document
 from crawlers.parsers.errors import ParseError
 from crawlers.store import CrawlStore
-from registry.normalise.dates import parse_date
+from registry.normalise.dates import MAX_DATEPARSER_CHARS, parse_date
 from registry.normalise.money import parse_money
 from registry.normalise.record import normalise_record
 from registry.replay import ReplayServer
 from tests.conftest import FIXTURES
 from tests.hardening.conftest import crawl, last_run, stored_items
 from tests.registry.helpers import notice
+from tests.work import python_lines
 
 SECRET = "TOPSECRET-7f3a"
 
@@ -73,6 +76,22 @@ def hostile(document: bytes, root: str, dtd: str, reference: str, title: str) ->
     return text.encode("utf-8")
 
 
+@pytest.fixture
+def tree_text(monkeypatch) -> list[int]:
+    """The characters of text in each tree lxml builds: an expanded entity would outgrow the
+    document, even if the parser refused the tree afterwards."""
+    sizes: list[int] = []
+    original = etree.fromstring
+
+    def fromstring(data, parser=None, **kwargs):
+        root = original(data, parser, **kwargs)
+        sizes.append(sum(len(text) for text in root.itertext()))
+        return root
+
+    monkeypatch.setattr(etree, "fromstring", fromstring)
+    return sizes
+
+
 def _root_and_title(data: bytes) -> tuple[str, str]:
     root = xmlsafe.fromstring(data)
     (item,) = list(parse_document(data))
@@ -82,7 +101,9 @@ def _root_and_title(data: bytes) -> tuple[str, str]:
 @pytest.mark.parametrize("variant", ["plain", "utf-16", "padded"])
 @pytest.mark.parametrize("attack", list(payloads("", Path())))
 @pytest.mark.parametrize("fmt", sorted(XML_FIXTURES))
-def test_xml_entities_are_neither_expanded_nor_fetched(fmt, attack, variant, canary, secret_file):
+def test_xml_entities_are_neither_expanded_nor_fetched(
+    fmt, attack, variant, canary, secret_file, tree_text
+):
     clean = (FIXTURES / XML_FIXTURES[fmt]).read_bytes()
     root, title = _root_and_title(clean)
     dtd, reference = payloads(canary.url, secret_file)[attack]
@@ -92,13 +113,13 @@ def test_xml_entities_are_neither_expanded_nor_fetched(fmt, attack, variant, can
         data = text.encode("utf-16")
     elif variant == "padded":  # the DOCTYPE sits beyond the first 64 KiB that are sniffed
         data = data.replace(b"?>", b"?><!--" + b" " * 70000 + b"-->", 1)
-    started = time.monotonic()
+    tree_text.clear()
     try:
         items = list(parse_document(data, format=fmt))
     except ParseError as exc:
         assert "entit" in str(exc).lower() or "malformed XML" in str(exc)
         items = []
-    assert time.monotonic() - started < 2
+    assert all(size <= len(data) for size in tree_text), (tree_text, len(data))
     assert canary.hits == []
     assert SECRET not in json.dumps(items) and "lollol" not in json.dumps(items)
     if "SYSTEM" not in dtd or "[" in dtd:  # an internal subset declares entities: refused
@@ -166,13 +187,32 @@ DEEP = {
 }
 
 
+@pytest.fixture
+def streamed(monkeypatch) -> list[int]:
+    """The size of each read the streaming JSON parser makes of a document."""
+    reads: list[int] = []
+
+    class Counted(jsonstream.TokenAlignedReader):
+        def read(self, n: int = -1) -> bytes:
+            chunk = super().read(n)
+            reads.append(len(chunk))
+            return chunk
+
+    monkeypatch.setattr(jsonstream, "TokenAlignedReader", Counted)
+    return reads
+
+
 @pytest.mark.parametrize("case", sorted(DEEP))
-def test_json_nested_1e5_deep_is_refused_quickly(case):
+def test_json_nested_1e5_deep_is_refused_before_it_costs(case, streamed):
     fmt = "osm-overpass-json" if case.startswith("osm") else case.removesuffix("-objects")
-    started = time.monotonic()
-    with pytest.raises(ParseError, match="nested"):
+    with python_lines() as work, pytest.raises(ParseError, match="nested"):
         list(parse_document(DEEP[case], format=fmt))
-    assert time.monotonic() - started < 1
+    # Fewer Python lines than the document has levels: the nesting is never walked.
+    assert work.executed < 100_000
+    if fmt.startswith("ted-api"):  # read whole; the C decoder's own recursion guard refuses it
+        assert streamed == []
+    else:  # refused within its first 8 KiB: the rest of the document is never read
+        assert 0 < sum(streamed) <= 8 * 1024
 
 
 LONG_DATES = {
@@ -186,25 +226,56 @@ LONG_DATES = {
 }
 
 
+SHORT = notice("short/1", published="2024-01-01", value={"amount": "41000"})
+
+
 @pytest.fixture(scope="module")
-def warm() -> None:
-    """Load the gazetteer and vendor tables once, so the timing below is of the parsing alone."""
-    normalise_record(notice("warm/1"))
+def short_record_work() -> int:
+    """Python lines that normalising a notice with a short date and amount takes, once the
+    gazetteer, vendor tables and caches are loaded."""
+    normalise_record(SHORT)
+    with python_lines() as work:
+        normalise_record(SHORT)
+    return work.executed
+
+
+@pytest.fixture
+def dateparser_texts(monkeypatch) -> list[str]:
+    """Every text handed to dateparser (about a millisecond a call, more for long texts)."""
+    texts: list[str] = []
+    original = DateDataParser.get_date_data
+
+    def get_date_data(self, date_string, *args, **kwargs):
+        texts.append(date_string)
+        return original(self, date_string, *args, **kwargs)
+
+    monkeypatch.setattr(DateDataParser, "get_date_data", get_date_data)
+    return texts
 
 
 @pytest.mark.parametrize("case", sorted(LONG_DATES))
-def test_ten_thousand_character_dates_take_bounded_time(case, warm):
+def test_ten_thousand_character_dates_take_bounded_work(case, short_record_work, dateparser_texts):
     raw = LONG_DATES[case]
     assert len(raw) >= 9990
-    started = time.monotonic()
-    found = {parse_date(raw), parse_date(raw, languages=["de", "fr"], date_order="MDY")}
-    money = parse_money(raw)
-    record = normalise_record(notice("long/1", published=raw, value={"amount": raw}))
-    assert time.monotonic() - started < 0.1
+    with python_lines() as work:
+        found = {parse_date(raw), parse_date(raw, languages=["de", "fr"], date_order="MDY")}
+        money = parse_money(raw)
+        record = normalise_record(notice("long/1", published=raw, value={"amount": raw}))
+    # A long date or amount is refused up front: it never reaches dateparser, and the record
+    # costs no more than one with a short date.
+    assert dateparser_texts == []
+    assert work.executed <= 2 * short_record_work, (work.executed, short_record_work)
     # Only a date that the string starts with (after blanks) is read; anything else is no date.
     assert found == ({"2024-01-01"} if case.endswith(("-date", "-spaces")) else {None})
     assert record["published"] == (found.pop())
     assert money is None or money.amount >= 0
+
+
+def test_dateparser_sees_only_short_texts_off_the_fast_path(dateparser_texts):
+    assert parse_date("12. März 2024", languages=["de"]) == "2024-03-12"
+    padded = "12. März 2024".ljust(MAX_DATEPARSER_CHARS + 1, ".")
+    assert parse_date(padded, languages=["de"]) is None
+    assert dateparser_texts == ["12. März 2024"]
 
 
 CSV = FIXTURES / "datasets/atlas-of-surveillance_sample_first-rows.csv"

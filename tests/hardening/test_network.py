@@ -97,8 +97,8 @@ def test_body_that_never_ends_times_out_and_is_counted(data_dir):
             {"url": f"{server.url}/endless"},
             {"DOWNLOAD_TIMEOUT": "2", "RETRY_TIMES": "0"},
         )
-    # Without the timeout the crawl would hang until crawl() kills it after 60 s.
-    assert result.seconds < 45
+    # Without the timeout the crawl would hang until crawl() gives up on it after 60 s.
+    assert result.returncode == 0, result.stderr
     assert (
         f"failed request: source=ocds-package url={server.url}/endless "
         "reason=DownloadTimeoutError: Getting"

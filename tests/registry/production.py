@@ -6,7 +6,7 @@ import contextlib
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -48,3 +48,11 @@ def production_server(data_dir: Path, ready_path: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=60)
+
+
+def wait_until(condition: Callable[[], object], what: str) -> None:
+    """Poll ``condition``; give up after a minute (a deadline to stop waiting, not a bound)."""
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting for {what}"
+        time.sleep(0.05)

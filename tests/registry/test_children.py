@@ -62,12 +62,13 @@ def port_closed(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
-@pytest.fixture
-def registry(data_dir):
-    data_dir.mkdir(parents=True)
-    store_documents(data_dir / "crawl.db", *sorted((FIXTURES / "ocds").glob("uk-*.json")))
-    build(data_dir / "crawl.db", data_dir / "registry.db", progress=False)
-    return data_dir
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory) -> Path:
+    """A data directory with a built registry, served (never changed) by the tests below."""
+    directory = tmp_path_factory.mktemp("served")
+    store_documents(directory / "crawl.db", *sorted((FIXTURES / "ocds").glob("uk-*.json")))
+    build(directory / "crawl.db", directory / "registry.db", progress=False)
+    return directory
 
 
 def stopped_everything(process: subprocess.Popen, started: set[int], stop: str) -> None:

@@ -1,4 +1,7 @@
-"""End to end: the bundled recordings, replayed on loopback, crawled, built and served."""
+"""End to end: the bundled recordings, replayed on loopback, crawled, built and served.
+
+The demo runs once per session (the ``demo`` fixture); tests that change its data take a copy.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import subprocess
 import time
 
 import feedparser
+import pytest
 import yaml
 from datasette.app import Datasette
 
@@ -17,21 +21,35 @@ from crawlers import paths
 from crawlers.store import CrawlStore
 from registry.cli import main
 from registry.crawl import crawl_command, crawl_env, spider_names
-from registry.demo import run_demo, snapshot_sources
+from registry.demo import snapshot_sources
 from registry.replay import ReplayServer
 from registry.schedule import enabled_sources
 from registry.serve import METADATA
+from tests.conftest import DemoRun
 
 
-def test_demo_crawls_builds_and_serves_the_recorded_sources(data_dir):
-    assert run_demo(serve_registry=False) == 0
+@pytest.fixture(scope="module")
+def site(demo: DemoRun):
+    """GET on Datasette, as ``survreg serve`` configures it, over the demo's registry."""
+    assert demo.returncode == 0, demo.stderr
     metadata = yaml.safe_load(METADATA.read_text("utf-8"))
-    datasette = Datasette([str(paths.registry_db())], metadata=metadata)
+    datasette = Datasette([str(demo.directory / "registry.db")], metadata=metadata)
 
     def get(path):
         return asyncio.run(datasette.client.get(path))
 
-    rows = get("/registry/notices.json?_shape=array&_size=max").json()
+    return get
+
+
+def test_demo_works_in_demo_of_the_data_directory_and_keeps_it(demo):
+    assert demo.returncode == 0, demo.stderr
+    assert demo.stdout.splitlines().count(f"demo data: {demo.directory}") == 1
+    assert demo.directory.name == "demo"
+    assert {"crawl.db", "registry.db"} <= {p.name for p in demo.directory.iterdir()}
+
+
+def test_demo_publishes_the_recorded_notices_and_stores_the_near_misses(demo, site):
+    rows = site("/registry/notices.json?_shape=array&_size=max").json()
     by_title = {r["title"]: r for r in rows}
     assert {
         "CCTV camera relocation",
@@ -48,37 +66,42 @@ def test_demo_crawls_builds_and_serves_the_recorded_sources(data_dir):
         "Signálno-bezpečnostná technika",
     ):
         assert title not in by_title
-    stored = CrawlStore(paths.crawl_db())
+    stored = sqlite3.connect(f"file:{demo.directory / 'crawl.db'}?mode=ro", uri=True)
     try:
-        assert stored.conn.execute(
+        assert stored.execute(
             "select count(*) from records where source = 'ted' and source_id = '194753-2020'"
         ).fetchone() == (1,)
     finally:
         stored.close()
     assert all("127.0.0.1" not in (r["document_url"] or "") for r in rows)
 
-    hits = get("/registry/notices.json?_search=CCTV&_shape=array").json()
+
+def test_demo_registry_searches_facets_and_feeds(site):
+    hits = site("/registry/notices.json?_search=CCTV&_shape=array").json()
     assert "CCTV camera relocation" in {r["title"] for r in hits}
-    facets = get("/registry/notices.json?_facet=buyer_country").json()["facet_results"]
+    facets = site("/registry/notices.json?_facet=buyer_country").json()["facet_results"]
     countries = {f["value"] for f in facets["buyer_country"]["results"]}
     assert "GB" in countries
-    feed = feedparser.parse(get("/registry/new_notices.atom").text)
+    feed = feedparser.parse(site("/registry/new_notices.atom").text)
     assert not feed.bozo
     assert "CCTV camera relocation" in {e.title for e in feed.entries}
-    gb = feedparser.parse(get("/registry/new_notices.atom?country=GB").text)
+    gb = feedparser.parse(site("/registry/new_notices.atom?country=GB").text)
     assert "Body Worn Video Cameras for DVSA" in [e.title for e in gb.entries]
-    # Every deployment names a technology; most have a place with coordinates.
-    deployments = get("/registry/deployments.json?_shape=array&_size=max").json()
+
+
+def test_demo_deployments_name_technologies_and_most_a_place_with_coordinates(site):
+    deployments = site("/registry/deployments.json?_shape=array&_size=max").json()
     assert all(d["technologies"] for d in deployments)
     placed = [d for d in deployments if d["place_id"]]
     assert sum(1 for d in placed if d["latitude"] is not None) >= 0.9 * len(placed)
     assert all(d["verification"] and d["confidence"] for d in deployments)
 
-    # After a clean demo every source is healthy, and the registry says the same.
-    demo_data = paths.data_dir()
-    assert demo_data.name == "demo"
-    assert main(["--data", str(demo_data), "status"]) == 0
-    sources = get("/registry/sources.json?_shape=array&_size=max").json()
+
+def test_after_a_clean_demo_every_source_is_healthy(demo, site, monkeypatch):
+    # ``survreg --data`` makes the directory this process's data directory: undone afterwards.
+    monkeypatch.setenv("SURVREG_DATA", str(demo.directory))
+    assert main(["--data", str(demo.directory), "status"]) == 0
+    sources = site("/registry/sources.json?_shape=array&_size=max").json()
     enabled = set(enabled_sources())
     assert {s["id"]: s["health"] for s in sources if s["id"] in enabled} == dict.fromkeys(
         enabled, "ok"
@@ -89,8 +112,9 @@ def test_every_declared_source_has_a_recording():
     assert set(spider_names()) <= {d.name for d in snapshot_sources()}
 
 
-def test_killed_crawl_leaves_live_registry_and_stored_records(data_dir):
-    assert run_demo(serve_registry=False) == 0
+def test_killed_crawl_leaves_live_registry_and_stored_records(demo, tmp_path, monkeypatch):
+    assert demo.returncode == 0, demo.stderr
+    monkeypatch.setenv("SURVREG_DATA", str(demo.copy(tmp_path / "demo")))
     registry_hash = hashlib.sha256(paths.registry_db().read_bytes()).hexdigest()
     store = CrawlStore(paths.crawl_db())
     before = {r["source_id"]: r["content_hash"] for r in store.iter_records()}

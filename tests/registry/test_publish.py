@@ -17,7 +17,7 @@ from registry.publish import content_digest, publish
 from registry.serve import PRODUCTION_SETTINGS
 from tests.conftest import FIXTURES
 from tests.registry.helpers import notice, store_documents
-from tests.registry.production import production_server
+from tests.registry.production import production_server, wait_until
 
 PAGE = "/registry/notices.json?_shape=objects&_size=max&_col=title"
 SQL_THREADS = int(PRODUCTION_SETTINGS["num_sql_threads"])
@@ -51,48 +51,50 @@ def test_publish_under_concurrent_readers_fails_nothing_and_mixes_nothing(regist
     live, staged = registries
     url = server
     old, _ = ids_of(httpx.get(url + PAGE))
-    answers: list[tuple[int, frozenset[str] | None, int | None]] = []
+    # (status, ids, count, asked after publish() returned)
+    answers: list[tuple[int, frozenset[str] | None, int | None, bool]] = []
     failures: list[str] = []
+    published = threading.Event()
     stop = threading.Event()
 
     def read() -> None:
         # Keep-alive connections too: no worker restarts, so none is closed under a request.
         client = httpx.Client(timeout=30)
         while not stop.is_set():
+            after = published.is_set()
             try:
                 response = client.get(url + PAGE)
             except httpx.TransportError as exc:
                 failures.append(repr(exc))
                 continue
             if response.status_code != 200:
-                answers.append((response.status_code, None, None))
+                answers.append((response.status_code, None, None, after))
                 continue
-            answers.append((200, *ids_of(response)))
+            answers.append((200, *ids_of(response), after))
 
     readers = [threading.Thread(target=read) for _ in range(6)]
     for reader in readers:
         reader.start()
-    time.sleep(1.5)
+    wait_until(lambda: len(answers) >= 12 or failures, "answers before the publish")
     published_at = len(answers)
     publish(staged, live)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any(a[1] and a[1] != old for a in answers[-6:]):
-        time.sleep(0.1)
-    time.sleep(3)
+    published.set()
+    wait_until(lambda: sum(a[3] for a in answers) >= 24 or failures, "answers after the publish")
     stop.set()
     for reader in readers:
         reader.join(timeout=60)
 
     assert failures == []
-    assert {status for status, _, _ in answers} == {200}
-    new = next(ids for _, ids, _ in reversed(answers))
+    assert {status for status, _, _, _ in answers} == {200}
+    new = next(ids for _, ids, _, _ in reversed(answers))
     assert new - old == {f"contracts-finder/published/{n}" for n in range(3)}
     assert old <= new
     # Every answer is wholly the old registry or wholly the new one, counts included.
-    assert {(ids, count) for _, ids, count in answers} == {(old, len(old)), (new, len(new))}
+    assert {(ids, count) for _, ids, count, _ in answers} == {(old, len(old)), (new, len(new))}
     assert answers[published_at - 1][1] == old and answers[-1][1] == new
     assert not staged.exists()
-    assert {ids for _, ids, _ in answers[-12:]} == {new}
+    # Once the publish has returned, every request gets the new registry: no worker lags.
+    assert {ids for _, ids, _, after in answers if after} == {new}
 
 
 def test_content_digest_ignores_file_layout_and_crawl_times(tmp_path):
@@ -131,6 +133,7 @@ def test_twenty_publishes_under_load_leave_no_threads_or_deleted_files_open(
     url = server
     stop = threading.Event()
     failures: list[str] = []
+    answered = [0]
 
     def read() -> None:
         client = httpx.Client(timeout=30)
@@ -141,13 +144,17 @@ def test_twenty_publishes_under_load_leave_no_threads_or_deleted_files_open(
                     failures.append(f"HTTP {response.status_code}: {response.text[:300]}")
             except httpx.TransportError as exc:
                 failures.append(repr(exc))
+            answered[0] += 1
+
+    def answers(count: int) -> None:
+        wait_until(lambda: answered[0] >= count or failures, f"{count} answers")
 
     def burst() -> None:
         # Enough concurrent requests for every worker to start all its SQL threads.
         readers = [threading.Thread(target=read) for _ in range(8)]
         for reader in readers:
             reader.start()
-        time.sleep(2)
+        answers(answered[0] + 80)
         stop.set()
         for reader in readers:
             reader.join(timeout=60)
@@ -162,7 +169,8 @@ def test_twenty_publishes_under_load_leave_no_threads_or_deleted_files_open(
         copy = staged.with_name(f"staged-{n}.db")
         shutil.copyfile(staged, copy)
         publish(copy, live)
-        time.sleep(0.3)
+        # Each build is read by the workers before the next replaces it.
+        answers(answered[0] + 16)
     stop.set()
     for reader in readers:
         reader.join(timeout=60)

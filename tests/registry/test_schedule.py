@@ -50,6 +50,19 @@ def store_state() -> tuple[dict, int, list]:
     return records, history, runs
 
 
+def committed_records() -> int:
+    """Records a running crawl has committed to the store so far (0 before it has one)."""
+    if not paths.crawl_db().exists():
+        return 0
+    conn = sqlite3.connect(f"file:{paths.crawl_db()}?mode=ro", uri=True, timeout=5)
+    try:
+        return conn.execute("SELECT count(*) FROM records").fetchone()[0]
+    except sqlite3.OperationalError:  # the crawl has not created its tables yet
+        return 0
+    finally:
+        conn.close()
+
+
 def archive_files() -> set[str]:
     return {digest for digest, _ in DocumentArchive(paths.archive_dir()).documents()}
 
@@ -162,10 +175,12 @@ def test_killed_crawl_resumes_without_duplicates_or_losses(tmp_path, monkeypatch
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        # Killed while it waits for page 2, once some of page 1's records are committed.
         deadline = time.monotonic() + 60
-        while not any("cursor=" in h for h in server.hits) and time.monotonic() < deadline:
+        while time.monotonic() < deadline and not (
+            any("cursor=" in h for h in server.hits) and committed_records() > 0
+        ):
             time.sleep(0.1)
-        time.sleep(0.5)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
         partial, _, _ = store_state()
@@ -269,7 +284,7 @@ def test_killing_the_scheduled_run_kills_its_crawl_and_the_next_run_restarts_it(
         assert crawls, "the scheduled run crawls in a child process"
         supervisor.kill()
         supervisor.wait(timeout=30)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60
         while any(alive(pid) for pid in crawls):
             assert time.monotonic() < deadline, "the crawl outlived its supervisor"
             time.sleep(0.1)
@@ -312,4 +327,6 @@ def test_the_scheduled_run_prunes_http_cache_entries_no_crawl_asks_for_again(
         os.utime(meta, (old, old))
     assert main(["httpcache-prune", "--keep-days", "30"]) == 0
     assert cache_entries() == set()
-    assert capsys.readouterr().err.startswith(f"removed {len(kept)} entries from ")
+    # A replay server's thread may still report a request whose client an earlier test killed.
+    printed = capsys.readouterr().err.splitlines()
+    assert any(line.startswith(f"removed {len(kept)} entries from ") for line in printed), printed

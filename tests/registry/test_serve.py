@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import time
+import contextlib
+import threading
 
 import feedparser
 import pytest
 import yaml
+from datasette import database as database_module
 from datasette.app import Datasette
 
 from registry.build import build
@@ -232,26 +234,69 @@ def test_hostile_text_is_inert_on_every_page(registry):
     assert "unicode-bidi: isolate" in css
 
 
-def test_runaway_query_is_stopped_without_blocking_others(tmp_path_factory):
+class CountedTimeLimit:
+    """Datasette's SQL time limit (a SQLite progress handler), wrapped to count its checks and
+    to hold its verdict until ``release`` is set, so the runaway query is still running while
+    another request is served, whatever the machine's speed."""
+
+    # A give-up in checks, not seconds: about half a minute of queries, if nothing releases them.
+    GIVE_UP = 400_000
+
+    def __init__(self, original):
+        self.original = original
+        self.release = threading.Event()
+        self.limits: list[int] = []
+        self.checks = 0
+        self.stops = 0
+
+    @contextlib.contextmanager
+    def __call__(self, conn, ms):
+        self.limits.append(ms)
+        counter = self
+
+        class Connection:
+            def set_progress_handler(self, handler, n):
+                if handler is None:
+                    return conn.set_progress_handler(None, n)
+
+                def counted():
+                    counter.checks += 1
+                    if not counter.release.is_set() and counter.checks < counter.GIVE_UP:
+                        return 0
+                    verdict = handler()
+                    counter.stops += bool(verdict)
+                    return verdict
+
+                return conn.set_progress_handler(counted, n)
+
+        with self.original(Connection(), ms):
+            yield
+
+
+def test_runaway_query_is_stopped_without_blocking_others(tmp_path_factory, monkeypatch):
     db = build_registry(tmp_path_factory.mktemp("runaway"))
-    datasette = registry_datasette(db, sql_time_limit_ms=1500, num_sql_threads=3)
+    limit = CountedTimeLimit(database_module.sqlite_timelimit)
+    monkeypatch.setattr(database_module, "sqlite_timelimit", limit)
+    datasette = registry_datasette(db, sql_time_limit_ms=500, num_sql_threads=3)
     runaway = (
         "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n"
     )
 
     async def scenario():
-        started = time.monotonic()
         slow = asyncio.create_task(datasette.client.get("/registry.json", params={"sql": runaway}))
-        await asyncio.sleep(0.2)
+        while not limit.checks and not slow.done():
+            await asyncio.sleep(0.01)
         quick = await datasette.client.get("/registry/deployments.json?_size=1")
-        quick_done = time.monotonic() - started
-        slow_response = await slow
-        return quick, quick_done, slow_response, time.monotonic() - started
+        running = not slow.done()
+        limit.release.set()
+        return quick, running, await slow
 
-    quick, quick_done, slow, total = asyncio.run(scenario())
-    assert quick.status_code == 200 and quick_done < 1.2
+    quick, still_running, slow = asyncio.run(scenario())
+    assert quick.status_code == 200 and quick.json()["rows"]
+    assert still_running, "the other request waited for the runaway query"
     assert slow.status_code == 400 and "interrupted" in slow.text.lower()
-    assert 1.4 < total < 10
+    # The configured limit's own check stopped it, once: nothing else was interrupted.
+    assert 500 in limit.limits and limit.stops == 1 and limit.checks < limit.GIVE_UP
 
 
 def test_production_command_serves_an_immutable_file_with_limits(tmp_path):
