@@ -26,9 +26,9 @@ class BuildWithIndexes(build_py):
 
         reference = Path(self.build_lib) / "registry" / "reference"
         places = reference / gazetteer.INDEX_NAME
-        if not gazetteer._current(places, gazetteer.inputs_signature()):
+        if not gazetteer.is_current(places):
             gazetteer.build_index(places)
-        if not rates._current(reference / rates.INDEX_NAME):
+        if not rates.is_current(reference / rates.INDEX_NAME):
             rates.build_index(reference / rates.INDEX_NAME)
 
 

@@ -580,11 +580,7 @@ def notice_row(record: dict, stored: dict[str, Any]) -> dict:
         "value_currency": value.get("currency"),
         "value_eur": record.get("value_eur"),
         "cameras": _count(record.get("cameras")),
-        "first_seen": stored["first_seen"],
-        "last_changed": stored["last_changed"],
-        "document_url": safe_link(stored.get("document_url")),
-        "document_sha256": stored.get("document_sha256"),
-        "licence": licence_of(record["source"]),
+        **schema.provenance(stored, licence_of(record["source"])),
     }
 
 

@@ -2,9 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import sqlite_utils
 
 from registry import search
+from registry.links import safe_link
+
+# Where every published record came from: when the crawl first saw it and saw it change, the
+# document it was read from (URL and SHA-256), and the licence it is published under.
+PROVENANCE_COLUMNS = {
+    "first_seen": str,
+    "last_changed": str,
+    "document_url": str,
+    "document_sha256": str,
+    "licence": str,
+}
+
+
+def provenance(stored: Mapping[str, Any], licence: str | None) -> dict[str, Any]:
+    """The provenance columns of a record's row, from its crawl-store row."""
+    return {
+        "first_seen": stored.get("first_seen"),
+        "last_changed": stored.get("last_changed"),
+        "document_url": safe_link(stored.get("document_url")),
+        "document_sha256": stored.get("document_sha256"),
+        "licence": licence,
+    }
+
 
 NOTICE_COLUMNS = {
     "id": str,
@@ -33,11 +59,7 @@ NOTICE_COLUMNS = {
     "value_currency": str,
     "value_eur": float,
     "cameras": int,
-    "first_seen": str,
-    "last_changed": str,
-    "document_url": str,
-    "document_sha256": str,
-    "licence": str,
+    **PROVENANCE_COLUMNS,
 }
 
 # Full-text indexes over these columns; announcements and dataset_rows index theirs alike.

@@ -40,11 +40,7 @@ COLUMNS = {
     "cameras": int,
     "value_amount": float,
     "value_currency": str,
-    "first_seen": str,
-    "last_changed": str,
-    "document_url": str,
-    "document_sha256": str,
-    "licence": str,
+    **schema.PROVENANCE_COLUMNS,
 }
 
 
@@ -90,11 +86,7 @@ def row(record: dict, stored: dict[str, Any]) -> dict:
         "cameras": max(cameras) if cameras else None,
         "value_amount": value.get("amount"),
         "value_currency": value.get("currency"),
-        "first_seen": stored.get("first_seen"),
-        "last_changed": stored.get("last_changed"),
-        "document_url": safe_link(stored.get("document_url")),
-        "document_sha256": stored.get("document_sha256"),
-        "licence": LICENCE,
+        **schema.provenance(stored, LICENCE),
     }
 
 

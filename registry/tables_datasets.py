@@ -52,11 +52,7 @@ COLUMNS = {
     "policy": str,
     "element_count": int,
     "osm_ids": str,
-    "first_seen": str,
-    "last_changed": str,
-    "document_url": str,
-    "document_sha256": str,
-    "licence": str,
+    **schema.PROVENANCE_COLUMNS,
 }
 
 
@@ -103,11 +99,7 @@ def row(record: dict, stored: dict[str, Any]) -> dict:
         "policy": _json(record["policy"]) if record.get("policy") else None,
         "element_count": 1 if osm else None,
         "osm_ids": " ".join(record.get("osm_ids") or []) or None,
-        "first_seen": stored["first_seen"],
-        "last_changed": stored["last_changed"],
-        "document_url": safe_link(stored.get("document_url")),
-        "document_sha256": stored.get("document_sha256"),
-        "licence": record["licence"],
+        **schema.provenance(stored, record["licence"]),
     }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
+from registry import schema
 from registry.links import safe_link
 from registry.normalise.vulnerability import normalise_vulnerability
 
@@ -34,11 +35,7 @@ COLUMNS = {
     "cwes": str,
     "url": str,
     "source": str,
-    "first_seen": str,
-    "last_changed": str,
-    "document_url": str,
-    "document_sha256": str,
-    "licence": str,
+    **schema.PROVENANCE_COLUMNS,
 }
 
 
@@ -67,11 +64,7 @@ def row(record: dict, stored: dict[str, Any]) -> dict:
         "cwes": " ".join(record.get("cwes") or []) or None,
         "url": safe_link(record.get("url")),
         "source": record["source"],
-        "first_seen": stored["first_seen"],
-        "last_changed": stored["last_changed"],
-        "document_url": safe_link(stored.get("document_url")),
-        "document_sha256": stored.get("document_sha256"),
-        "licence": record.get("licence"),
+        **schema.provenance(stored, record.get("licence")),
     }
 
 

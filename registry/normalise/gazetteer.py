@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from crawlers.reference import REFERENCE_DIR, reference_path
+from registry.normalise import prebuilt
 from registry.normalise.countries import fold
 
 logger = logging.getLogger(__name__)
@@ -91,25 +92,16 @@ def open_index() -> sqlite3.Connection:
     """A read-only connection to the index, built first if it is missing or out of date."""
     path = index_path()
     signature = inputs_signature()
-    if not _current(path, signature):
+    if not is_current(path, signature):
         logger.warning("building the place index %s (once; about a minute)", path)
         build_index(path)
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
     return conn
 
 
-def _current(path: Path, signature: str) -> bool:
-    if not path.is_file():
-        return False
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'inputs'").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return False
-    return bool(row) and row[0] == signature
+def is_current(path: Path, signature: str | None = None) -> bool:
+    """Whether the index at ``path`` was built from these inputs (default: today's)."""
+    return prebuilt.is_current(path, "inputs", signature or inputs_signature())
 
 
 def build_index(path: Path | None = None) -> Path:

@@ -25,6 +25,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from crawlers.reference import REFERENCE_DIR
+from registry.normalise import prebuilt
 
 logger = logging.getLogger(__name__)
 
@@ -85,24 +86,15 @@ def series(currency: str) -> Series | None:
 @lru_cache(maxsize=1)
 def _db() -> sqlite3.Connection:
     path = index_path()
-    if not _current(path):
+    if not is_current(path):
         logger.warning("building the rate table %s (once; a few seconds)", path)
         build_index(path)
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
 
 
-def _current(path: Path) -> bool:
-    if not path.is_file():
-        return False
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'signature'").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return False
-    return bool(row) and row[0] == signature()
+def is_current(path: Path) -> bool:
+    """Whether the table at ``path`` was built from today's converter release and layout."""
+    return prebuilt.is_current(path, "signature", signature())
 
 
 def build_index(path: Path | None = None) -> Path:

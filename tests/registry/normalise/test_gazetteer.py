@@ -8,7 +8,7 @@ def test_the_packaged_index_is_current_and_a_trial_gets_its_own(tmp_path, monkey
     packaged = gazetteer.index_path()
     assert packaged == REFERENCE_DIR / gazetteer.INDEX_NAME
     signature = gazetteer.inputs_signature()
-    assert gazetteer._current(packaged, signature)
+    assert gazetteer.is_current(packaged, signature)
 
     # A trial of reviewed admin names (SURVREG_REFERENCE) never rebuilds the packaged index.
     for name in gazetteer.ADMIN_FILES:
@@ -20,7 +20,7 @@ def test_the_packaged_index_is_current_and_a_trial_gets_its_own(tmp_path, monkey
     assert gazetteer.inputs_signature() != signature
     shutil.copy(packaged, tmp_path / gazetteer.INDEX_NAME)
     # Built from other inputs: out of date, so the first use rebuilds it there.
-    assert not gazetteer._current(tmp_path / gazetteer.INDEX_NAME, gazetteer.inputs_signature())
+    assert not gazetteer.is_current(tmp_path / gazetteer.INDEX_NAME, gazetteer.inputs_signature())
 
 
 def test_county_keys_meet_however_written():
