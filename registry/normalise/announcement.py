@@ -54,6 +54,14 @@ _MONEY = re.compile(
     rf"|{_AMOUNT}\s?(?:{_SCALE}\s?)?(?:(?:de|di|of)\s|d['’])?{_CURRENCY_AFTER}(?!\w)",
     re.IGNORECASE,
 )
+# A return or cost per unit of money ("$26 for every dollar spent", "7 euros por cada euro"):
+# a ratio, not what the deployment cost.
+_PER_UNIT_SPENT = re.compile(
+    r"\s*(?:for (?:every|each)|per|por cada|pour chaque|par|für jeden|pro|per ogni|voor elke"
+    r"|(?:za|na) każd\w*)\s+(?:[^\W\d_]+\s+)?"
+    r"(?:dollars?|euros?|pounds?|yuan|francs?|franken|reais|real|złot\w*|zł|\$|€|£)(?!\w)",
+    re.IGNORECASE,
+)
 # "2273萬元", "530多万元", "两千多万元", "6,200萬元": yuan, and the Taiwan dollar in Taiwan.
 _CJK_MONEY = re.compile(
     r"(?P<n>(?:\d[\d,.]*|[零〇一二两兩三四五六七八九十百千]+)[多余餘]?(?:[万萬亿億]\d*)?[多余餘]?)"
@@ -201,6 +209,8 @@ def extract_value(text: str, places: list[dict[str, Any]]) -> dict[str, Any] | N
             if amount:
                 yuan = next((_yuan()[c] for c in countries if c in _yuan()), "CNY")
                 return {"amount": float(amount), "currency": yuan}
+            continue
+        if _PER_UNIT_SPENT.match(text, match.end()):
             continue
         phrase = match.group().strip()
         money = parse_money(_english_scale(phrase))

@@ -403,3 +403,20 @@ def test_swiss_amounts_group_thousands_with_an_apostrophe():
 def test_half_and_one_and_a_half_million_in_words(text, language, amount):
     value = normalise_announcement(item(text, language=language))["value"]
     assert value == {"amount": amount, "currency": "EUR"}
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "value"),
+    [
+        ("The study estimates a return of $26 for every dollar spent on the gunshot sensors.",
+         "en", None),
+        ("The city signed a $1.2 million contract; it returns $4 for each dollar spent.", "en",
+         {"amount": 1_200_000.0, "currency": "USD"}),
+        ("El estudio calcula un retorno de 7 euros por cada euro invertido en cámaras.", "es",
+         None),
+        ("Die Studie rechnet mit 5 Euro pro investiertem Euro für die Videoüberwachung.", "de",
+         None),
+    ],
+)  # fmt: skip
+def test_a_return_per_unit_spent_is_no_amount_of_the_deployment(text, language, value):
+    assert normalise_announcement(item(text, language=language))["value"] == value
