@@ -100,7 +100,7 @@ def test_vendor_page_shows_the_security_record_beside_deployments(built):
     nuuo = get(datasette, "/registry/vendor.json?id=nuuo&_shape=array").json()
     assert {r["cve_id"] for r in nuuo if r["cve_id"]} == {"CVE-2022-23227", "CVE-2018-14933"}
     axis = get(datasette, "/registry/vendor?id=axis").text
-    assert "None listed." in axis and "No deployment names this vendor yet." in axis
+    assert "None listed." in axis and "No deployment yet." in axis
 
 
 def test_feed_has_new_vulnerabilities_of_deployed_vendors_only(built):
