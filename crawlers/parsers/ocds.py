@@ -128,8 +128,8 @@ def iter_releases(
 
 def _whole_values(data: bytes) -> list[Any] | None:
     """The JSON values of a document, one or one per line; None when the streaming parser must
-    judge it: not JSON to orjson, nested deeper than MAX_DEPTH, or an integer that may exceed
-    64 bits (which orjson reads and ijson refuses)."""
+    judge it: not JSON to orjson, nested deeper than MAX_DEPTH, or holding a number ijson's yajl
+    refuses."""
     try:
         values = [orjson.loads(data)]
     except orjson.JSONDecodeError:
@@ -137,51 +137,43 @@ def _whole_values(data: bytes) -> list[Any] | None:
             values = [orjson.loads(line) for line in data.splitlines() if line.strip(_JSON_SPACE)]
         except orjson.JSONDecodeError:
             return None
-    # Only now is the document known to be JSON, which the checks below rely on.
-    if not values or not _within_depth(_unescaped(data), jsonstream.MAX_DEPTH):
-        return None
-    if _long_digits(data) and _long_digits(_outside_strings(_unescaped(data))):
+    if not values or not _within_limits(values, jsonstream.MAX_DEPTH):
         return None
     return values
 
 
-# Nineteen digits reach beyond a signed 64-bit integer, the most ijson's yajl reads.
-_LONG_DIGITS = b"0" * 19
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _JSON_SPACE = b" \t\r\n"
-_ESCAPE = re.compile(rb"\\.", re.DOTALL)
-# Quotes and brackets, the brackets as one kind: in JSON that orjson read they nest properly.
-_BRACKETS = bytes.maketrans(b"{}", b"[]")
-_NOT_MARKS = bytes(b for b in range(256) if b not in b'"[]{}')
+# yajl reads integers of a signed 64-bit range less its minimum; orjson reads up to 2**64 - 1 as
+# int and beyond as float, so a float that large may have been an integer yajl refuses.
+_YAJL_INT = 2**63 - 1
+_YAJL_FLOAT = float(2**63)
 
 
-def _unescaped(data: bytes) -> bytes:
-    """JSON text without its escapes, so that every quote left opens or closes a string."""
-    return _ESCAPE.sub(b"", data) if b"\\" in data else data
+def _within_limits(values: list[Any], max_depth: int) -> bool:
+    """Whether parsed values nest at most ``max_depth`` deep and hold no number beyond yajl's.
 
-
-def _long_digits(data: bytes) -> bool:
-    # A regular expression tries again at every digit: twenty times slower on an OCDS page.
-    return _LONG_DIGITS in data.translate(_DIGITS_AS_ZERO)
-
-
-def _outside_strings(data: bytes) -> bytes:
-    return b"".join(data.split(b'"')[::2])
-
-
-def _within_depth(data: bytes, limit: int) -> bool:
-    """Whether the brackets outside strings of unescaped JSON nest at most ``limit`` deep."""
-    marks = data.translate(_BRACKETS, _NOT_MARKS)
-    # Two quotes side by side are an empty string or the end of one and the start of the next:
-    # dropping them leaves every bracket inside or outside strings as it was, and most strings.
-    marks = marks.replace(b'""', b"")
-    if b'"' in marks:
-        marks = _outside_strings(marks)
-    for _ in range(limit):
-        if not marks:
+    Checked on the parsed tree, one level at a time: a walk of every value costs a third of
+    checking the bytes (escapes, strings, brackets, digit runs) did.
+    """
+    level: list[Any] = [values]
+    for _ in range(max_depth + 1):
+        below: list[Any] = []
+        for container in level:
+            for value in container.values() if type(container) is dict else container:
+                kind = type(value)
+                if kind is str:
+                    continue
+                if kind is dict or kind is list:
+                    below.append(value)
+                elif kind is int:
+                    if not -_YAJL_INT <= value <= _YAJL_INT:
+                        return False
+                elif kind is float and not -_YAJL_FLOAT < value < _YAJL_FLOAT:
+                    return False
+        if not below:
             return True
-        marks = marks.replace(b"[]", b"")  # the innermost pairs: one level a pass
-    return not marks
+        level = below
+    return False
 
 
 def _read_up_to(stream: compressed.Readable, size: int) -> bytes:
