@@ -450,7 +450,7 @@ def release_to_item(release: dict, url: str | None = None, source: str = "ocds")
         "source_id": f"{ocid}/{release_id}",
         "procedure_id": ocid,
         "url": _notice_url(tender, awards, contracts),
-        "notice_type": _notice_type(set(tags), release, tender, awards, contracts),
+        "notice_type": _notice_type(tags, release, tender, awards, contracts),
         # A contract-only release may name its subject only in its items.
         "title": title or (_str(items[0].get("description")) if items else None) or "",
         "description": _description(title, stages, items),
@@ -497,10 +497,12 @@ def _descriptions(stages: tuple[dict, ...], items: list[dict]) -> Iterator[Any]:
         yield i.get("description")
 
 
-def _notice_type(tags: set[str], release: dict, tender: dict, awards: list, contracts: list) -> str:
+def _notice_type(
+    tags: list[str], release: dict, tender: dict, awards: list, contracts: list
+) -> str:
     """The stage the tags name; the content's stage when they name none (``compiled``) or
     several, as compiled releases and some publishers' releases do."""
-    named = [notice_type for names, notice_type in _TAG_TYPES if tags & names]
+    named = _named_types(frozenset(tags))
     if "modification" in named:
         return "modification"
     content = (
@@ -519,28 +521,22 @@ def _notice_type(tags: set[str], release: dict, tender: dict, awards: list, cont
     return named[0] if named else "other"
 
 
+@functools.lru_cache(maxsize=256)
+def _named_types(tags: frozenset[str]) -> tuple[str, ...]:
+    # A publisher tags its releases with a handful of combinations.
+    return tuple(notice_type for names, notice_type in _TAG_TYPES if tags & names)
+
+
 def _buyer(release: dict, tender: dict, parties: dict) -> dict:
     ref = _dict(release.get("buyer"))
     procuring = _dict(tender.get("procuringEntity"))
-    party = (
-        parties.get(_str(ref.get("id")))
-        or next((p for p in parties.values() if "buyer" in _list(p.get("roles"))), None)
-        or next(
-            (
-                p
-                for p in _list(release.get("parties"))
-                if isinstance(p, dict) and "buyer" in _list(p.get("roles"))
-            ),
-            {},
-        )
-    )
+    party = parties.get(_str(ref.get("id"))) or _buyer_party(release, parties)
     # OCDS 1.0 has no parties: the buyer and procuring entity are whole organisations; a 1.1
     # buyer party without an address often shares the procuring entity's.
-    procuring_party = parties.get(_str(procuring.get("id"))) or procuring
-    organisation = next(
-        (o for o in (party, ref, procuring_party) if _dict(o.get("address"))), party or ref
-    )
-    address = _dict(organisation.get("address"))
+    address = _dict(party.get("address")) or _dict(ref.get("address"))
+    if not address:
+        procuring_party = parties.get(_str(procuring.get("id"))) or procuring
+        address = _dict(procuring_party.get("address"))
     contact = _dict(party.get("contactPoint")) or _dict(ref.get("contactPoint"))
     details = _dict(party.get("details"))
     region = _str(address.get("region"))
@@ -551,7 +547,7 @@ def _buyer(release: dict, tender: dict, parties: dict) -> dict:
         or _str(_dict(ref.get("identifier")).get("legalName"))
         or _str(procuring.get("name"))
         or "",
-        "country": _first_str(address.get("countryName"), address.get("country")),
+        "country": _str(address.get("countryName")) or _str(address.get("country")),
         "city": _str(address.get("locality")),
         "region": region,
         "nuts": region if region and _NUTS.fullmatch(region) else None,
@@ -560,31 +556,42 @@ def _buyer(release: dict, tender: dict, parties: dict) -> dict:
             "name": _str(contact.get("name")),
             "email": _str(contact.get("email")),
             "phone": _str(contact.get("telephone")),
-            "url": _first_str(contact.get("url"), details.get("url")),
+            "url": _str(contact.get("url")) or _str(details.get("url")),
         }
         if contact or details.get("url")
         else None,
     }
 
 
+def _buyer_party(release: dict, parties: dict) -> dict:
+    """The party with the buyer role, when the buyer reference names none."""
+    for party in parties.values():
+        if "buyer" in _list(party.get("roles")):
+            return party
+    for party in _list(release.get("parties")):
+        if isinstance(party, dict) and "buyer" in _list(party.get("roles")):
+            return party
+    return {}
+
+
 def _cpvs(stages: list[dict], items: list[dict]) -> list[str]:
     """CPV codes of every classification; codes of other schemes (UNSPSC, CPC, catalogues) are
     never CPV, and a classification without a scheme counts only in CPV's own form."""
     codes: list[str] = []
-    classifications = []
     for holder in (*stages, *items):
-        classifications.append(holder.get("classification"))
-        classifications.extend(_list(holder.get("additionalClassifications")))
-    for c in classifications:
-        if not isinstance(c, dict) or not (code := _str(c.get("id"))):
-            continue
-        scheme = c.get("scheme")
-        if scheme is None and not _CPV_WITH_CHECK_DIGIT.fullmatch(code):
-            continue
-        if scheme is not None and not is_cpv_scheme(scheme):
-            continue
-        if code not in codes:
-            codes.append(code)
+        classification = holder.get("classification")
+        more = holder.get("additionalClassifications")
+        for c in (classification, *more) if isinstance(more, list) else (classification,):
+            if not isinstance(c, dict) or not (code := _str(c.get("id"))):
+                continue
+            scheme = c.get("scheme")
+            if scheme is None:
+                if not _CPV_WITH_CHECK_DIGIT.fullmatch(code):
+                    continue
+            elif not is_cpv_scheme(scheme):
+                continue
+            if code not in codes:
+                codes.append(code)
     return codes
 
 
@@ -616,7 +623,7 @@ def _suppliers(stages: list[dict], parties: dict) -> list[dict]:
 
 def _value(awards: list[dict], contracts: list[dict], tender: dict) -> dict | None:
     for stage in (awards, contracts):
-        values = [_dict(s.get("value")) for s in stage if _present(_dict(s.get("value")))]
+        values = [v for s in stage if isinstance(v := s.get("value"), dict) and _present(v)]
         if values:
             currencies = {_str(v.get("currency")) for v in values}
             amounts = [v["amount"] for v in values]
