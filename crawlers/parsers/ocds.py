@@ -128,8 +128,8 @@ def iter_releases(
 
 def _whole_values(data: bytes) -> list[Any] | None:
     """The JSON values of a document, one or one per line; None when the streaming parser must
-    judge it: not JSON to orjson, nested deeper than MAX_DEPTH, or an integer that may exceed
-    64 bits (which orjson reads and ijson refuses)."""
+    judge it: not JSON to orjson, nested deeper than MAX_DEPTH, or holding a number ijson's yajl
+    refuses."""
     try:
         values = [orjson.loads(data)]
     except orjson.JSONDecodeError:
@@ -137,51 +137,43 @@ def _whole_values(data: bytes) -> list[Any] | None:
             values = [orjson.loads(line) for line in data.splitlines() if line.strip(_JSON_SPACE)]
         except orjson.JSONDecodeError:
             return None
-    # Only now is the document known to be JSON, which the checks below rely on.
-    if not values or not _within_depth(_unescaped(data), jsonstream.MAX_DEPTH):
-        return None
-    if _long_digits(data) and _long_digits(_outside_strings(_unescaped(data))):
+    if not values or not _within_limits(values, jsonstream.MAX_DEPTH):
         return None
     return values
 
 
-# Nineteen digits reach beyond a signed 64-bit integer, the most ijson's yajl reads.
-_LONG_DIGITS = b"0" * 19
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _JSON_SPACE = b" \t\r\n"
-_ESCAPE = re.compile(rb"\\.", re.DOTALL)
-# Quotes and brackets, the brackets as one kind: in JSON that orjson read they nest properly.
-_BRACKETS = bytes.maketrans(b"{}", b"[]")
-_NOT_MARKS = bytes(b for b in range(256) if b not in b'"[]{}')
+# yajl reads integers of a signed 64-bit range less its minimum; orjson reads up to 2**64 - 1 as
+# int and beyond as float, so a float that large may have been an integer yajl refuses.
+_YAJL_INT = 2**63 - 1
+_YAJL_FLOAT = float(2**63)
 
 
-def _unescaped(data: bytes) -> bytes:
-    """JSON text without its escapes, so that every quote left opens or closes a string."""
-    return _ESCAPE.sub(b"", data) if b"\\" in data else data
+def _within_limits(values: list[Any], max_depth: int) -> bool:
+    """Whether parsed values nest at most ``max_depth`` deep and hold no number beyond yajl's.
 
-
-def _long_digits(data: bytes) -> bool:
-    # A regular expression tries again at every digit: twenty times slower on an OCDS page.
-    return _LONG_DIGITS in data.translate(_DIGITS_AS_ZERO)
-
-
-def _outside_strings(data: bytes) -> bytes:
-    return b"".join(data.split(b'"')[::2])
-
-
-def _within_depth(data: bytes, limit: int) -> bool:
-    """Whether the brackets outside strings of unescaped JSON nest at most ``limit`` deep."""
-    marks = data.translate(_BRACKETS, _NOT_MARKS)
-    # Two quotes side by side are an empty string or the end of one and the start of the next:
-    # dropping them leaves every bracket inside or outside strings as it was, and most strings.
-    marks = marks.replace(b'""', b"")
-    if b'"' in marks:
-        marks = _outside_strings(marks)
-    for _ in range(limit):
-        if not marks:
+    Checked on the parsed tree, one level at a time: a walk of every value costs a third of
+    checking the bytes (escapes, strings, brackets, digit runs) did.
+    """
+    level: list[Any] = [values]
+    for _ in range(max_depth + 1):
+        below: list[Any] = []
+        for container in level:
+            for value in container.values() if type(container) is dict else container:
+                kind = type(value)
+                if kind is str:
+                    continue
+                if kind is dict or kind is list:
+                    below.append(value)
+                elif kind is int:
+                    if not -_YAJL_INT <= value <= _YAJL_INT:
+                        return False
+                elif kind is float and not -_YAJL_FLOAT < value < _YAJL_FLOAT:
+                    return False
+        if not below:
             return True
-        marks = marks.replace(b"[]", b"")  # the innermost pairs: one level a pass
-    return not marks
+        level = below
+    return False
 
 
 def _read_up_to(stream: compressed.Readable, size: int) -> bytes:
@@ -458,7 +450,7 @@ def release_to_item(release: dict, url: str | None = None, source: str = "ocds")
         "source_id": f"{ocid}/{release_id}",
         "procedure_id": ocid,
         "url": _notice_url(tender, awards, contracts),
-        "notice_type": _notice_type(set(tags), release, tender, awards, contracts),
+        "notice_type": _notice_type(tags, release, tender, awards, contracts),
         # A contract-only release may name its subject only in its items.
         "title": title or (_str(items[0].get("description")) if items else None) or "",
         "description": _description(title, stages, items),
@@ -505,10 +497,12 @@ def _descriptions(stages: tuple[dict, ...], items: list[dict]) -> Iterator[Any]:
         yield i.get("description")
 
 
-def _notice_type(tags: set[str], release: dict, tender: dict, awards: list, contracts: list) -> str:
+def _notice_type(
+    tags: list[str], release: dict, tender: dict, awards: list, contracts: list
+) -> str:
     """The stage the tags name; the content's stage when they name none (``compiled``) or
     several, as compiled releases and some publishers' releases do."""
-    named = [notice_type for names, notice_type in _TAG_TYPES if tags & names]
+    named = _named_types(frozenset(tags))
     if "modification" in named:
         return "modification"
     content = (
@@ -527,28 +521,22 @@ def _notice_type(tags: set[str], release: dict, tender: dict, awards: list, cont
     return named[0] if named else "other"
 
 
+@functools.lru_cache(maxsize=256)
+def _named_types(tags: frozenset[str]) -> tuple[str, ...]:
+    # A publisher tags its releases with a handful of combinations.
+    return tuple(notice_type for names, notice_type in _TAG_TYPES if tags & names)
+
+
 def _buyer(release: dict, tender: dict, parties: dict) -> dict:
     ref = _dict(release.get("buyer"))
     procuring = _dict(tender.get("procuringEntity"))
-    party = (
-        parties.get(_str(ref.get("id")))
-        or next((p for p in parties.values() if "buyer" in _list(p.get("roles"))), None)
-        or next(
-            (
-                p
-                for p in _list(release.get("parties"))
-                if isinstance(p, dict) and "buyer" in _list(p.get("roles"))
-            ),
-            {},
-        )
-    )
+    party = parties.get(_str(ref.get("id"))) or _buyer_party(release, parties)
     # OCDS 1.0 has no parties: the buyer and procuring entity are whole organisations; a 1.1
     # buyer party without an address often shares the procuring entity's.
-    procuring_party = parties.get(_str(procuring.get("id"))) or procuring
-    organisation = next(
-        (o for o in (party, ref, procuring_party) if _dict(o.get("address"))), party or ref
-    )
-    address = _dict(organisation.get("address"))
+    address = _dict(party.get("address")) or _dict(ref.get("address"))
+    if not address:
+        procuring_party = parties.get(_str(procuring.get("id"))) or procuring
+        address = _dict(procuring_party.get("address"))
     contact = _dict(party.get("contactPoint")) or _dict(ref.get("contactPoint"))
     details = _dict(party.get("details"))
     region = _str(address.get("region"))
@@ -559,7 +547,7 @@ def _buyer(release: dict, tender: dict, parties: dict) -> dict:
         or _str(_dict(ref.get("identifier")).get("legalName"))
         or _str(procuring.get("name"))
         or "",
-        "country": _first_str(address.get("countryName"), address.get("country")),
+        "country": _str(address.get("countryName")) or _str(address.get("country")),
         "city": _str(address.get("locality")),
         "region": region,
         "nuts": region if region and _NUTS.fullmatch(region) else None,
@@ -568,31 +556,42 @@ def _buyer(release: dict, tender: dict, parties: dict) -> dict:
             "name": _str(contact.get("name")),
             "email": _str(contact.get("email")),
             "phone": _str(contact.get("telephone")),
-            "url": _first_str(contact.get("url"), details.get("url")),
+            "url": _str(contact.get("url")) or _str(details.get("url")),
         }
         if contact or details.get("url")
         else None,
     }
 
 
+def _buyer_party(release: dict, parties: dict) -> dict:
+    """The party with the buyer role, when the buyer reference names none."""
+    for party in parties.values():
+        if "buyer" in _list(party.get("roles")):
+            return party
+    for party in _list(release.get("parties")):
+        if isinstance(party, dict) and "buyer" in _list(party.get("roles")):
+            return party
+    return {}
+
+
 def _cpvs(stages: list[dict], items: list[dict]) -> list[str]:
     """CPV codes of every classification; codes of other schemes (UNSPSC, CPC, catalogues) are
     never CPV, and a classification without a scheme counts only in CPV's own form."""
     codes: list[str] = []
-    classifications = []
     for holder in (*stages, *items):
-        classifications.append(holder.get("classification"))
-        classifications.extend(_list(holder.get("additionalClassifications")))
-    for c in classifications:
-        if not isinstance(c, dict) or not (code := _str(c.get("id"))):
-            continue
-        scheme = c.get("scheme")
-        if scheme is None and not _CPV_WITH_CHECK_DIGIT.fullmatch(code):
-            continue
-        if scheme is not None and not is_cpv_scheme(scheme):
-            continue
-        if code not in codes:
-            codes.append(code)
+        classification = holder.get("classification")
+        more = holder.get("additionalClassifications")
+        for c in (classification, *more) if isinstance(more, list) else (classification,):
+            if not isinstance(c, dict) or not (code := _str(c.get("id"))):
+                continue
+            scheme = c.get("scheme")
+            if scheme is None:
+                if not _CPV_WITH_CHECK_DIGIT.fullmatch(code):
+                    continue
+            elif not is_cpv_scheme(scheme):
+                continue
+            if code not in codes:
+                codes.append(code)
     return codes
 
 
@@ -624,7 +623,7 @@ def _suppliers(stages: list[dict], parties: dict) -> list[dict]:
 
 def _value(awards: list[dict], contracts: list[dict], tender: dict) -> dict | None:
     for stage in (awards, contracts):
-        values = [_dict(s.get("value")) for s in stage if _present(_dict(s.get("value")))]
+        values = [v for s in stage if isinstance(v := s.get("value"), dict) and _present(v)]
         if values:
             currencies = {_str(v.get("currency")) for v in values}
             amounts = [v["amount"] for v in values]

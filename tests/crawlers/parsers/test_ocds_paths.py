@@ -96,6 +96,11 @@ def _bad_documents() -> dict[str, bytes]:
         "an integer beyond 64 bits": b'{"releases": ['
         + release
         + b', {"a": 9223372036854775808}]}',
+        # orjson reads integers beyond 2**64 as floats, and -2**63 as an integer yajl refuses.
+        "an integer beyond 2**64": b'{"releases": [' + release + b", 18446744073709551616]}",
+        "the lowest 64-bit integer": b'{"releases": [' + release + b", -9223372036854775808]}",
+        "the largest integers yajl reads": b'{"releases": [' + release + b", 9223372036854775807, "
+        b"-9223372036854775807]}",
         "a top-level scalar after a release": release + b"\n42\n" + release,
         "a lone surrogate escape": b'{"releases": [{"ocid": "ocds-x", "id": "1", "title": '
         b'"\\ud800"}]}',
@@ -152,11 +157,17 @@ def test_every_fixture_is_parsed_whole(path):
         "deep objects",
         "brackets in strings hide no depth",
         "an integer beyond 64 bits",
+        "an integer beyond 2**64",
+        "the lowest 64-bit integer",
         "a lone surrogate escape",
     ],
 )
 def test_documents_only_the_stream_can_judge_are_streamed(name):
     assert ocds._whole_values(DOCUMENTS[name]) is None
+
+
+def test_integers_yajl_reads_are_parsed_whole():
+    assert ocds._whole_values(DOCUMENTS["the largest integers yajl reads"]) is not None
 
 
 def test_64_levels_are_parsed_whole():
