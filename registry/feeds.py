@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from crawlers.reference import load
+from registry.events import ENDS
+from registry.link import STATUS_NAMES
 from registry.normalise.countries import to_alpha2
 from registry.search import spellings
 
@@ -21,6 +23,7 @@ FEEDS: dict[str, tuple[str, ...]] = {
     "new_deployments": ("country", "city", "vendor", "technology"),
     "new_evidence": ("country", "city", "vendor", "technology"),
     "new_notices": ("country",),
+    "new_status_changes": ("status", "country", "city", "vendor", "technology"),
 }
 # The thing each feed lists, after "New <technology>".
 NOUNS = {
@@ -29,6 +32,8 @@ NOUNS = {
     "new_notices": "procurement notices",
 }
 MAX_LISTED = 60
+# Every status a deployment can take: the stages it reaches, and the ends a decision gives it.
+STATUSES = (*STATUS_NAMES.values(), *sorted(ENDS))
 
 
 class FilterError(ValueError):
@@ -52,7 +57,10 @@ class Known:
 async def known_values(db, name: str) -> Known:
     """The values of filter ``name`` with their labels and the names that resolve to them."""
     known = Known({}, {})
-    if name == "technology":
+    if name == "status":
+        for status in STATUSES:
+            known.add(status, status)
+    elif name == "technology":
         aliases = {
             t["id"]: (t.get("keywords") or {}).get("any") or []
             for t in load("taxonomy.yaml")["technologies"]
@@ -122,13 +130,18 @@ def _lower_first(label: str) -> str:
 
 async def title(db, feed: str, filters: dict[str, str]) -> str | None:
     """ "New face recognition deployments from Hikvision in DE", or None for other queries."""
-    if feed not in NOUNS:
+    if feed not in NOUNS and feed != "new_status_changes":
         return None
     labels = {name: (await known_values(db, name)).labels for name in ("technology", "vendor")}
     what = filters.get("technology")
     what_text = _lower_first(labels["technology"].get(what, what)) if what else "surveillance"
-    noun = NOUNS[feed]
-    text = f"New {noun.format(what_text)}" if "{}" in noun else f"New {what_text} {noun}"
+    if feed == "new_status_changes":
+        text = f"{what_text[:1].upper()}{what_text[1:]} deployments that changed status"
+        if filters.get("status"):
+            text += f" to {filters['status']}"
+    else:
+        noun = NOUNS[feed]
+        text = f"New {noun.format(what_text)}" if "{}" in noun else f"New {what_text} {noun}"
     if filters.get("vendor"):
         text += f" from {labels['vendor'].get(filters['vendor'], filters['vendor'])}"
     if filters.get("city"):

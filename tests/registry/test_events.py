@@ -134,6 +134,28 @@ def test_status_change_feed_filters_on_status_country_and_technology(council_reg
     assert not none.bozo and none.entries == []
 
 
+def test_status_change_feed_names_its_filter_and_resolves_names(council_registry):
+    query = "status=suspended&country=US&technology=alpr"
+    feed = feedparser.parse(
+        get(council_registry, f"/registry/new_status_changes.atom?{query}").text
+    )
+    assert feed.feed.title == (
+        "Automatic licence plate recognition deployments that changed status to suspended in US"
+    )
+    named = asyncio.run(
+        council_registry.client.get(
+            "/registry/new_status_changes.atom?status=Suspended&technology=ALPR&country=us"
+        )
+    )
+    assert named.status_code == 302
+    assert sorted(named.headers["location"].split("?", 1)[1].split("&")) == sorted(query.split("&"))
+    unknown = asyncio.run(
+        council_registry.client.get("/registry/new_status_changes.atom?status=paused")
+    )
+    assert unknown.status_code == 400
+    assert "cancelled" in unknown.text and "suspended" in unknown.text
+
+
 def test_council_decisions_are_official_records_and_contracts_give_camera_counts(council_registry):
     rows = get(council_registry, "/registry/deployments.json?_shape=array&_size=max").json()
     redmond = next(r for r in rows if r["city"] == "Redmond")
