@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 from ahocorasick_rs import AhoCorasick, MatchKind
@@ -98,6 +99,9 @@ _BEFORE_ROLE = re.compile(
     r"(?P<name>[^\W\d_][\w'’\-]+(?:[ \t][^\W\d_][\w'’\-]+){1,2})(?:,|[ \t][–—-])[ \t]"
     r"(?P<role>[^\n,.;]{1,80})"
 )
+# Where such a name may start (after the start of the text): scanning for these first, then
+# trying the pattern there, is several times faster than its lookbehinds at every position.
+_BEFORE_ROLE_START = re.compile(r"(?:\n|[.!?:;“\"]\s|sa(?:id|ys)\s)(?=[^\W\d_])")
 _ROLE_AFTER = re.compile(
     r"(?i)\b(?:manager|director|chief|officer|ceo|president|chairman|chairwoman|head|"
     r"spokesperson|spokesman|spokeswoman|commissioner|mayor|councillor|council member|adviser|"
@@ -290,7 +294,7 @@ def _names(text: str) -> Iterator[Redaction]:
 
 
 def _names_before_roles(text: str) -> Iterator[Redaction]:
-    for match in _BEFORE_ROLE.finditer(text):
+    for match in _before_role_matches(text):
         words = match.group("name").split()
         stop = _not_name_words()
         if any(w.casefold() in stop or w.isupper() or not w[0].isupper() for w in words):
@@ -302,6 +306,15 @@ def _names_before_roles(text: str) -> Iterator[Redaction]:
         if _known_organisation_or_place(match.group("name")):
             continue
         yield Redaction(match.start("name"), match.end("name"), "name")
+
+
+def _before_role_matches(text: str) -> Iterator[re.Match[str]]:
+    """What ``_BEFORE_ROLE.finditer(text)`` finds, the pattern tried only where a name may start."""
+    end = 0
+    for start in chain((0,), (m.end() for m in _BEFORE_ROLE_START.finditer(text))):
+        if start >= end and (match := _BEFORE_ROLE.match(text, start)):
+            end = match.end()
+            yield match
 
 
 def _cued_names(text: str) -> Iterator[Redaction]:

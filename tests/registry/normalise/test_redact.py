@@ -1,7 +1,10 @@
+import gzip
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from registry.normalise import redact
 from registry.normalise.redact import (
     EMAIL_REPLACEMENT,
     NAME_REPLACEMENT,
@@ -10,6 +13,7 @@ from registry.normalise.redact import (
     redact_contact,
     redact_text,
 )
+from tests.conftest import FIXTURES, SNAPSHOT
 
 
 @pytest.mark.parametrize(
@@ -315,3 +319,32 @@ def test_names_of_individuals_are_removed_where_they_occur(text, name):
 )
 def test_vendors_agencies_and_places_are_never_redacted(text):
     assert redact_text(text) == text
+
+
+def _before_role_spans(matches) -> list[tuple[tuple[int, int], str]]:
+    return [(match.span(), match.group()) for match in matches]
+
+
+_PIECES = ["\n", ". ", ": ", "said ", "says\n", '" ', "“ ", "Jane Doe", ", ", " - ", " – ", "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*_PIECES, "Head of Procurement", "manager", " ", "1"])))
+def test_names_before_roles_are_looked_for_as_the_pattern_finds_them(pieces):
+    text = "".join(pieces)
+    assert _before_role_spans(redact._before_role_matches(text)) == _before_role_spans(
+        redact._BEFORE_ROLE.finditer(text)
+    )
+
+
+def test_names_before_roles_in_every_recorded_document_as_the_pattern_finds_them():
+    for path in sorted([*FIXTURES.rglob("*"), *SNAPSHOT.rglob("*")]):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        text = (gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data).decode(
+            "utf-8", "replace"
+        )
+        assert _before_role_spans(redact._before_role_matches(text)) == _before_role_spans(
+            redact._BEFORE_ROLE.finditer(text)
+        ), path
