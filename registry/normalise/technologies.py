@@ -36,6 +36,8 @@ _CLAUSE_END = re.compile(r"[.;:!?()\[\]]")
 _CPV_DIGITS = re.compile(r"\d{8}")
 
 
+# The relevance pre-filter and the relevance test fold one notice's text one after the other.
+@lru_cache(maxsize=8)
 def fold_text(text: str) -> str:
     """Case- and accent-folded text with hyphens and runs of spaces as one space."""
     separators = _SEPARATORS
