@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -439,7 +440,7 @@ def _load_notices(
         if len(notices) >= BATCH:
             _flush(db, notices, cpvs, techs, vendors)
             # Written batch by batch, as the notices: memory stays flat in the number of records.
-            db.table("notice_suppliers").insert_all(notice_suppliers, ignore=True)
+            _insert(db, "notice_suppliers", notice_suppliers, ignore=True)
             report.notices += BATCH
             notices, cpvs, techs, vendors, notice_suppliers = [], [], [], [], []
     report.notices += len(notices)
@@ -458,7 +459,7 @@ def _load_notices(
         ),
         batch_size=BATCH,
     )
-    db.table("notice_suppliers").insert_all(notice_suppliers, batch_size=BATCH, ignore=True)
+    _insert(db, "notice_suppliers", notice_suppliers, ignore=True)
 
 
 def _suppliers(record: dict, suppliers: dict[str, dict], known_vendors: set[str]) -> list[str]:
@@ -541,10 +542,28 @@ def _dataset_rows(
 def _flush(
     db: sqlite_utils.Database, notices: list, cpvs: list, techs: list, vendors: list
 ) -> None:
-    db.table("notices").insert_all(notices, batch_size=BATCH)
-    db.table("notice_cpv").insert_all(cpvs, batch_size=BATCH, ignore=True)
-    db.table("notice_technologies").insert_all(techs, batch_size=BATCH, ignore=True)
-    db.table("notice_vendors").insert_all(vendors, batch_size=BATCH, ignore=True)
+    _insert(db, "notices", notices)
+    _insert(db, "notice_cpv", cpvs, ignore=True)
+    _insert(db, "notice_technologies", techs, ignore=True)
+    _insert(db, "notice_vendors", vendors, ignore=True)
+
+
+def _insert(db: sqlite_utils.Database, table: str, rows: list[dict], ignore: bool = False) -> None:
+    """Rows of one shape (the same keys, values SQLite stores as they are) by one statement.
+
+    The notices' tables take a million rows in a large build: sqlite-utils' ``insert_all``
+    works out the columns and converts every value of each chunk, half the parent's work.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    names = ", ".join(f"[{column}]" for column in columns)
+    verb = "INSERT OR IGNORE" if ignore else "INSERT"
+    with db.conn:
+        db.conn.executemany(
+            f"{verb} INTO [{table}] ({names}) VALUES ({', '.join('?' * len(columns))})",
+            ([row[column] for column in columns] for row in rows),
+        )
 
 
 def notice_row(record: dict, stored: dict[str, Any]) -> dict:
@@ -595,7 +614,14 @@ def record_place(record: dict) -> dict | None:
     """The resolved place of a record's buyer, as a ``places`` row, if the build found one."""
     buyer = record.get("buyer") or {}
     # normalise_record resolves the buyer's place onto the buyer itself (place_id, coordinates).
-    place = place_by_id(buyer.get("place_id"))
+    place_id = buyer.get("place_id")
+    return _place_row(place_id) if isinstance(place_id, str) else None
+
+
+@lru_cache(maxsize=65536)
+def _place_row(place_id: str) -> dict | None:
+    # Read, never changed, by its callers: a town's many notices share one row.
+    place = place_by_id(place_id)
     return place.row() if place else None
 
 

@@ -33,8 +33,12 @@ NEAR_MISS_CEILING = 0.95 * NEAR_MISS_FACTOR
 
 def plausible_notice(item: dict) -> bool:
     """A notice that a taxonomy CPV code, keyword or known vendor ties to surveillance."""
-    text, named = _notice_text(item)
     cpv = [str(c) for c in item.get("cpv") or []]
+    # classify() gives a technology at least the weight of its strongest CPV code (evidence
+    # combines as a noisy OR): a code this strong decides without reading the text.
+    if any(weight > NEAR_MISS_CEILING for weight in cpv_weights(cpv).values()):
+        return True
+    text, named = _notice_text(item)
     evidence = [score for _, score in classify(cpv, text)]
     if evidence and max(evidence) > NEAR_MISS_CEILING:
         return True

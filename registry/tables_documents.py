@@ -128,8 +128,8 @@ def _documents(
         sources,
     ).fetchall()
     for evidence_id, deployment, kind, record_id, source, title, url, date, sha, licence in rows:
-        stored = _stored(store, source, record_id)
-        if stored is None or archive.find(sha) is None:
+        # The archive first: a document not archived needs no read of its stored record.
+        if archive.find(sha) is None or (stored := _stored(store, source, record_id)) is None:
             continue
         try:
             text = document_text(archive.get(sha), stored)

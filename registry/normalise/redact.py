@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 from ahocorasick_rs import AhoCorasick, MatchKind
@@ -66,6 +67,8 @@ _PHONE = re.compile(
     rf"(?<![\w+/.,{_DASHES}])(?:\+|＋|\(\+?|（)?\d[\d .()（）/{_DASHES}\u00a0]{{4,24}}\d"
     rf"(?![\w/{_DASHES}]|[.,]\d)"
 )
+# Where a phone number may start: its first character, not after one the pattern excludes.
+_PHONE_START = re.compile(rf"[+＋(（\d](?<![\w+/.,{_DASHES}].)")
 _PHONE_LABEL = re.compile(
     r"(?<![^\W\d_])(?:tel|t[ée]l|phone|telephone|freephone|t[ée]l[ée]phone|telefon|telefono|tel[ée]fono"
     r"|telefone|telefoon|telemóvel|telemovel|fax|faks|mobile|mob|mobil|handy|cell|cellulare"
@@ -98,6 +101,8 @@ _BEFORE_ROLE = re.compile(
     r"(?P<name>[^\W\d_][\w'’\-]+(?:[ \t][^\W\d_][\w'’\-]+){1,2})(?:,|[ \t][–—-])[ \t]"
     r"(?P<role>[^\n,.;]{1,80})"
 )
+# Where such a name may start, after the start of the text.
+_BEFORE_ROLE_START = re.compile(r"(?:\n|[.!?:;“\"]\s|sa(?:id|ys)\s)(?=[^\W\d_])")
 _ROLE_AFTER = re.compile(
     r"(?i)\b(?:manager|director|chief|officer|ceo|president|chairman|chairwoman|head|"
     r"spokesperson|spokesman|spokeswoman|commissioner|mayor|councillor|council member|adviser|"
@@ -228,7 +233,7 @@ def _emails(text: str) -> Iterator[Redaction]:
 
 
 def _phones(text: str) -> Iterator[Redaction]:
-    for match in _PHONE.finditer(text):
+    for match in _phone_matches(text):
         if _is_phone(match.group(0), text, match.start()):
             yield Redaction(match.start(), match.end(), "phone")
 
@@ -290,7 +295,7 @@ def _names(text: str) -> Iterator[Redaction]:
 
 
 def _names_before_roles(text: str) -> Iterator[Redaction]:
-    for match in _BEFORE_ROLE.finditer(text):
+    for match in _before_role_matches(text):
         words = match.group("name").split()
         stop = _not_name_words()
         if any(w.casefold() in stop or w.isupper() or not w[0].isupper() for w in words):
@@ -302,6 +307,32 @@ def _names_before_roles(text: str) -> Iterator[Redaction]:
         if _known_organisation_or_place(match.group("name")):
             continue
         yield Redaction(match.start("name"), match.end("name"), "name")
+
+
+def _before_role_matches(text: str) -> Iterator[re.Match[str]]:
+    """What ``_BEFORE_ROLE.finditer(text)`` finds, the pattern tried only where a name may start."""
+    starts = chain((0,), (m.end() for m in _BEFORE_ROLE_START.finditer(text)))
+    return _matches_from(_BEFORE_ROLE, starts, text)
+
+
+def _phone_matches(text: str) -> Iterator[re.Match[str]]:
+    """What ``_PHONE.finditer(text)`` finds, the pattern tried only where a number may start."""
+    return _matches_from(_PHONE, (m.start() for m in _PHONE_START.finditer(text)), text)
+
+
+def _matches_from(
+    pattern: re.Pattern[str], starts: Iterable[int], text: str
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern whose matches begin only at ``starts`` (in order).
+
+    A pattern that opens with a lookbehind is tried at every position; a scan for where its
+    matches may begin skips the rest in C.
+    """
+    end = 0
+    for start in starts:
+        if start >= end and (match := pattern.match(text, start)):
+            end = match.end()
+            yield match
 
 
 def _cued_names(text: str) -> Iterator[Redaction]:

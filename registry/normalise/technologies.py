@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
+
+from ahocorasick_rs import AhoCorasick, MatchKind
 
 from crawlers.reference import load
 from registry.normalise.languages import to_iso639_1
@@ -35,6 +36,8 @@ _CLAUSE_END = re.compile(r"[.;:!?()\[\]]")
 _CPV_DIGITS = re.compile(r"\d{8}")
 
 
+# The relevance pre-filter and the relevance test fold one notice's text one after the other.
+@lru_cache(maxsize=8)
 def fold_text(text: str) -> str:
     """Case- and accent-folded text with hyphens and runs of spaces as one space."""
     separators = _SEPARATORS
@@ -52,8 +55,11 @@ def fold_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class _Matcher:
-    pattern: re.Pattern[str]  # word-bounded terms
-    cjk: re.Pattern[str] | None  # Chinese terms, matched as substrings
+    # Per term of ``_automaton()``: None when this matcher lacks it, else whether it is a prefix
+    # (no word boundary after it, "surveil*") rather than a whole word.
+    shapes: tuple[bool | None, ...]
+    cjk: AhoCorasick | None  # Chinese terms, matched as substrings
+    cjk_terms: tuple[str, ...]
     entries: dict[str, tuple[tuple[str, str, float], ...]]  # folded term -> (kind, tech, weight)
     prefixes: frozenset[str]  # word-bounded terms matched as a word's start ("surveil*")
 
@@ -93,38 +99,27 @@ def _terms_by_language(
     ]
 
 
-def _trie_regex(terms: dict[str, bool]) -> str:
-    """One regex alternation shaped as a trie (fast first-character dispatch) over folded terms.
+@cache
+def _automaton() -> tuple[AhoCorasick, dict[str, int]]:
+    """One automaton over the word-bounded terms of every language, and each term's index.
 
-    `terms` maps a term to True when it is a prefix (no word boundary after it).
+    Each language's matcher keeps the terms it has: one automaton serves them all.
     """
-    root: dict[str, Any] = {}
-    for term, is_prefix in terms.items():
-        node = root
-        for char in term:
-            node = node.setdefault(char, {})
-        # A term listed both as prefix and as word is a prefix.
-        node[""] = node.get("", False) or is_prefix
-
-    def build(node: dict[str, Any]) -> str:
-        alternatives = [re.escape(c) + build(child) for c, child in sorted(node.items()) if c]
-        if "" in node:
-            alternatives.append("" if node[""] else r"(?!\w)")
-        if len(alternatives) == 1:
-            return alternatives[0]
-        return "(?:" + "|".join(alternatives) + ")"
-
-    return build(root) if root else "(?!)"
+    terms = sorted(_terms_of(None)[1])
+    return AhoCorasick(terms), {term: index for index, term in enumerate(terms)}
 
 
 @cache
-def _matcher(language: str | None) -> _Matcher:
-    """Matcher over the terms of `language` plus `any` and English, or of every language."""
+def _terms_of(
+    language: str | None,
+) -> tuple[dict[str, list[tuple[str, str, float]]], dict[str, bool], list[str]]:
+    """(folded term -> its entries, word-bounded term -> is a prefix, Chinese terms) of a
+    language plus `any` and English, or of every language."""
     ref = _reference()
     languages = None if language is None else frozenset({language, "any", "en"})
     entries: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
     bounded: dict[str, bool] = {}
-    cjk: dict[str, bool] = {}
+    cjk: dict[str, None] = {}
 
     def add(raw: str, kind: str, tech: str, weight: float) -> None:
         term = raw.strip()
@@ -134,8 +129,9 @@ def _matcher(language: str | None) -> _Matcher:
             return
         entries[term].append((kind, tech, weight))
         if _CJK.search(term):
-            cjk[term] = True
+            cjk[term] = None
         else:
+            # A term listed both as prefix and as word is a prefix.
             bounded[term] = bounded.get(term, False) or is_prefix
 
     for tech in ref["technologies"]:
@@ -147,14 +143,59 @@ def _matcher(language: str | None) -> _Matcher:
             add(term, "negative", tech["id"], 0.0)
     for term in _terms_by_language(ref.get("guard_terms"), languages):
         add(term, "guard", "", 0.0)
-    # One alternation for everything is twice as slow: Chinese gets its own pattern, run only
-    # on text that contains Chinese characters.
+    return entries, bounded, sorted(cjk)
+
+
+@cache
+def _matcher(language: str | None) -> _Matcher:
+    """Matcher over the terms of `language` plus `any` and English, or of every language."""
+    entries, bounded, cjk = _terms_of(language)
+    _, index = _automaton()
+    shapes: list[bool | None] = [None] * len(index)
+    for term, is_prefix in bounded.items():
+        shapes[index[term]] = is_prefix
     return _Matcher(
-        pattern=re.compile(rf"(?<!\w){_trie_regex(bounded)}"),
-        cjk=re.compile(_trie_regex(cjk)) if cjk else None,
+        shapes=tuple(shapes),
+        # Chinese terms have no word boundaries: the longest at the leftmost start, as a regex
+        # alternation longest first would find them.
+        cjk=AhoCorasick(cjk, matchkind=MatchKind.LeftmostLongest) if cjk else None,
+        cjk_terms=tuple(cjk),
         entries={term: tuple(found) for term, found in entries.items()},
         prefixes=frozenset(term for term, is_prefix in bounded.items() if is_prefix),
     )
+
+
+def _bounded_matches(matcher: _Matcher, folded: str) -> list[tuple[str, int]]:
+    """(term, start) of the matcher's word-bounded terms in `folded`, left to right.
+
+    As a regular expression alternation of the terms, longest first, would find them: at each
+    start after no word character, the longest term whose end holds (a word ends before a
+    non-word character, a prefix anywhere) wins, and the scan goes on after it.
+    """
+    automaton, _ = _automaton()
+    shapes = matcher.shapes
+    size = len(folded)
+    longest: dict[int, int] = {}
+    for index, start, end in automaton.find_matches_as_indexes(folded, overlapping=True):
+        is_prefix = shapes[index]
+        if is_prefix is None or end <= longest.get(start, start):
+            continue
+        if start and _word_char(folded[start - 1]):
+            continue
+        if not is_prefix and end < size and _word_char(folded[end]):
+            continue
+        longest[start] = end
+    found = []
+    resume = 0
+    for start in sorted(longest):
+        if start >= resume:
+            resume = longest[start]
+            found.append((folded[start:resume], start))
+    return found
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what \w matches
 
 
 def keyword_terms() -> dict[str, str]:
@@ -265,12 +306,13 @@ def classify(cpv: list[str], text: str, language: str | None = None) -> list[tup
         title_end = folded.find(". ", 0, TITLE_CHARS)
         title_end = TITLE_CHARS if title_end < 0 else title_end
         matcher = _matcher(_language_key(language))
-        matches: Iterable[re.Match[str]] = matcher.pattern.finditer(folded)
+        matches = _bounded_matches(matcher, folded)
         if matcher.cjk and not folded.isascii() and _CJK.search(folded):
-            matches = [*matches, *matcher.cjk.finditer(folded)]
+            terms = matcher.cjk_terms
+            matches += [(terms[i], s) for i, s, _ in matcher.cjk.find_matches_as_indexes(folded)]
         occurrences: dict[str, list[int]] = {}
-        for match in matches:
-            occurrences.setdefault(match.group(), []).append(match.start())
+        for term, start in matches:
+            occurrences.setdefault(term, []).append(start)
         for term, starts in occurrences.items():
             found = matcher.entries.get(term, ())
             # A term counts from its first occurrence that is not negated.

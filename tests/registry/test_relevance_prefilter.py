@@ -10,7 +10,9 @@ import pytest
 
 from crawlers.parsers import parse_document
 from crawlers.store import CrawlStore
-from registry.relevance import may_be_plausible, plausible_notice
+from registry.normalise.technologies import classify, load_taxonomy
+from registry.normalise.vendors import vendors_in_text
+from registry.relevance import NEAR_MISS_CEILING, may_be_plausible, plausible_notice
 from tests.conftest import FIXTURES, SNAPSHOT
 
 
@@ -107,3 +109,24 @@ def test_most_ordinary_notices_are_refused_before_parsing(tmp_path: Path) -> Non
     items = [i for i in parse_document(page.read_bytes()) if not plausible_notice(i)]
     refused = [item for item in _stored(items, tmp_path) if not may_be_plausible(item)]
     assert len(items) > 80 and len(refused) > len(items) * 0.6
+
+
+def _read_in_full(item: dict) -> bool:
+    """plausible_notice as the classifier and the vendor list decide it from the whole text."""
+    text = " ".join(str(item.get(k) or "") for k in ("title", "description"))
+    named = " ".join([text, *(str(s.get("name") or "") for s in item.get("suppliers") or [])])
+    scores = [score for _, score in classify([str(c) for c in item.get("cpv") or []], text)]
+    return bool(scores and max(scores) > NEAR_MISS_CEILING) or bool(vendors_in_text(named))
+
+
+def test_a_strong_code_decides_as_reading_the_whole_text_would() -> None:
+    codes = [rule["code"] for tech in load_taxonomy() for rule in tech.get("cpv") or []]
+    near_misses = ["Security guard services", "Not CCTV: door entry alarms", "Steel doors"]
+    items = [
+        {**item, "cpv": [code], "title": title, "description": None}
+        for item in NOTICES[:5]
+        for code in codes
+        for title in near_misses
+    ]
+    for item in [*NOTICES, *items]:
+        assert plausible_notice(item) == _read_in_full(item), (item.get("title"), item["cpv"])

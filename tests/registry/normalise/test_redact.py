@@ -1,7 +1,10 @@
+import gzip
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from registry.normalise import redact
 from registry.normalise.redact import (
     EMAIL_REPLACEMENT,
     NAME_REPLACEMENT,
@@ -10,6 +13,7 @@ from registry.normalise.redact import (
     redact_contact,
     redact_text,
 )
+from tests.conftest import FIXTURES, SNAPSHOT
 
 
 @pytest.mark.parametrize(
@@ -315,3 +319,35 @@ def test_names_of_individuals_are_removed_where_they_occur(text, name):
 )
 def test_vendors_agencies_and_places_are_never_redacted(text):
     assert redact_text(text) == text
+
+
+def _spans(matches) -> list[tuple[tuple[int, int], str]]:
+    return [(match.span(), match.group()) for match in matches]
+
+
+# Each fast scan against the pattern's own finditer, and pieces of text each pattern cares for.
+SCANS = [
+    (redact._before_role_matches, redact._BEFORE_ROLE),
+    (redact._phone_matches, redact._PHONE),
+]
+_PIECES = ["\n", ". ", ": ", "said ", "says\n", '" ', "“ ", "Jane Doe", ", ", " - ", " – ", "x"]
+_PIECES += ["Head of Procurement", "manager", " ", "1", "+44 ", "(0)", "（", "/", "_", "\u00a0"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*_PIECES, *"0123456789+＋(."])))
+def test_fast_scans_find_what_their_patterns_find(pieces):
+    text = "".join(pieces)
+    for scan, pattern in SCANS:
+        assert _spans(scan(text)) == _spans(pattern.finditer(text))
+
+
+def test_fast_scans_find_what_their_patterns_find_in_every_recorded_document():
+    for path in sorted([*FIXTURES.rglob("*"), *SNAPSHOT.rglob("*")]):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        data = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+        text = data.decode("utf-8", "replace")
+        for scan, pattern in SCANS:
+            assert _spans(scan(text)) == _spans(pattern.finditer(text)), path

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
+import re
+import sys
+from collections import defaultdict
+from functools import cache
+
 import pytest
 
-from registry.normalise.technologies import classify, fold_text, load_taxonomy
+from registry.normalise import technologies
+from registry.normalise.technologies import MAX_TEXT, classify, fold_text, load_taxonomy
+from tests.conftest import FIXTURES, ROOT, SNAPSHOT
 
 TAXONOMY = {
     "cctv", "video_analytics", "face_recognition", "biometrics", "alpr", "traffic_enforcement",
@@ -235,3 +243,57 @@ def test_guard_staff_in_chinese_scale_camera_words_down():
 )
 def test_fold_text_folds_case_accents_and_separators(text: str, folded: str) -> None:
     assert fold_text(text) == folded
+
+
+def _alternation(terms: list[str], bounded: dict[str, bool] | None) -> str:
+    """Terms longest first, grouped by first character; a word (not a prefix) ends at a word
+    boundary when ``bounded`` says so."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for term in sorted(terms, key=lambda t: (-len(t), t)):
+        end = "" if bounded is None or bounded[term] else r"(?!\w)"
+        groups[term[0]].append(re.escape(term[1:]) + end)
+    return "|".join(f"{re.escape(c)}(?:{'|'.join(rest)})" for c, rest in sorted(groups.items()))
+
+
+@cache
+def _oracle(language: str | None) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    """The keyword scan as regular expressions: the longest term at each start, left to right."""
+    _, bounded, cjk = technologies._terms_of(language)
+    words = re.compile(rf"(?<!\w)(?:{_alternation(list(bounded), bounded)})")
+    return words, re.compile(_alternation(cjk, None)) if cjk else None
+
+
+@cache
+def _texts() -> tuple[str, ...]:
+    """Every recorded document (fixtures and demo snapshot) in paragraphs, and the benchmark's
+    synthetic notices, folded as classify reads them."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.bench_build import TITLES, templates
+
+    texts = []
+    for path in sorted([*FIXTURES.rglob("*"), *SNAPSHOT.rglob("*")]):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        texts.extend(data.decode("utf-8", "replace").split("\n\n"))
+    for item in templates():
+        description = item.get("description") or ""
+        texts.extend(f"{title} 7\n{description}" for title in [item.get("title"), *TITLES])
+    return tuple(fold_text(text[:MAX_TEXT]) for text in texts if text.strip())
+
+
+@pytest.mark.parametrize("language", [None, *sorted({*load_taxonomy()[0]["keywords"]} - {"any"})])
+def test_keyword_scan_finds_what_the_regular_expression_finds(language: str | None) -> None:
+    matcher = technologies._matcher(language)
+    words, cjk = _oracle(language)
+    for folded in _texts():
+        assert technologies._bounded_matches(matcher, folded) == [
+            (m.group(), m.start()) for m in words.finditer(folded)
+        ], folded[:200]
+        if cjk is not None and matcher.cjk is not None:
+            found = matcher.cjk.find_matches_as_indexes(folded)
+            assert [(matcher.cjk_terms[i], s) for i, s, _ in found] == [
+                (m.group(), m.start()) for m in cjk.finditer(folded)
+            ], folded[:200]
