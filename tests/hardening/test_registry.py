@@ -247,19 +247,17 @@ def live(tmp_path) -> tuple[Path, Path]:
 # while the build writes, on any machine, however fast or loaded.
 BUILD_KILLED_AFTER_FIRST_NOTICES = """
 import os, signal, sys
-from sqlite_utils.db import Table
-from registry.build import build
+from registry import build
 
-insert_all = Table.insert_all
+insert = build._insert
 
-def insert_then_die(table, *args, **kwargs):
-    result = insert_all(table, *args, **kwargs)
-    if table.name == "notices":
+def insert_then_die(db, table, *args, **kwargs):
+    insert(db, table, *args, **kwargs)
+    if table == "notices":
         os.kill(os.getpid(), signal.SIGKILL)
-    return result
 
-Table.insert_all = insert_then_die
-build(sys.argv[1], sys.argv[2], progress=False)
+build._insert = insert_then_die
+build.build(sys.argv[1], sys.argv[2], progress=False)
 """
 
 
