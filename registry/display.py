@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import weakref
 from typing import Any
 from urllib.parse import urlencode
@@ -68,12 +69,26 @@ def place_url(key: Any) -> str | None:
 
 # Per Datasette and database file version: which columns list ids, and each table's labels.
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# How long a file's version is trusted before it is read again: a table page asks for labels
+# once per cell, and one stat of the file each time was a tenth of the page's time.
+VERSION_SECONDS = 1.0
+_versions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _version(datasette, database: str) -> int | None:
+    """The database file's mtime, not Datasette's hash of an immutable file (which reads it all)."""
+    seen = _versions.setdefault(datasette, {})
+    now = time.monotonic()
+    checked = seen.get(database)
+    if checked is None or now - checked[0] > VERSION_SECONDS:
+        checked = (now, datasette.get_database(database).mtime_ns)
+        seen[database] = checked
+    return checked[1]
 
 
 async def cached(datasette, database: str, key: Any, compute) -> Any:
     db = datasette.get_database(database)
-    # The file's mtime, not Datasette's hash of an immutable file, which reads it all.
-    version = db.mtime_ns
+    version = _version(datasette, database)
     entries = _cache.setdefault(datasette, {})
     found = entries.get((database, key))
     if found is None or found[0] != version:
