@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -93,11 +94,20 @@ print(report.notices, report.deployments, report.failed)
 """
 
 
-def wait_with_peak(process: subprocess.Popen) -> tuple[int, float, float]:
-    """Wait for ``process``; its exit status, its peak RSS and its workers' summed peaks in MiB.
+class Finished(NamedTuple):
+    """A benchmarked process at its end: exit status, CPU seconds, peak RSS of it and of its
+    descendants (summed), in MiB."""
 
-    Peaks are VmHWM, polled for the build and every process it starts: ru_maxrss from wait4 would
-    also count the parent's memory the child had between fork and exec.
+    returncode: int
+    cpu_s: float
+    peak_mib: float
+    children_mib: float
+
+
+def wait_with_peak(process: subprocess.Popen) -> Finished:
+    """Wait for ``process``, polling the VmHWM of it and every process it starts.
+
+    ru_maxrss from wait4 would also count the parent's memory the child had between fork and exec.
     """
     peaks: dict[int, int] = {}
     while True:
@@ -108,11 +118,12 @@ def wait_with_peak(process: subprocess.Popen) -> tuple[int, float, float]:
                         peaks[pid] = max(peaks.get(pid, 0), int(line.split()[1]))
             except OSError:
                 pass
-        pid, status, _ = os.wait4(process.pid, os.WNOHANG)
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
             process.returncode = os.waitstatus_to_exitcode(status)
             own = peaks.get(process.pid, 0)
-            return process.returncode, own / 1024, (sum(peaks.values()) - own) / 1024
+            cpu = usage.ru_utime + usage.ru_stime
+            return Finished(process.returncode, cpu, own / 1024, (sum(peaks.values()) - own) / 1024)
         time.sleep(0.05)
 
 
@@ -140,18 +151,18 @@ def run_build(crawl_db: Path, registry_db: Path, records: int, workers: str) -> 
         stdout=subprocess.PIPE,
         text=True,
     )
-    returncode, peak_mib, workers_mib = wait_with_peak(process)
+    finished = wait_with_peak(process)
     out = process.stdout.read() if process.stdout else ""
     seconds = time.monotonic() - started
-    if returncode != 0:
-        raise RuntimeError(f"build failed with status {returncode}")
+    if finished.returncode != 0:
+        raise RuntimeError(f"build failed with status {finished.returncode}")
     notices, deployments, failed = (int(x) for x in out.split())
     return {
         "workers": workers,
         "seconds": round(seconds, 1),
         "records_per_s": round(records / seconds),
-        "peak_rss_mib": round(peak_mib),
-        "workers_peak_rss_mib": round(workers_mib),
+        "peak_rss_mib": round(finished.peak_mib),
+        "workers_peak_rss_mib": round(finished.children_mib),
         "notices": notices,
         "deployments": deployments,
         "failed": failed,

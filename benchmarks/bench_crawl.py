@@ -128,10 +128,10 @@ def crawl(
         process = subprocess.Popen(
             command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err
         )
-        returncode, peak_mib = wait_with_peak(process)
+        finished = wait_with_peak(process)
         err.seek(0)
         log = err.read().decode("utf-8", "replace")
-    if returncode != 0:
+    if finished.returncode != 0:
         raise RuntimeError(f"{spider} failed:\n{log[-3000:]}")
     elapsed = float(re.search(r"'elapsed_time_seconds': ([0-9.]+)", log).group(1))
     # robots.txt is one of the 200 answers; it is no page.
@@ -142,7 +142,7 @@ def crawl(
         "seconds": elapsed,
         "pages_per_s": fetched / elapsed,
         "records_new": int(stored.group(1)) if stored else None,
-        "peak_rss_mib": peak_mib,
+        "peak_rss_mib": finished.peak_mib,
     }
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_build import wait_with_peak  # noqa: E402
 from registry.crawl import LOOPBACK_SETTINGS, crawl_command  # noqa: E402
 
 REPLAY = ROOT / "benchmarks" / "contracts_finder_replay"
@@ -70,30 +71,13 @@ def measure(command: list[str], env: dict[str, str], cwd: Path) -> dict:
     with tempfile.TemporaryFile() as err:
         started = time.monotonic()
         process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
-        status_file = Path(f"/proc/{process.pid}/status")
-        peak_kib = 0
-        while True:
-            try:
-                for line in status_file.read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        peak_kib = max(peak_kib, int(line.split()[1]))
-            except OSError:
-                pass
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            time.sleep(0.02)
+        finished = wait_with_peak(process)
         wall = time.monotonic() - started
         err.seek(0)
         log = err.read().decode("utf-8", "replace")
-    if os.waitstatus_to_exitcode(status) != 0:
+    if finished.returncode != 0:
         raise RuntimeError(f"{command[:6]} failed:\n{log[-3000:]}")
-    return {
-        "wall_s": wall,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_rss_mib": peak_kib / 1024,
-        "log": log,
-    }
+    return {"wall_s": wall, "cpu_s": finished.cpu_s, "peak_rss_mib": finished.peak_mib, "log": log}
 
 
 def stat(log: str, name: str) -> int:

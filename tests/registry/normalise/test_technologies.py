@@ -212,7 +212,8 @@ def test_weak_camera_words_count_for_cctv_only_in_a_related_story() -> None:
 @pytest.mark.parametrize(
     ("title", "expected"),
     [
-        # Titles of the Chinese tender files in shared/data/cn-procurement (SOURCES.md).
+        # Titles of real Chinese tender files (Inupedia/tender-extract @ 7726ef13, examples/; the
+        # first is tests/fixtures/pdf/hefei-psb-yaohai_xueliang_page-3.pdf, see its README).
         ("合肥市公安局瑶海分局雪亮工程支网一期、二期、三期运维服务采购项目", {"cctv", "safe_city"}),
         ("人口管理特保（2026）", set()),  # special security guards, not technology
         ("宝鸡文理学院2025年纸质图书采购项目", set()),
