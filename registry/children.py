@@ -65,18 +65,28 @@ def run(
     """
     if capture_output:
         popen.update(stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    process = subprocess.Popen(
-        command, preexec_fn=dies_with_parent(death_signal), process_group=0, **popen
-    )
     received: list[int] = []
+    started: list[subprocess.Popen] = []
 
     def pass_on(signum: int, _frame: Any) -> None:
         if signum in STOP_SIGNALS:
             received.append(signum)
-        if process.poll() is None:
-            process.send_signal(signum)
+        if started and started[0].poll() is None:
+            started[0].send_signal(signum)
 
+    # The handler is in place before the child exists: a stop that falls between the fork and
+    # the handler would otherwise end us by the default action, our child left to PDEATHSIG.
     previous = _handle(PASSED_ON, pass_on)
+    try:
+        process = subprocess.Popen(
+            command, preexec_fn=dies_with_parent(death_signal), process_group=0, **popen
+        )
+    except BaseException:
+        _restore(previous)
+        raise
+    started.append(process)
+    if received:
+        process.send_signal(received[0])
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
