@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -20,6 +19,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from registry.replay import ReplayServer
 from registry.serve import datasette_command
+from tests.registry.production import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -28,12 +28,6 @@ DESKTOP = (1200, 900)
 PHONE = (390, 844)
 # axe-core's two worst impact levels: a page with one of these fails.
 SERIOUS = ("serious", "critical")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

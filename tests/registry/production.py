@@ -50,9 +50,9 @@ def production_server(data_dir: Path, ready_path: str) -> Iterator[str]:
         process.wait(timeout=60)
 
 
-def wait_until(condition: Callable[[], object], what: str) -> None:
-    """Poll ``condition``; give up after a minute (a deadline to stop waiting, not a bound)."""
-    deadline = time.monotonic() + 60
+def wait_until(condition: Callable[[], object], what: str, seconds: float = 60) -> None:
+    """Poll ``condition``; give up after ``seconds`` (a deadline to stop waiting, not a bound)."""
+    deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, f"still waiting for {what}"
         time.sleep(0.05)

@@ -11,7 +11,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -22,7 +21,7 @@ from registry.crawl import crawl_env
 from tests.conftest import FIXTURES
 from tests.registry.helpers import store_documents
 from tests.registry.processes import alive, descendants
-from tests.registry.production import free_port
+from tests.registry.production import free_port, wait_until
 
 STOPS = {
     "SIGTERM": lambda process: process.send_signal(signal.SIGTERM),
@@ -40,14 +39,6 @@ def survreg(data_dir: Path, *arguments: str) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
-
-
-def wait_for(predicate, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail("timed out")
-        time.sleep(0.2)
 
 
 def answers(port: int) -> bool:
@@ -74,14 +65,14 @@ def registry(tmp_path_factory) -> Path:
 def stopped_everything(process: subprocess.Popen, started: set[int], stop: str) -> None:
     STOPS[stop](process)
     process.wait(timeout=60)
-    wait_for(lambda: not any(alive(pid) for pid in started), 45)
+    wait_until(lambda: not any(alive(pid) for pid in started), "its processes to end", 45)
 
 
 @pytest.mark.parametrize("stop", sorted(STOPS))
 def test_stopping_serve_stops_datasette(registry, stop):
     port = free_port()
     process = survreg(registry, "serve", "--port", str(port))
-    wait_for(lambda: answers(port))
+    wait_until(lambda: answers(port), "the server to answer")
     started = descendants(process.pid)
     assert started, "Datasette runs as a child process"
     stopped_everything(process, started, stop)
@@ -93,7 +84,7 @@ def test_stopping_serve_stops_datasette(registry, stop):
 def test_stopping_serve_production_stops_gunicorn_and_its_workers(registry, stop):
     port = free_port()
     process = survreg(registry, "serve-production", "--port", str(port), "--workers", "2")
-    wait_for(lambda: answers(port))
+    wait_until(lambda: answers(port), "the server to answer")
     started = descendants(process.pid)
     assert len(started) >= 3, "a gunicorn master and two workers"
     stopped_everything(process, started, stop)
@@ -108,7 +99,7 @@ def test_stopping_the_demo_while_it_crawls_stops_the_crawl(data_dir):
         crawls.update(descendants(process.pid))
         return bool(crawls)
 
-    wait_for(crawling, 120)
+    wait_until(crawling, "a crawl to start", 120)
     stopped_everything(process, crawls, "SIGTERM")
     assert process.returncode == 128 + signal.SIGTERM
     assert process.stderr.read().decode().strip().endswith("survreg demo: stopped by SIGTERM")

@@ -7,7 +7,6 @@ import os
 import pty
 import shutil
 import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -23,15 +22,10 @@ from registry.crawl import crawl_env, crawlable_by_default
 from registry.replay import ReplayServer
 from tests.conftest import SNAPSHOT
 from tests.registry.processes import descendants
+from tests.registry.production import free_port
 
 CF = "contracts-finder"
 PACKAGE = "https://www.contrataciones.gov.py/datos/record-package/193399.json"
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def runs() -> list[dict]:
@@ -137,7 +131,7 @@ def test_ocds_package_takes_its_url_and_a_resumed_run_keeps_it(data_dir, tmp_pat
 
 
 def test_a_crawl_that_fetched_nothing_fails_with_a_summary_line_per_source(data_dir, capsys):
-    mirror = f"http://127.0.0.1:{closed_port()}"
+    mirror = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     sources = [CF, "ted", "hikvision"]
     status = main(["crawl", *sources, "--sample", "1", "--source-url", mirror, "--allow-loopback"])
     assert status == 1
