@@ -364,14 +364,12 @@ def extra_js_urls(datasette):
 @hookimpl
 def extra_template_vars(datasette, request):
     config = datasette.plugin_config(PLUGIN) or {}
-    base = base_url(request) if request is not None else ""
     return {
         "map_tiles": {
             "url": config.get("tile_url") or TILES,
             "attribution": config.get("tile_attribution") or TILES_ATTRIBUTION,
         },
-        "site_url": base,
-        "retrieved": citation.today().isoformat(),
+        "site_url": base_url(request) if request is not None else "",
     }
 
 
@@ -392,6 +390,11 @@ def prepare_jinja2_environment(env, datasette):
     env.filters["tilde"] = _tilde
     env.filters["map_points"] = display.map_points
     env.globals["profile_url"] = display.profile_url
+    # The citation a page shows is the one its CSL-JSON download gives (registry/citation.py).
+    env.globals["citation_url"] = citation.page_url
+    env.globals["citation_text"] = lambda kind, key, url: citation.citation_text(
+        kind, key, citation.today(), url
+    )
 
     async def labelled(database: str, table: str, column: str, value: Any) -> list:
         return await display.labelled_ids(datasette, database, table, column, value)
