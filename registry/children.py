@@ -14,7 +14,8 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 PR_SET_PDEATHSIG = 1
@@ -23,8 +24,9 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 PASSED_ON = (*STOP_SIGNALS, signal.SIGHUP)
 
 
-class Stopped(Exception):
-    """We were asked to stop (SIGINT or SIGTERM); the child has been stopped too."""
+class Stopped(BaseException):
+    """We were asked to stop (SIGINT or SIGTERM); a BaseException, as KeyboardInterrupt, so that
+    no "any error costs this record" handler takes it for a record's failure."""
 
     def __init__(self, signum: int):
         super().__init__(f"stopped by {signal.Signals(signum).name}")
@@ -101,6 +103,24 @@ def run(
     if received:
         raise Stopped(received[0])
     return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+@contextmanager
+def stops_raise() -> Iterator[None]:
+    """SIGTERM raises ``Stopped`` in the main thread, as SIGINT raises KeyboardInterrupt.
+
+    The work a command does itself (a build between two children) then ends in its one-line
+    message and its ``finally`` clauses, not by the default action.
+    """
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise Stopped(signum)
+
+    previous = _handle((signal.SIGTERM,), stop)
+    try:
+        yield
+    finally:
+        _restore(previous)
 
 
 def _handle(signums: tuple[int, ...], handler: Callable[[int, Any], None]) -> dict[int, Any]:

@@ -11,7 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from crawlers import paths
-from registry.children import Stopped
+from registry.children import Stopped, stops_raise
 from registry.serve import add_serve_arguments
 
 ALLOW_SHRINK = (
@@ -153,9 +153,10 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     try:
-        if args.data is not None:
-            paths.use_data_dir(args.data)
-        return COMMANDS[args.command](args)
+        with stops_raise():
+            if args.data is not None:
+                paths.use_data_dir(args.data)
+            return COMMANDS[args.command](args)
     except Stopped as exc:
         print(f"survreg {args.command}: {exc}", file=sys.stderr)
         return 128 + exc.signum

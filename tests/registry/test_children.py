@@ -103,3 +103,38 @@ def test_stopping_the_demo_while_it_crawls_stops_the_crawl(data_dir):
     stopped_everything(process, crawls, "SIGTERM")
     assert process.returncode == 128 + signal.SIGTERM
     assert process.stderr.read().decode().strip().endswith("survreg demo: stopped by SIGTERM")
+
+
+# A command's own work, here a build, stopped by an operator's SIGTERM: the stop lands in the
+# middle of loading notices, as it would between two children of the demo.
+STOPPED_BUILD = """
+import os, signal, sys
+import registry.build
+from registry.cli import main
+
+load = registry.build._load_notices
+
+def stopped_while_loading(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGTERM)
+    return load(*args, **kwargs)
+
+registry.build._load_notices = stopped_while_loading
+sys.exit(main(["--data", sys.argv[1], "build"]))
+"""
+
+
+def test_a_stop_during_the_commands_own_work_ends_in_one_line_and_keeps_the_registry(registry):
+    published = (registry / "registry.db").read_bytes()
+    process = subprocess.run(
+        [sys.executable, "-c", STOPPED_BUILD, str(registry)],
+        env=crawl_env(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert process.returncode == 128 + signal.SIGTERM
+    assert process.stderr.decode().strip().splitlines()[-1] == "survreg build: stopped by SIGTERM"
+    assert b"Traceback" not in process.stderr
+    assert (registry / "registry.db").read_bytes() == published
+    assert sorted(p.name for p in registry.iterdir() if p.name.startswith("registry")) == [
+        "registry.db"
+    ]
