@@ -95,6 +95,9 @@ _CJK_PLACE = re.compile(
     r"|(?P<o>[\u4e00-\u9fff]{2,4})(?:警方|公安局|公安分局|警察局|警局|派出所|市府|政府)"
     r"|/(?P<b>[\u4e00-\u9fff]{2,3})(?:】|\]|報導|报道)"
 )
+# Characters that end the words before a name, never open one: a date ("2011年瓜州县"), a
+# preposition or particle ("在长兴县"), a province ("云南省绥江县").
+_CJK_BEFORE_NAME = re.compile(r"^.*[年月日在的了对把被从向为于由与及将省]")
 _REGION_WORDS = frozenset(
     "county parish province provincia provincie région region regione región kreis landkreis "
     "powiat województwo departement département comarca".split()
@@ -194,8 +197,17 @@ def extract_places(
         if place and place.id not in found:
             found[place.id] = _row(place)
     found = _without_inner_names(_without_short_forms(found), text)
-    for name in _cjk_candidates(text):
-        place = resolve_place(name, "CN") or resolve_place(name, "TW") or resolve_place(name)
+    for name, suffixed in _cjk_candidates(text):
+        # A name before 市/县/区 names the division itself, however small its town: after the
+        # towns of 5,000 people and more ("新北市" is New Taipei before Changzhou's 新北区).
+        place = (
+            resolve_place(name, "CN")
+            or resolve_place(name, "TW")
+            or resolve_place(name)
+            or (suffixed and resolve_place(name, "CN", small_towns=True))
+            or (suffixed and resolve_place(name, "TW", small_towns=True))
+            or None
+        )
         if place and place.country in ("CN", "TW", "HK", "MO") and place.id not in found:
             found[place.id] = _row(place)
     if not found:
@@ -410,15 +422,24 @@ def _clean_name(raw: str, strip: bool = True) -> str:
     return _SUFFIX.sub("", _PREFIX.sub("", name)).strip()
 
 
-def _cjk_candidates(text: str) -> list[str]:
+def _cjk_candidates(text: str) -> list[tuple[str, bool]]:
+    """Chinese names, each with whether an administrative suffix follows it."""
     if not re.search(r"[\u4e00-\u9fff]", text):
         return []
-    names: list[str] = []
+    names: dict[str, bool] = {}
     for match in _CJK_PLACE.finditer(text):
         run = match.group("n") or match.group("o") or match.group("b")
-        options = [run] if match.group("n") or match.group("b") else [run, run[:2], run[-2:]]
-        names.extend(options)
-    return list(dict.fromkeys(names))
+        if match.group("n"):
+            # The match may open with the words before the name ("来到临湘市"): its tails too.
+            run = _CJK_BEFORE_NAME.sub("", run)
+            options = [run[i:] for i in range(len(run) - 1)]
+        elif match.group("b"):
+            options = [run]
+        else:
+            options = [run, run[:2], run[-2:]]
+        for name in options:
+            names[name] = names.get(name, False) or bool(match.group("n"))
+    return list(names.items())
 
 
 def _url_candidates(

@@ -106,3 +106,17 @@ def test_a_town_named_only_inside_a_longer_town_name_is_not_found_apart():
     text = "A Câmara de Cachoeiro de Itapemirim aprovou o cerco eletrônico da cidade."
     url = "https://www.jornal-sul.com.br/noticias/cerco-eletronico"
     assert [c for c, _ in cities(text, url, "pt")] == ["Cachoeiro de Itapemirim"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Linxiang, a county-level city GeoNames files under its seat's name (Chang'an); the
+        # words before the name run into it ("记者来到临湘市"). hn.rednet.cn, 2015-04-07, in
+        # tests/fixtures/articles/zh_rednet_linxiang-tianwang.txt.
+        "临湘市将建成“天网”二期工程 覆盖全市21个乡镇、办事处",
+        "4月7日上午,记者来到临湘市公安局了解到,近年来临湘市大力实施“天网工程”",
+    ],
+)
+def test_a_chinese_county_is_the_division_its_text_names(text):
+    assert cities(text, language="zh") == [("Linxiang", "CN")]
