@@ -154,6 +154,9 @@ def extract_places(
     text = story_text(text)
     spoken = _language_countries(language)
     named, states = _countries_in(text, url, spoken if language not in (None, "en") else ())
+    # An AP dateline states the state: "DECATUR, Ill. (WCIA) —".
+    if language in (None, "en") and not states and (state := _dateline_state(text)):
+        named, states = [*named, "US"] if "US" not in named else named, [state]
     # A US outlet named for its city ("fox5atlanta.com") writes about towns of its state.
     if language in (None, "en") and not states and (state := _domain_state(url)):
         named, states = [*named, "US"] if "US" not in named else named, [state]
@@ -240,6 +243,12 @@ def _nominatives(name: str, language: str | None) -> list[str]:
         ]
         forms = [f"{form}{option}{gap}" for form in forms for option in options][:MAX_NOMINATIVES]
     return [form for form in dict.fromkeys(forms) if form != name]
+
+
+def _dateline_state(text: str) -> str | None:
+    """The state of a line-opening AP dateline ("URBANA, Ill. (WCIA) --", "MOLINE, Ill. —")."""
+    match = _ap_dateline().search(text)
+    return _ap_states()[match.group("state")] if match else None
 
 
 def _domain_state(url: str | None) -> str | None:
@@ -658,6 +667,17 @@ def _caption_pattern() -> re.Pattern[str]:
         rf"|(?i:{alternation})[^\n]*"
         r"|(?:记者|記者)[\u4e00-\u9fff ]{1,8}(?:摄|攝|拍攝)"
     )
+
+
+@cache
+def _ap_states() -> dict[str, str]:
+    return {r["abbreviation"]: r["state"] for r in _rows("us-state-abbreviations.csv")}
+
+
+@cache
+def _ap_dateline() -> re.Pattern[str]:
+    states = "|".join(re.escape(a) for a in sorted(_ap_states(), key=len, reverse=True))
+    return re.compile(rf"(?m)^[A-Z][A-Za-z.'\- ]{{1,30}},[ ]+(?P<state>{states})(?=[ ,(—–-])")
 
 
 @cache

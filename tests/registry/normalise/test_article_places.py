@@ -120,3 +120,12 @@ def test_a_town_named_only_inside_a_longer_town_name_is_not_found_apart():
 )
 def test_a_chinese_county_is_the_division_its_text_names(text):
     assert cities(text, language="zh") == [("Linxiang", "CN")]
+
+
+def test_an_ap_dateline_states_the_towns_state():
+    # Made up in the AP Stylebook's dateline form (CITY, state abbreviation, outlet): Decatur
+    # has namesakes in several states, and the dateline's "Ill." tells them apart.
+    text = "DECATUR, Ill. (WCIA) — The Decatur City Council will vote on leasing cameras."
+    assert [(p["city"], p["country"], p["id"]) for p in extract_places(text, language="en")] == [
+        ("Decatur", "US", "geonames/4236895")
+    ]
