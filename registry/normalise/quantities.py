@@ -45,6 +45,7 @@ _LIST_MARK = re.compile(
 def extract_quantities(text: str, language: str | None = None) -> list[dict[str, Any]]:
     """[{count, of, status, approximate}] in order of mention, one per (count, of)."""
     seen: dict[tuple[int, str], dict[str, Any]] = {}
+    cued: set[tuple[int, str]] = set()
     found = sorted([*_latin(text, language), *(_chinese(text) if _cjk(text) else [])])
     found = sorted([*found, *_elliptical(text, language, found)])
     spans = [(start, end) for start, end, *_ in found]
@@ -67,6 +68,13 @@ def extract_quantities(text: str, language: str | None = None) -> list[dict[str,
                 "status": cue or "installed",
                 "approximate": approximate or _approximate(text, start, end, language),
             }
+            if cue:
+                cued.add(key)
+        # A headline states the count, the story its status ("145 caméras opérationnelles" …
+        # "ce sont 145 caméras qui seront opérationnelles"): a later cue fills an uncued count.
+        elif count and cue and key not in cued:
+            seen[key]["status"] = cue
+            cued.add(key)
     return list(seen.values())
 
 
