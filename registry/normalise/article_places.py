@@ -87,6 +87,15 @@ _TITLES = re.compile(
     r"M|Mme|Maire|maire|Sig|Sindaco|sindaco|Dott|Sr|Sra|alcalde|alcaldesa|prefeito|prefeita|"
     r"[Bb]urgemeester|Pan|Pani|[Bb]urmistrz|[Pp]rezydent)\.?\s+$"
 )
+# A capitalised word in -er before a noun of a town's places or offices ("Augsburger
+# Hauptbahnhof", "Goslarer Innenstadt"); the town is the word without -er. Other nouns make
+# comparisons more often than places ("keine Londoner Verhältnisse").
+_TOWN_ADJECTIVE = re.compile(
+    rf"(?<![\w'’\-])(?P<town>[{_UPPER}][\w\-]{{2,}}?)er[ ]+"
+    r"(?:(?:Haupt|Nord|Süd|Ost|West)?[Bb]ahnhof|Bahnhofs\w+|Innenstadt|Altstadt|Stadt\w+|"
+    r"Polizei\w*|Rathaus|Marktplatz|Fußgängerzone|(?:Ober)?[Bb]ürgermeister\w*|Ordnungsamt|"
+    r"Gemeinderat|Stadtrat|Verkehrsbetriebe)(?!\w)"
+)
 _COUNTRY_RUN = re.compile(rf"(?:U\.S\.A?|U\.K\.|USA|UK|[{_UPPER}][\w]+)(?:[ ]+[{_UPPER}][\w]+)*")
 # Chinese names: before an administrative suffix or an organisation ("辛集市", "北京怀柔警方"),
 # and a Taiwanese byline's city ("【記者洪佳萍/台南】").
@@ -168,13 +177,19 @@ def extract_places(
     # language's outside English, whose countries cover half the world's towns.
     small_in = (*named, *(spoken if language not in (None, "en") else ()))
     found: dict[str, dict[str, Any]] = {}
-    for name, start in _candidates(text):
+    adjectives = set(_town_adjectives(text)) if language == "de" else set()
+    for name, start in [*_candidates(text), *adjectives]:
         if _not_a_place(name, text, start):
             continue
         before = text[max(0, start - 12) : start]
         # A headline opens with its place more often than not ("Lisboa vai ter mais 216 câmaras").
         opening = not text[:start].strip()
-        cue = opening or bool(_LOCATIVE.search(before)) or _dateline(text, start, name)
+        cue = (
+            opening
+            or bool(_LOCATIVE.search(before))
+            or _dateline(text, start, name)
+            or (name, start) in adjectives
+        )
         # Outside English a capital opens every sentence ("Nowe urządzenia") and, in German,
         # every noun: a lone word is a place only with wording, or mid-sentence outside German.
         if language not in (None, "en") and " " not in name and not cue and name not in strong:
@@ -391,6 +406,20 @@ def _strong_names(text: str) -> set[str]:
         _clean_name(next(g for g in m.group("a", "b", "c", "d") if g))
         for m in _STRONG.finditer(text)
     }
+
+
+def _town_adjectives(text: str) -> list[tuple[str, int]]:
+    """German names a town by its adjective before a noun: "am Augsburger Hauptbahnhof",
+    "am Bremer Hauptbahnhof", "die Dresdner Innenstadt" (Augsburg, Bremen, Dresden): each form
+    the adjective may stand for."""
+    found = []
+    for match in _TOWN_ADJECTIVE.finditer(text):
+        stem = match.group("town")
+        if fold(stem) in _leading_words():
+            continue
+        forms = [stem, f"{stem}en", *([f"{stem[:-1]}en"] if stem.endswith("n") else [])]
+        found.extend((form, match.start()) for form in forms)
+    return found
 
 
 def _candidates(text: str) -> list[tuple[str, int]]:

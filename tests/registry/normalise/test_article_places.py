@@ -129,3 +129,14 @@ def test_an_ap_dateline_states_the_towns_state():
     assert [(p["city"], p["country"], p["id"]) for p in extract_places(text, language="en")] == [
         ("Decatur", "US", "geonames/4236895")
     ]
+
+
+def test_a_german_town_named_by_its_adjective_before_a_station_or_office():
+    # weser-kurier.de, 2016-11, "Hauptbahnhof soll sicherer werden".
+    text = (
+        "Etwa 140.000 Menschen sind jeden Tag am Bremer Hauptbahnhof unterwegs, 80.000 als "
+        "Reisende, 60.000 als Besucher."
+    )
+    assert cities(text, language="de") == [("Bremen", "DE")]
+    # An adjective before another noun is a comparison, not the story's town.
+    assert cities("Wir wollen keine Londoner Verhältnisse.", language="de") == []
