@@ -412,7 +412,7 @@ def _town_adjectives(text: str) -> list[tuple[str, int]]:
     """German names a town by its adjective before a noun: "am Augsburger Hauptbahnhof",
     "am Bremer Hauptbahnhof", "die Dresdner Innenstadt" (Augsburg, Bremen, Dresden): each form
     the adjective may stand for."""
-    found = []
+    found: list[tuple[str, int]] = []
     for match in _TOWN_ADJECTIVE.finditer(text):
         stem = match.group("town")
         if fold(stem) in _leading_words():
