@@ -114,3 +114,9 @@ def test_a_headlines_count_takes_the_status_the_story_gives_it():
         "opérationnelles."
     )
     assert [(q["count"], q["status"]) for q in extract_quantities(text, "fr")] == [(145, "planned")]
+
+
+def test_a_dutch_or_german_number_written_as_one_word():
+    # politie.nl, 2018-07-03, "1200 extra ogen in 1 dag".
+    text = "In een dag bijna twaalfhonderd extra camera’s, waarover de politie kan beschikken."
+    assert [q["count"] for q in extract_quantities(text, "nl")] == [1200]
