@@ -492,15 +492,25 @@ def _url_candidates(
     parts = urlsplit(url)
     labels = [label for label in (parts.hostname or "").split(".")[:-1] if label]
     names: list[str] = []
+    # A label left after a publisher's affix ("dayton" of daytondailynews) is the outlet's home,
+    # which writes about its region: the story's own town in the slug comes before it.
+    homes: list[str] = []
     for label in labels:
         if label in _NOT_SITE_LABELS or len(label) < MIN_URL_WORD:
             continue
         for piece in _strip_affixes(label):
-            names.append(piece.replace("-", " "))
+            (names if piece == label else homes).append(piece.replace("-", " "))
     path: list[str] = []
-    own = set(names)
+    own = {*names, *homes}
     # The story's slug (the last segments) before section names ("/houston/...").
-    segments = reversed([s for s in unquote(parts.path).casefold().split("/") if s])
+    # A segment of letters and digits with no word break is an id ("W7RT3O3XYVFVZNMO3XEMNKRJJ4").
+    segments = reversed(
+        [
+            s
+            for s in unquote(parts.path).casefold().split("/")
+            if s and not (re.search(r"\d", s) and re.fullmatch(r"[^\W_]+", s))
+        ]
+    )
     for number, segment in enumerate(segments):
         words = [w for w in re.split(r"[^\w]+|_|\d+", segment) if w]
         # "/Guadalupe-County/Texas/": a county, province or state is not the town.
@@ -524,7 +534,9 @@ def _url_candidates(
         path = [n for n in path if not _found(n, text, folded, rf"(?i)(?<!\w){re.escape(n)}(?!\w)")]
     else:
         path = [n for n in path if not _found(n, text, None, rf"(?<!\w){re.escape(n)}(?!\w)")]
-    kept = [n for n in dict.fromkeys([*names, *path]) if not _truncated_in(n, text, folded)]
+    slug = [n for n in path if n in own]
+    ordered = [*names, *slug, *homes, *path]
+    kept = [n for n in dict.fromkeys(ordered) if not _truncated_in(n, text, folded)]
     return [(n, n in own) for n in kept]
 
 

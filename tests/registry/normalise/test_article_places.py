@@ -151,3 +151,16 @@ def test_a_village_its_municipalitys_wording_names():
         "instalar tres cámaras de seguridad en los puntos más estratégicos del pueblo."
     )
     assert cities(text, language="es") == [("Cincovillas", "ES")]
+
+
+def test_a_slugs_town_before_the_outlets_home_and_an_id_is_no_slug():
+    # Made up in a regional paper's URL shape: the outlet is named for its home city (Dayton,
+    # Ohio), the slug for the story's town, and the last segment is the story's id.
+    url = (
+        "https://www.daytondailynews.com/local/lebanon-to-consider-installing-camera-network/"
+        "W7RT3O3XYVFVZNMO3XEMNKRJJ4/"
+    )
+    text = "Council is ready to move forward on the downtown security camera project."
+    assert [(p["city"], p["id"]) for p in extract_places(text, url, language="en")] == [
+        ("Lebanon", "geonames/4516412")
+    ]
