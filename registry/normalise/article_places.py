@@ -29,6 +29,7 @@ MAX_URL_GRAM = 4
 MIN_URL_WORD = 4  # shorter URL words ("tv", "de", "news") are never a town on their own
 MAX_SQUASHED = 24  # a domain label tried as a town's name written without spaces
 MAX_NOMINATIVES = 24  # case forms of a name tried (a word's endings times the next word's)
+REFERENCE_REACH = 60  # characters before a name searched for a comparison or reference point
 LOCAL_LANGUAGES = ("de", "fr", "es", "it", "pt", "nl", "pl", "zh_CN", "zh_TW")
 _UPPER = "".join(ch for ch in map(chr, range(0x0530)) if ch.isupper())
 _PARTICLES = (
@@ -383,6 +384,7 @@ def _not_a_place(name: str, text: str, start: int) -> bool:
         or _TITLES.search(text[max(0, start - 25) : start])
         or re.search(r"\w\s*\(\s*$", text[max(0, start - 4) : start])  # "Yebes (Guadalajara)"
         or _REGION_BEFORE.search(text[max(0, start - 40) : start])
+        or _reference_cue().search(text[max(0, start - REFERENCE_REACH) : start])
     )
 
 
@@ -720,6 +722,15 @@ def _ap_states() -> dict[str, str]:
 def _ap_dateline() -> re.Pattern[str]:
     states = "|".join(re.escape(a) for a in sorted(_ap_states(), key=len, reverse=True))
     return re.compile(rf"(?m)^[A-Z][A-Za-z.'\- ]{{1,30}},[ ]+(?P<state>{states})(?=[ ,(—–-])")
+
+
+@cache
+def _reference_cue() -> re.Pattern[str]:
+    """A comparison or a reference point ending just before a name ("semelhante ao existente em
+    Vitória", "située au nord de Paris"): that town is not the story's."""
+    cues = sorted((r["cue"] for r in _rows("place-reference-cues.csv")), key=len, reverse=True)
+    alternation = "|".join(re.escape(c) for c in cues)
+    return re.compile(rf"(?i:(?<!\w)(?:{alternation}))(?:[ ]+[^\W\d][\w'’]*){{0,3}}[ ]+$")
 
 
 @cache

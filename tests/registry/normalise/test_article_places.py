@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry.normalise.article_places import extract_places
+from registry.normalise.article_places import _not_a_place, extract_places
 
 
 def cities(text, url=None, language=None):
@@ -164,3 +164,15 @@ def test_a_slugs_town_before_the_outlets_home_and_an_id_is_no_slug():
     assert [(p["city"], p["id"]) for p in extract_places(text, url, language="en")] == [
         ("Lebanon", "geonames/4516412")
     ]
+
+
+def test_a_town_given_as_a_reference_point_is_not_the_storys():
+    # france3-regions.francetvinfo.fr, "Vidéosurveillance : pourquoi de petites communes
+    # normandes s'équipent de caméras".
+    text = (
+        "La commune de Saint-Sauveur-le-Vicomte est nichée au coeur du Cotentin, à une trentaine "
+        "de kilomètres de Cherbourg."
+    )
+    assert _not_a_place("Cherbourg", text, text.index("Cherbourg"))
+    assert not _not_a_place("Saint-Sauveur-le-Vicomte", text, text.index("Saint-Sauveur"))
+    assert cities(text, language="fr") == [("Saint-Sauveur-le-Vicomte", "FR")]
