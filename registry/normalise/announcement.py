@@ -21,7 +21,12 @@ from registry.normalise.countries import fold
 from registry.normalise.dates import parse_date
 from registry.normalise.languages import to_iso639_1
 from registry.normalise.money import parse_money
-from registry.normalise.quantities import chinese_number, extract_quantities
+from registry.normalise.quantities import (
+    chinese_number,
+    extract_quantities,
+    number_words_pattern,
+    parse_count,
+)
 from registry.normalise.redact import redact_text
 from registry.normalise.technologies import classify
 from registry.normalise.vendors import load_vendors, vendors_in_text
@@ -42,7 +47,7 @@ _AMOUNT = r"(?:\d{1,3}(?:[,.\u00a0\u202f '’]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]
 _SCALE = (
     r"(?:million|billion|thousand|bn|mn|m|k|Mio\.?|Mrd\.?|Millionen|Milliarden|Tausend|"
     r"millions?|milliards?|millones|mil\s+millones|milioni|miliardi|mila|milhões|milhão|mil|"
-    r"miljoen|miljard|mln|mld|tys\.?)"
+    r"miljoen|miljard|milion(?:y|ów)?|mln|mld|tys\.?)"
 )
 _CURRENCY_AFTER = (
     r"(?:€|euros?|EUR|£|pounds|dollars|USD|GBP|AUD|CNY|yuan|rupees|zł|złotych|PLN|CHF|"
@@ -70,7 +75,10 @@ _CJK_MONEY = re.compile(
 _BARE_DOLLAR = re.compile(r"^\$")
 # Half and one and a half million in words, read as digits before amounts are found: "een half
 # miljoen euro", "un millón y medio de euros", "anderthalb Millionen Franken".
-_MILLIONS = r"(?P<scale>million(?:s|en)?|millón|millones|milione|milioni|miljoen|milhão|milhões)"
+_MILLIONS = (
+    r"(?P<scale>million(?:s|en)?|millón|millones|milione|milioni|miljoen|milhão|milhões|"
+    r"milion(?:y|ów)?)"
+)
 _HALF_MILLION = re.compile(
     rf"(?<!\w)(?:(?:een|ein|eine|a|un|una|uno|um|meio)\s+)?(?:half|halve|halbe|medio|mezzo|"
     rf"demi|meio)\s+{_MILLIONS}(?!\w)",
@@ -200,6 +208,8 @@ def extract_value(text: str, places: list[dict[str, Any]]) -> dict[str, Any] | N
     for pattern in _MILLION_AND_A_HALF:
         text = pattern.sub("1.5 million", text)
     text = _HALF_MILLION.sub("0.5 million", text)
+    # "quatro milhões de euros", "um milhão de euros", "drei Millionen Euro": the count in digits.
+    text = _millions_in_words().sub(_millions_in_digits, text)
     found = [(m.start(), m) for m in _MONEY.finditer(text)]
     if _cjk(text):
         found.extend((m.start(), m) for m in _CJK_MONEY.finditer(text))
@@ -221,6 +231,16 @@ def extract_value(text: str, places: list[dict[str, Any]]) -> dict[str, Any] | N
             currency = next((_dollars()[c] for c in countries if c in _dollars()), currency)
         return {"amount": money.amount, "currency": currency}
     return None
+
+
+@cache
+def _millions_in_words() -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w)(?P<n>{number_words_pattern()})\s+{_MILLIONS}(?!\w)", re.I)
+
+
+def _millions_in_digits(match: re.Match[str]) -> str:
+    count = parse_count(match.group("n"))
+    return f"{count} {match.group('scale')}" if count else match.group()
 
 
 def _english_scale(phrase: str) -> str:

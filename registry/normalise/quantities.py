@@ -321,6 +321,12 @@ def _number_words_pattern() -> str:
     return "|".join(re.escape(w) for w in sorted(written, key=len, reverse=True))
 
 
+def number_words_pattern() -> str:
+    """A count in number words only, as a regex ("vier", "quatro", "twee honderd")."""
+    words = _number_words_pattern()
+    return rf"(?:{words})(?:(?:[ \-]+|{_COMPOUND_JOINERS}|)(?:{words}))*"
+
+
 def _number_pattern() -> str:
     """A count in digits or number words ("1.130", "two thousand", "dwóch")."""
     words = _number_words_pattern()

@@ -6,7 +6,13 @@ import pytest
 import yaml
 
 from crawlers.parsers import article
-from registry.normalise.announcement import event_date, event_key, normalise_announcement, snippet
+from registry.normalise.announcement import (
+    event_date,
+    event_key,
+    extract_value,
+    normalise_announcement,
+    snippet,
+)
 from registry.normalise.places import place_aliases
 from registry.normalise.quantities import extract_quantities
 from registry.relevance import published_announcement
@@ -420,3 +426,13 @@ def test_half_and_one_and_a_half_million_in_words(text, language, amount):
 )  # fmt: skip
 def test_a_return_per_unit_spent_is_no_amount_of_the_deployment(text, language, value):
     assert normalise_announcement(item(text, language=language))["value"] == value
+
+
+def test_millions_counted_in_words():
+    # 24.sapo.pt, tag "câmaras de videovigilância" (Lusa).
+    text = (
+        "A Câmara Municipal de Cascais pretende ter em funcionamento 350 câmaras de "
+        "videovigilância, até ao verão, nas zonas mais sensíveis do concelho, num investimento de "
+        "oito milhões de euros, disse hoje à agência Lusa o presidente da autarquia."
+    )
+    assert extract_value(text, []) == {"amount": 8_000_000.0, "currency": "EUR"}
