@@ -33,6 +33,7 @@ from registry.normalise.vendors import load_vendors, vendors_in_text
 from registry.relevance import without_boilerplate
 
 SNIPPET_CHARS = 280
+TOTAL_REACH = 40  # characters between "coût total" and its amount ("… s'élèvera à 642 000 €")
 MAX_TEXT = 100_000  # facts come from the first 100 kB; longer "articles" are listings or dumps
 # An announcement that counts cameras is about video surveillance even when it says only
 # "Kameras" or "câmeras" (weak words alone), unless another camera technology is what it counts.
@@ -213,7 +214,14 @@ def extract_value(text: str, places: list[dict[str, Any]]) -> dict[str, Any] | N
     found = [(m.start(), m) for m in _MONEY.finditer(text)]
     if _cjk(text):
         found.extend((m.start(), m) for m in _CJK_MONEY.finditer(text))
-    for _, match in sorted(found, key=lambda pair: pair[0]):
+    # An amount stated as the whole cost comes first: "une subvention de 512 000 euros … le coût
+    # total s'élèvera à 642 000 euros".
+    totals = [m.end() for m in _total_words().finditer(text)]
+    ranked = [
+        (0 if any(_states_total(text, end, start) for end in totals) else 1, start, match)
+        for start, match in found
+    ]
+    for *_, match in sorted(ranked, key=lambda entry: entry[:2]):
         if match.re is _CJK_MONEY:
             amount = chinese_number(re.sub("[多余餘]", "", match.group("n")))
             if amount:
@@ -231,6 +239,18 @@ def extract_value(text: str, places: list[dict[str, Any]]) -> dict[str, Any] | N
             currency = next((_dollars()[c] for c in countries if c in _dollars()), currency)
         return {"amount": money.amount, "currency": currency}
     return None
+
+
+def _states_total(text: str, cue_end: int, start: int) -> bool:
+    """The amount at ``start`` is what the total cue ending at ``cue_end`` states: near after
+    it, in its clause ("of the total cost; the city's share is $33,442" states a share)."""
+    return 0 <= start - cue_end <= TOTAL_REACH and not re.search(r"[;.!?]", text[cue_end:start])
+
+
+@cache
+def _total_words() -> re.Pattern[str]:
+    words = sorted((r["words"] for r in _reference_rows("money-total-words.csv")), key=len)
+    return re.compile("|".join(re.escape(w) for w in reversed(words)), re.IGNORECASE)
 
 
 @cache

@@ -93,7 +93,7 @@ _TITLES = re.compile(
 # comparisons more often than places ("keine Londoner Verhältnisse").
 _TOWN_ADJECTIVE = re.compile(
     rf"(?<![\w'’\-])(?P<town>[{_UPPER}][\w\-]{{2,}}?)er[ ]+"
-    r"(?:(?:Haupt|Nord|Süd|Ost|West)?[Bb]ahnhof|Bahnhofs\w+|Innenstadt|Altstadt|Stadt\w+|"
+    r"(?:(?:Haupt)?[Bb]ahnhof|Bahnhofs\w+|Innenstadt|Altstadt|Stadt\w+|"
     r"Polizei\w*|Rathaus|Marktplatz|Fußgängerzone|(?:Ober)?[Bb]ürgermeister\w*|Ordnungsamt|"
     r"Gemeinderat|Stadtrat|Verkehrsbetriebe)(?!\w)"
 )

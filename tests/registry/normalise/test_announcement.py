@@ -436,3 +436,19 @@ def test_millions_counted_in_words():
         "oito milhões de euros, disse hoje à agência Lusa o presidente da autarquia."
     )
     assert extract_value(text, []) == {"amount": 8_000_000.0, "currency": "EUR"}
+
+
+def test_an_amount_stated_as_the_total_cost_wins_over_a_subsidy_before_it():
+    # Made up in a council report's shape (a subsidy, the town's share, then the total).
+    text = (
+        "Cette extension sera financée par une subvention de 512 000 euros. La municipalité "
+        "complètera avec 130 000 euros. Ainsi, le coût total s'élèvera à 642 000 euros."
+    )
+    assert extract_value(text, []) == {"amount": 642_000.0, "currency": "EUR"}
+    # A share named after the total in another clause is not it (citizenportal.ai, Cibolo TX,
+    # tests/fixtures/articles/citizenportal_cibolo-tx_flock-alpr-purchase.txt).
+    text = (
+        "approving a purchase order totaling $200,650. Under the grant, MVCPA will cover "
+        "$167,158 of the total cost; the city's share is $33,442."
+    )
+    assert extract_value(text, []) == {"amount": 200_650.0, "currency": "USD"}
