@@ -80,6 +80,7 @@ _MILLIONS = (
     r"(?P<scale>million(?:s|en)?|millón|millones|milione|milioni|miljoen|milhão|milhões|"
     r"milion(?:y|ów)?)"
 )
+_MILLION_WORD = re.compile(_MILLIONS, re.IGNORECASE)
 _HALF_MILLION = re.compile(
     rf"(?<!\w)(?:(?:een|ein|eine|a|un|una|uno|um|meio)\s+)?(?:half|halve|halbe|medio|mezzo|"
     rf"demi|meio)\s+{_MILLIONS}(?!\w)",
@@ -210,7 +211,8 @@ def extract_value(text: str, places: list[dict[str, Any]]) -> dict[str, Any] | N
         text = pattern.sub("1.5 million", text)
     text = _HALF_MILLION.sub("0.5 million", text)
     # "quatro milhões de euros", "um milhão de euros", "drei Millionen Euro": the count in digits.
-    text = _millions_in_words().sub(_millions_in_digits, text)
+    if _MILLION_WORD.search(text):  # the number-word pattern is compiled only when needed
+        text = _millions_in_words().sub(_millions_in_digits, text)
     found = [(m.start(), m) for m in _MONEY.finditer(text)]
     if _cjk(text):
         found.extend((m.start(), m) for m in _CJK_MONEY.finditer(text))
