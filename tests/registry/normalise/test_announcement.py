@@ -6,7 +6,13 @@ import pytest
 import yaml
 
 from crawlers.parsers import article
-from registry.normalise.announcement import event_date, event_key, normalise_announcement, snippet
+from registry.normalise.announcement import (
+    event_date,
+    event_key,
+    extract_value,
+    normalise_announcement,
+    snippet,
+)
 from registry.normalise.places import place_aliases
 from registry.normalise.quantities import extract_quantities
 from registry.relevance import published_announcement
@@ -420,3 +426,29 @@ def test_half_and_one_and_a_half_million_in_words(text, language, amount):
 )  # fmt: skip
 def test_a_return_per_unit_spent_is_no_amount_of_the_deployment(text, language, value):
     assert normalise_announcement(item(text, language=language))["value"] == value
+
+
+def test_millions_counted_in_words():
+    # 24.sapo.pt, tag "câmaras de videovigilância" (Lusa).
+    text = (
+        "A Câmara Municipal de Cascais pretende ter em funcionamento 350 câmaras de "
+        "videovigilância, até ao verão, nas zonas mais sensíveis do concelho, num investimento de "
+        "oito milhões de euros, disse hoje à agência Lusa o presidente da autarquia."
+    )
+    assert extract_value(text, []) == {"amount": 8_000_000.0, "currency": "EUR"}
+
+
+def test_an_amount_stated_as_the_total_cost_wins_over_a_subsidy_before_it():
+    # Made up in a council report's shape (a subsidy, the town's share, then the total).
+    text = (
+        "Cette extension sera financée par une subvention de 512 000 euros. La municipalité "
+        "complètera avec 130 000 euros. Ainsi, le coût total s'élèvera à 642 000 euros."
+    )
+    assert extract_value(text, []) == {"amount": 642_000.0, "currency": "EUR"}
+    # A share named after the total in another clause is not it (citizenportal.ai, Cibolo TX,
+    # tests/fixtures/articles/citizenportal_cibolo-tx_flock-alpr-purchase.txt).
+    text = (
+        "approving a purchase order totaling $200,650. Under the grant, MVCPA will cover "
+        "$167,158 of the total cost; the city's share is $33,442."
+    )
+    assert extract_value(text, []) == {"amount": 200_650.0, "currency": "USD"}

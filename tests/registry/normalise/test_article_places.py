@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry.normalise.article_places import extract_places
+from registry.normalise.article_places import _not_a_place, extract_places
 
 
 def cities(text, url=None, language=None):
@@ -106,3 +106,73 @@ def test_a_town_named_only_inside_a_longer_town_name_is_not_found_apart():
     text = "A Câmara de Cachoeiro de Itapemirim aprovou o cerco eletrônico da cidade."
     url = "https://www.jornal-sul.com.br/noticias/cerco-eletronico"
     assert [c for c, _ in cities(text, url, "pt")] == ["Cachoeiro de Itapemirim"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Linxiang, a county-level city GeoNames files under its seat's name (Chang'an); the
+        # words before the name run into it ("记者来到临湘市"). hn.rednet.cn, 2015-04-07, in
+        # tests/fixtures/articles/zh_rednet_linxiang-tianwang.txt.
+        "临湘市将建成“天网”二期工程 覆盖全市21个乡镇、办事处",
+        "4月7日上午,记者来到临湘市公安局了解到,近年来临湘市大力实施“天网工程”",
+    ],
+)
+def test_a_chinese_county_is_the_division_its_text_names(text):
+    assert cities(text, language="zh") == [("Linxiang", "CN")]
+
+
+def test_an_ap_dateline_states_the_towns_state():
+    # Made up in the AP Stylebook's dateline form (CITY, state abbreviation, outlet): Decatur
+    # has namesakes in several states, and the dateline's "Ill." tells them apart.
+    text = "DECATUR, Ill. (WCIA) — The Decatur City Council will vote on leasing cameras."
+    assert [(p["city"], p["country"], p["id"]) for p in extract_places(text, language="en")] == [
+        ("Decatur", "US", "geonames/4236895")
+    ]
+
+
+def test_a_german_town_named_by_its_adjective_before_a_station_or_office():
+    # weser-kurier.de, 2016-11, "Hauptbahnhof soll sicherer werden".
+    text = (
+        "Etwa 140.000 Menschen sind jeden Tag am Bremer Hauptbahnhof unterwegs, 80.000 als "
+        "Reisende, 60.000 als Besucher."
+    )
+    assert cities(text, language="de") == [("Bremen", "DE")]
+    # An adjective before another noun is a comparison, not the story's town.
+    assert cities("Wir wollen keine Londoner Verhältnisse.", language="de") == []
+
+
+def test_a_village_its_municipalitys_wording_names():
+    # elespanol.com, 2021-01-26, "Un pequeño pueblo de Guadalajara decide instalar cámaras";
+    # Cincovillas is in GeoNames' list of towns of 500 and more, not in that of 1,000.
+    text = (
+        "El pequeño municipio de Cincovillas, situado en la Sierra Norte de Guadalajara y con "
+        "apenas una veintena de habitantes censados y muchos de ellos octogenarios, acaba de "
+        "instalar tres cámaras de seguridad en los puntos más estratégicos del pueblo."
+    )
+    assert cities(text, language="es") == [("Cincovillas", "ES")]
+
+
+def test_a_slugs_town_before_the_outlets_home_and_an_id_is_no_slug():
+    # Made up in a regional paper's URL shape: the outlet is named for its home city (Dayton,
+    # Ohio), the slug for the story's town, and the last segment is the story's id.
+    url = (
+        "https://www.daytondailynews.com/local/lebanon-to-consider-installing-camera-network/"
+        "W7RT3O3XYVFVZNMO3XEMNKRJJ4/"
+    )
+    text = "Council is ready to move forward on the downtown security camera project."
+    assert [(p["city"], p["id"]) for p in extract_places(text, url, language="en")] == [
+        ("Lebanon", "geonames/4516412")
+    ]
+
+
+def test_a_town_given_as_a_reference_point_is_not_the_storys():
+    # france3-regions.francetvinfo.fr, "Vidéosurveillance : pourquoi de petites communes
+    # normandes s'équipent de caméras".
+    text = (
+        "La commune de Saint-Sauveur-le-Vicomte est nichée au coeur du Cotentin, à une trentaine "
+        "de kilomètres de Cherbourg."
+    )
+    assert _not_a_place("Cherbourg", text, text.index("Cherbourg"))
+    assert not _not_a_place("Saint-Sauveur-le-Vicomte", text, text.index("Saint-Sauveur"))
+    assert cities(text, language="fr") == [("Saint-Sauveur-le-Vicomte", "FR")]

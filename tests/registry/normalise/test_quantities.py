@@ -93,3 +93,30 @@ def test_a_bulleted_list_shares_the_cue_of_the_line_that_opens_it():
         "Hoy funcionan 25 cámaras en el municipio."
     )
     assert statuses(text, "es") == [(10, "planned"), (4, "planned"), (25, "installed")]
+
+
+def test_an_infinitive_of_installing_or_buying_is_a_plan():
+    # tests/fixtures/articles/eguizhou_hisense_guiyang-skynet-cameras-2017.txt
+    text = (
+        "Guiyang signed a deal with Hisense on Dec 28 to install a further 10,000 high "
+        "definition security cameras in the Guizhou province capital."
+    )
+    assert [(q["count"], q["status"]) for q in extract_quantities(text, "en")] == [
+        (10000, "planned")
+    ]
+
+
+def test_a_headlines_count_takes_the_status_the_story_gives_it():
+    # Made up in a municipal page's shape: the headline states the count without a verb.
+    text = (
+        "145 caméras opérationnelles\n"
+        "Après la mise en service aux services techniques, ce sont 145 caméras qui seront "
+        "opérationnelles."
+    )
+    assert [(q["count"], q["status"]) for q in extract_quantities(text, "fr")] == [(145, "planned")]
+
+
+def test_a_dutch_or_german_number_written_as_one_word():
+    # politie.nl, 2018-07-03, "1200 extra ogen in 1 dag".
+    text = "In een dag bijna twaalfhonderd extra camera’s, waarover de politie kan beschikken."
+    assert [q["count"] for q in extract_quantities(text, "nl")] == [1200]
