@@ -116,6 +116,9 @@ _MUNICIPALITY_WORDS = frozenset(
     "municipio municipality comune commune gemeinde stadt gmina miasto gemeente ayuntamiento "
     "ajuntament concello prefeitura cidade ville mairie city town village".split()
 )
+# These also open compounds ("city-council", "town-hall", "ville-propre"): a name follows them
+# only after a particle ("city-of-kenosha", "ville-de-lyon").
+_MUNICIPALITY_OF_WORDS = frozenset("city town village ville".split())
 # A name after a region's word names the region around the story's town, or its authority, not
 # the town: "na Região Metropolitana de Curitiba", "in provincia di Treviso", "im Landkreis X".
 _REGION_BEFORE = re.compile(
@@ -544,9 +547,12 @@ def _url_candidates(
 
 def _after_municipality(words: list[str]) -> bool:
     """The slug words before a name end with a municipality's word ("municipio de")."""
+    particle = False
     while words and fold(words[-1]) in _particles():
-        words = words[:-1]
-    return bool(words) and fold(words[-1]) in _MUNICIPALITY_WORDS
+        words, particle = words[:-1], True
+    if not words or fold(words[-1]) not in _MUNICIPALITY_WORDS:
+        return False
+    return particle or fold(words[-1]) not in _MUNICIPALITY_OF_WORDS
 
 
 def _squashed(text: str) -> str:

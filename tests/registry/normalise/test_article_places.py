@@ -176,3 +176,14 @@ def test_a_town_given_as_a_reference_point_is_not_the_storys():
     assert _not_a_place("Cherbourg", text, text.index("Cherbourg"))
     assert not _not_a_place("Saint-Sauveur-le-Vicomte", text, text.index("Saint-Sauveur"))
     assert cities(text, language="fr") == [("Saint-Sauveur-le-Vicomte", "FR")]
+
+
+def test_a_municipality_word_opening_a_compound_names_no_town():
+    # Made up in a regional paper's URL shape: "city" opens the compound "city council", and
+    # Council, Idaho (800 people) is no town the story names; after "city of" the name is the
+    # city's.
+    text = "The Finance Committee deferred the contract for the readers on Monday."
+    slug = "defers-vote-on-license-plate-readers/W7RT3O3XYVFVZNMO3XEMNKRJJ4/"
+    outlet = "https://www.daytondailynews.com/local/"
+    assert cities(text, f"{outlet}city-council-{slug}", "en") == [("Dayton", "US")]
+    assert cities(text, f"{outlet}city-of-kettering-{slug}", "en") == [("Kettering", "US")]
