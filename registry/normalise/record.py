@@ -14,6 +14,7 @@ from registry.normalise.cpv import normalise_cpvs
 from registry.normalise.dates import parse_date
 from registry.normalise.languages import to_iso639_1
 from registry.normalise.locality import clean_locality
+from registry.normalise.memo import Memoised
 from registry.normalise.money import parse_money, to_eur
 from registry.normalise.places import resolve_place
 from registry.normalise.redact import EMAIL_REPLACEMENT, redact_contact, redact_text
@@ -52,13 +53,13 @@ def normalise_record(item: dict) -> dict:
     title = _redacted(item.get("title")) or ""
     description = _redacted(item.get("description"))
     cpv = normalise_cpvs(item.get("cpv"))
-    suppliers = _suppliers(item.get("suppliers"), language)
+    suppliers = _memoised_suppliers(item.get("suppliers"), language)
     value, value_eur = _value(item.get("value"), published)
     text = f"{title}\n{description or ''}"
     technology_confidence = _classify(cpv, text, language)
 
     record = {
-        key: _redact_any(value, key)
+        key: _redact_extra(value, key)
         for key, value in item.items()
         if key not in CONTRACT_KEYS and key not in HINT_KEYS and isinstance(key, str)
     }
@@ -78,7 +79,7 @@ def normalise_record(item: dict) -> dict:
         language=language,
         published=published,
         published_raw=_redacted(item.get("published")),
-        buyer=_buyer(item.get("buyer"), item.get("nuts"), language),
+        buyer=_memoised_buyer(item.get("buyer"), item.get("nuts"), language),
         cpv=cpv,
         suppliers=suppliers,
         value=value,
@@ -211,6 +212,13 @@ def _vendors(suppliers: list[dict[str, Any]], text: str) -> list[str]:
     return list(found)
 
 
+def _redact_extra(value: Any, key: str) -> Any:
+    # Strings have redact_text's own cache; lots, links and buyers' lists recur whole.
+    if isinstance(value, dict | list):
+        return _memoised_redact_any(value, key)
+    return _redact_any(value, key)
+
+
 def _redact_any(value: Any, key: str | None = None, depth: int = 0) -> Any:
     """Extra keys, redacted all the way down: contacts and phones by key, text by pattern."""
     folded = key.casefold() if isinstance(key, str) else None
@@ -236,3 +244,9 @@ def _redact_any(value: Any, key: str | None = None, depth: int = 0) -> Any:
     if isinstance(value, list | tuple):
         return [_redact_any(entry, None, depth + 1) for entry in value]
     return None  # bytes, datetimes, objects: nothing a JSON record should carry raw
+
+
+# Contracts Finder's buyers, a framework's suppliers and a source's lots recur across notices.
+_memoised_buyer = Memoised(_buyer)
+_memoised_suppliers = Memoised(_suppliers)
+_memoised_redact_any = Memoised(_redact_any)
