@@ -7,6 +7,7 @@ Every string that reaches the record passes through `redact_text`, every contact
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 from registry.normalise.countries import to_alpha2
@@ -15,7 +16,7 @@ from registry.normalise.dates import parse_date
 from registry.normalise.languages import to_iso639_1
 from registry.normalise.locality import clean_locality
 from registry.normalise.memo import Memoised
-from registry.normalise.money import parse_money, to_eur
+from registry.normalise.money import Money, parse_money, to_eur
 from registry.normalise.places import resolve_place
 from registry.normalise.redact import EMAIL_REPLACEMENT, redact_contact, redact_text
 from registry.normalise.technologies import classify
@@ -183,15 +184,26 @@ def _suppliers(raw: Any, language: str | None = None) -> list[dict[str, Any]]:
 
 def _value(raw: Any, published: str | None) -> tuple[dict[str, Any] | None, float | None]:
     if isinstance(raw, dict):
-        money = parse_money(raw.get("amount"), raw.get("currency"))
+        money = _parse_money(raw.get("amount"), raw.get("currency"))
     else:
-        money = parse_money(raw)
+        money = _parse_money(raw)
     if money is None or money.currency is None:  # an amount in no known currency is no value
         return None, None
     return (
         {"amount": money.amount, "currency": money.currency},
         to_eur(money.amount, money.currency, published),
     )
+
+
+def _parse_money(raw: Any, currency: Any = None) -> Money | None:
+    # Written amounts recur ("1 248 710,76" in every lot) and are the costly ones to read;
+    # numbers are read at once.
+    if isinstance(raw, str) and isinstance(currency, str | None):
+        return _parse_written_money(raw, currency)
+    return parse_money(raw, currency)
+
+
+_parse_written_money = lru_cache(maxsize=8192)(parse_money)
 
 
 def _classify(cpv: list[str], text: str, language: str | None) -> dict[str, float]:
