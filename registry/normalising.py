@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from registry.normalise.kinds import normaliser
+from registry.notice_rows import notice_rows
 from registry.relevance import (
     may_be_plausible,
     plausible_notice,
@@ -40,7 +41,7 @@ MAX_WORKERS = 8
 class Outcome:
     """What became of one stored record: its normalised record, or why there is none."""
 
-    record: dict | None = None
+    record: Any = None  # as the build writes it: a notice's rows (NoticeRows), else the record
     not_relevant: bool = False
     error: str | None = None  # "Type: message" when reading or normalising it raised
 
@@ -65,7 +66,8 @@ def outcome(kind: str, stored: str | bytes) -> Outcome:
         return Outcome(error=f"{type(exc).__name__}: {exc}")
     if published is not None and not published(record):
         return Outcome(not_relevant=True)
-    return Outcome(record=record)
+    written = _WRITTEN.get(kind)
+    return Outcome(record=written(record) if written is not None else record)
 
 
 def _plausible_notice(item: dict) -> bool:
@@ -79,6 +81,11 @@ _TESTS: dict[str, tuple[Callable[[dict], bool] | None, Callable[[dict], bool] | 
     "notice": (_plausible_notice, published_notice),
     "announcement": (None, published_announcement),
 }
+
+
+# Per kind: the rows the build writes of a record, worked out here (in a worker) so that the
+# parent, the one writer, only writes them; the record itself need not travel back.
+_WRITTEN: dict[str, Callable[[dict], Any]] = {"notice": notice_rows}
 
 
 def _parse(stored: str | bytes) -> Any:
