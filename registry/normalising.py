@@ -14,13 +14,15 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from itertools import islice
 from typing import Any
 
 import orjson
 
 from registry.normalise.kinds import normaliser
-from registry.notice_rows import notice_rows
+from registry.normalise.record import normalise_record
+from registry.notice_rows import EXTRA_KEYS, notice_rows
 from registry.relevance import (
     may_be_plausible,
     plausible_notice,
@@ -56,7 +58,7 @@ def default_workers(records: int) -> int:
 def outcome(kind: str, stored: str | bytes) -> Outcome:
     """Parse, test and normalise one stored record of ``kind`` as the build publishes it."""
     plausible, published = _TESTS.get(kind, (None, None))
-    normalise = normaliser(kind)
+    normalise = _NORMALISERS.get(kind) or normaliser(kind)
     try:
         item = _parse(stored)
         if plausible is not None and not plausible(item):
@@ -86,6 +88,10 @@ _TESTS: dict[str, tuple[Callable[[dict], bool] | None, Callable[[dict], bool] | 
 # Per kind: the rows the build writes of a record, worked out here (in a worker) so that the
 # parent, the one writer, only writes them; the record itself need not travel back.
 _WRITTEN: dict[str, Callable[[dict], Any]] = {"notice": notice_rows}
+# A notice's rows read only a few of its extra fields: the rest are not redacted for nothing.
+_NORMALISERS: dict[str, Callable[[dict], dict]] = {
+    "notice": partial(normalise_record, extra_keys=EXTRA_KEYS)
+}
 
 
 def _parse(stored: str | bytes) -> Any:

@@ -14,6 +14,10 @@ from registry import events
 from registry.links import safe_link
 from registry.normalise.places import place_by_id
 
+# The keys beyond the notice contract that these rows read of a record: the build normalises
+# only these (``normalise_record``'s ``extra_keys``).
+EXTRA_KEYS = frozenset({"related_notices", "decision", "cameras"})
+
 
 @dataclass(frozen=True, slots=True)
 class NoticeRows:

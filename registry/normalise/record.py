@@ -7,6 +7,7 @@ Every string that reaches the record passes through `redact_text`, every contact
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from functools import lru_cache
 from typing import Any
 
@@ -38,8 +39,12 @@ PHONE_KEYS = frozenset({"phone", "telephone", "tel", "fax", "mobile", "faxnumber
 MAX_DEPTH = 16
 
 
-def normalise_record(item: dict) -> dict:
-    """The public record of a parser item; raises ValueError only without kind/source/source_id."""
+def normalise_record(item: dict, extra_keys: Collection[str] | None = None) -> dict:
+    """The public record of a parser item; raises ValueError only without kind/source/source_id.
+
+    With ``extra_keys``, of the keys beyond the contract's only those are kept (a build reads a
+    few and need not redact the rest).
+    """
     if not isinstance(item, dict):
         raise ValueError(f"a record must be a dict, not {type(item).__name__}")
     for key in REQUIRED:
@@ -62,7 +67,10 @@ def normalise_record(item: dict) -> dict:
     record = {
         key: _redact_extra(value, key)
         for key, value in item.items()
-        if key not in CONTRACT_KEYS and key not in HINT_KEYS and isinstance(key, str)
+        if key not in CONTRACT_KEYS
+        and key not in HINT_KEYS
+        and isinstance(key, str)
+        and (extra_keys is None or key in extra_keys)
     }
     notice_type = item.get("notice_type")
     record.update(

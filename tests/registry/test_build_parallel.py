@@ -15,7 +15,7 @@ from registry import normalising
 from registry.build import build
 from registry.normalise.record import normalise_record
 from registry.normalising import BATCH
-from registry.notice_rows import NoticeRows, notice_rows
+from registry.notice_rows import EXTRA_KEYS, NoticeRows, notice_rows
 from tests.conftest import FIXTURES, SNAPSHOT
 
 DOCUMENTS = [
@@ -101,3 +101,19 @@ def test_a_worker_sends_back_a_notices_rows_not_its_record() -> None:
         assert written == notice_rows(record)
         assert written.notice["id"] == f"{record['source']}/{record['source_id']}"
         assert written.notice["technologies"] == " ".join(record["technologies"])
+
+
+def test_a_notices_rows_need_only_the_extra_fields_normalised_for_them() -> None:
+    notices = [item for item in _items() if item["kind"] == "notice"]
+    decided = [
+        {
+            **item,
+            "decision": {"passed_flag": 1, "action": "adopted"},
+            "cameras": "1,200",
+            "related_notices": ["194753-2020"],
+        }
+        for item in notices
+    ]
+    for item in [*notices, *decided]:
+        lean = normalise_record(item, extra_keys=EXTRA_KEYS)
+        assert notice_rows(lean) == notice_rows(normalise_record(item))
