@@ -86,11 +86,13 @@ def fill(crawl_db: Path, records: int, seed: int = 1) -> None:
 
 
 BUILD = """
-import sys
+import resource, sys
 from registry.build import build
 workers = None if sys.argv[3] == "default" else int(sys.argv[3])
 report = build(sys.argv[1], sys.argv[2], progress=False, workers=workers)
-print(report.notices, report.deployments, report.failed)
+own, children = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+print(report.notices, report.deployments, report.failed, own.ru_utime + own.ru_stime,
+      children.ru_utime + children.ru_stime)
 """
 
 
@@ -156,13 +158,18 @@ def run_build(crawl_db: Path, registry_db: Path, records: int, workers: str) -> 
     seconds = time.monotonic() - started
     if finished.returncode != 0:
         raise RuntimeError(f"build failed with status {finished.returncode}")
-    notices, deployments, failed = (int(x) for x in out.split())
+    counts, cpu = out.split()[:3], out.split()[3:]
+    notices, deployments, failed = (int(x) for x in counts)
+    parent_cpu, workers_cpu = (float(x) for x in cpu)
     return {
         "workers": workers,
         "seconds": round(seconds, 1),
         "records_per_s": round(records / seconds),
         "peak_rss_mib": round(finished.peak_mib),
         "workers_peak_rss_mib": round(finished.children_mib),
+        # CPU per record: the build process's own (its serial part) and its workers'.
+        "parent_cpu_ms_per_record": round(parent_cpu * 1000 / records, 3),
+        "workers_cpu_ms_per_record": round(workers_cpu * 1000 / records, 3),
         "notices": notices,
         "deployments": deployments,
         "failed": failed,

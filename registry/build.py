@@ -12,7 +12,6 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +32,12 @@ from registry import (
     withdrawn,
 )
 from registry.corrections import Corrections, load_corrections
-from registry.links import safe_link
 from registry.normalise.places import place_by_id
 from registry.normalise.redact import redact_text
 from registry.normalise.suppliers import supplier_key
 from registry.normalise.technologies import load_taxonomy
 from registry.normalise.vendors import load_vendors
+from registry.notice_rows import NoticeRows
 from registry.sources import licence_of, load_sources
 
 logger = logging.getLogger(__name__)
@@ -408,7 +407,7 @@ def _load_reference(db: sqlite_utils.Database, store: CrawlStore) -> None:
 
 
 def _load_notices(
-    db: sqlite_utils.Database, normalised: Iterator[tuple[dict, dict]], report: BuildReport
+    db: sqlite_utils.Database, normalised: Iterator[tuple[dict, NoticeRows]], report: BuildReport
 ) -> None:
     notices: list[dict] = []
     cpvs: list[dict] = []
@@ -418,23 +417,21 @@ def _load_notices(
     suppliers: dict[str, dict] = {}
     notice_suppliers: list[dict] = []
     known_vendors = {row["id"] for row in db.table("vendors").rows}
-    for row, record in normalised:
-        notice = notice_row(record, row)
+    for row, written in normalised:
+        notice = {**written.notice, **schema.provenance(row, licence_of(written.notice["source"]))}
         notices.append(notice)
-        place = record_place(record)
-        if place:
-            places.setdefault(place["id"], place)
-        for supplier_id in _suppliers(record, suppliers, known_vendors):
+        if written.place:
+            places.setdefault(written.place["id"], written.place)
+        for supplier_id in _suppliers(written, suppliers, known_vendors):
             notice_suppliers.append({"notice_id": notice["id"], "supplier_id": supplier_id})
-        cpvs.extend({"notice_id": notice["id"], "cpv": c} for c in record["cpv"])
-        confidence = record.get("technology_confidence") or {}
+        cpvs.extend({"notice_id": notice["id"], "cpv": c} for c in written.cpv)
         techs.extend(
-            {"notice_id": notice["id"], "technology_id": t, "confidence": confidence.get(t)}
-            for t in record["technologies"]
+            {"notice_id": notice["id"], "technology_id": t, "confidence": confidence}
+            for t, confidence in written.technologies
         )
         vendors.extend(
             {"notice_id": notice["id"], "vendor_id": v}
-            for v in record["vendors"]
+            for v in written.vendors
             if v in known_vendors
         )
         if len(notices) >= BATCH:
@@ -462,19 +459,21 @@ def _load_notices(
     _insert(db, "notice_suppliers", notice_suppliers, ignore=True)
 
 
-def _suppliers(record: dict, suppliers: dict[str, dict], known_vendors: set[str]) -> list[str]:
+def _suppliers(
+    written: NoticeRows, suppliers: dict[str, dict], known_vendors: set[str]
+) -> list[str]:
     """The supplier ids of a notice, each counted in ``suppliers`` with its spellings."""
     ids: dict[str, None] = {}
-    for supplier in record.get("suppliers") or []:
-        key = supplier_key(supplier.get("name") or "")
+    for name, vendor in written.suppliers:
+        key = supplier_key(name)
         if key is None or key in ids:
             continue
         ids[key] = None
         entry = suppliers.setdefault(key, {"names": Counter(), "vendor_id": None, "notices": 0})
-        entry["names"][supplier["name"]] += 1
+        entry["names"][name] += 1
         entry["notices"] += 1
-        if supplier.get("vendor") in known_vendors:
-            entry["vendor_id"] = entry["vendor_id"] or supplier["vendor"]
+        if vendor in known_vendors:
+            entry["vendor_id"] = entry["vendor_id"] or vendor
     return list(ids)
 
 
@@ -503,8 +502,9 @@ def _load_announcements(
 
 def _normalised(
     pool: normalising.Normalising, kind: str, rows: Iterator[dict], report: BuildReport
-) -> Iterator[tuple[dict, dict]]:
-    """Crawl-store rows with their normalised records, if the registry publishes them.
+) -> Iterator[tuple[dict, Any]]:
+    """Crawl-store rows with their normalised records as the build writes them (a notice's
+    ``NoticeRows``), if the registry publishes them.
 
     A record whose normalisation raises, whatever the error, fails loudly: it is logged and
     counted, and too many failures stop the build (``MAX_FAILED_SHARE``).
@@ -564,65 +564,6 @@ def _insert(db: sqlite_utils.Database, table: str, rows: list[dict], ignore: boo
             f"{verb} INTO [{table}] ({names}) VALUES ({', '.join('?' * len(columns))})",
             ([row[column] for column in columns] for row in rows),
         )
-
-
-def notice_row(record: dict, stored: dict[str, Any]) -> dict:
-    """The ``notices`` row of a normalised record and its crawl-store metadata."""
-    notice_id = f"{record['source']}/{record['source_id']}"
-    buyer = record.get("buyer") or {}
-    value = record.get("value") or {}
-    place = record_place(record)
-    return {
-        "id": notice_id,
-        "source": record["source"],
-        "source_id": record["source_id"],
-        "procedure_id": record.get("procedure_id"),
-        "deployment_id": None,
-        "related_notices": " ".join(str(n) for n in record.get("related_notices") or []) or None,
-        "url": safe_link(record.get("url")),
-        "notice_type": record.get("notice_type"),
-        "outcome": events.decision_outcome(record),
-        "title": record.get("title") or "",
-        "description": record.get("description"),
-        "language": record.get("language"),
-        "published": record.get("published"),
-        "buyer_name": buyer.get("name"),
-        "buyer_country": buyer.get("country"),
-        "buyer_city": (place or {}).get("city") or buyer.get("city"),
-        "place_id": (place or {}).get("id"),
-        "cpv": " ".join(record["cpv"]),
-        "main_cpv": record["cpv"][0] if record["cpv"] else None,
-        "suppliers": "; ".join(s["name"] for s in record.get("suppliers") or [] if s.get("name")),
-        "technologies": " ".join(record["technologies"]),
-        "vendors": " ".join(record["vendors"]),
-        "value_amount": value.get("amount"),
-        "value_currency": value.get("currency"),
-        "value_eur": record.get("value_eur"),
-        "cameras": _count(record.get("cameras")),
-        **schema.provenance(stored, licence_of(record["source"])),
-    }
-
-
-def _count(value: Any) -> int | None:
-    """A camera count as a parser read it ("57", "1,200": a contract's order form), as a number."""
-    if isinstance(value, str) and value.replace(",", "").strip().isdigit():
-        value = int(value.replace(",", ""))
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
-
-
-def record_place(record: dict) -> dict | None:
-    """The resolved place of a record's buyer, as a ``places`` row, if the build found one."""
-    buyer = record.get("buyer") or {}
-    # normalise_record resolves the buyer's place onto the buyer itself (place_id, coordinates).
-    place_id = buyer.get("place_id")
-    return _place_row(place_id) if isinstance(place_id, str) else None
-
-
-@lru_cache(maxsize=65536)
-def _place_row(place_id: str) -> dict | None:
-    # Read, never changed, by its callers: a town's many notices share one row.
-    place = place_by_id(place_id)
-    return place.row() if place else None
 
 
 def _json(value: Any) -> str:

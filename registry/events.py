@@ -113,12 +113,26 @@ def derive(db: sqlite_utils.Database) -> int:
         if final and final != evidence[0][12]:
             statuses.append((final, deployment_id))
         if len(events) >= 5000:
-            db.table("deployment_events").insert_all(events)
+            _insert_events(db, events)
             count += len(events)
             events = []
-    db.table("deployment_events").insert_all(events)
+    _insert_events(db, events)
     db.conn.executemany("UPDATE deployments SET status = ? WHERE id = ?", statuses)
     return count + len(events)
+
+
+def _insert_events(db: sqlite_utils.Database, events: list[dict[str, Any]]) -> None:
+    # Every event has _timeline's keys, values SQLite stores as they are: one prepared
+    # statement, without sqlite-utils' per-row conversion.
+    if not events:
+        return
+    columns = list(events[0])
+    with db.conn:
+        db.conn.executemany(
+            f"INSERT INTO deployment_events ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})",
+            ([event[column] for column in columns] for event in events),
+        )
 
 
 def _timeline(evidence: list[tuple]) -> Iterator[dict[str, Any]]:

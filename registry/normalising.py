@@ -14,12 +14,15 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from itertools import islice
 from typing import Any
 
 import orjson
 
 from registry.normalise.kinds import normaliser
+from registry.normalise.record import normalise_record
+from registry.notice_rows import EXTRA_KEYS, notice_rows
 from registry.relevance import (
     may_be_plausible,
     plausible_notice,
@@ -40,7 +43,7 @@ MAX_WORKERS = 8
 class Outcome:
     """What became of one stored record: its normalised record, or why there is none."""
 
-    record: dict | None = None
+    record: Any = None  # as the build writes it: a notice's rows (NoticeRows), else the record
     not_relevant: bool = False
     error: str | None = None  # "Type: message" when reading or normalising it raised
 
@@ -55,7 +58,7 @@ def default_workers(records: int) -> int:
 def outcome(kind: str, stored: str | bytes) -> Outcome:
     """Parse, test and normalise one stored record of ``kind`` as the build publishes it."""
     plausible, published = _TESTS.get(kind, (None, None))
-    normalise = normaliser(kind)
+    normalise = _NORMALISERS.get(kind) or normaliser(kind)
     try:
         item = _parse(stored)
         if plausible is not None and not plausible(item):
@@ -65,7 +68,8 @@ def outcome(kind: str, stored: str | bytes) -> Outcome:
         return Outcome(error=f"{type(exc).__name__}: {exc}")
     if published is not None and not published(record):
         return Outcome(not_relevant=True)
-    return Outcome(record=record)
+    written = _WRITTEN.get(kind)
+    return Outcome(record=written(record) if written is not None else record)
 
 
 def _plausible_notice(item: dict) -> bool:
@@ -78,6 +82,15 @@ def _plausible_notice(item: dict) -> bool:
 _TESTS: dict[str, tuple[Callable[[dict], bool] | None, Callable[[dict], bool] | None]] = {
     "notice": (_plausible_notice, published_notice),
     "announcement": (None, published_announcement),
+}
+
+
+# Per kind: the rows the build writes of a record, worked out here (in a worker) so that the
+# parent, the one writer, only writes them; the record itself need not travel back.
+_WRITTEN: dict[str, Callable[[dict], Any]] = {"notice": notice_rows}
+# A notice's rows read only a few of its extra fields: the rest are not redacted for nothing.
+_NORMALISERS: dict[str, Callable[[dict], dict]] = {
+    "notice": partial(normalise_record, extra_keys=EXTRA_KEYS)
 }
 
 

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
 from functools import cache
-
-from ahocorasick_rs import AhoCorasick
 
 from crawlers.reference import reference_path
 from registry.normalise.technologies import MAX_TEXT as CLASSIFIED_CHARS
@@ -23,8 +20,8 @@ from registry.normalise.technologies import (
     fold_text,
     keyword_terms,
 )
-from registry.normalise.vendors import MAX_TEXT as VENDOR_CHARS
-from registry.normalise.vendors import lower_text, text_names, vendors_in_text
+from registry.normalise.terms import Terms, found, terms
+from registry.normalise.vendors import may_name_vendor, vendors_in_text
 
 # Evidence this weak is a keyword that a near-miss term scaled down (a title keyword
 # is worth 0.95, times NEAR_MISS_FACTOR); the weakest CPV anchor alone (35120000) is worth 0.3.
@@ -58,10 +55,9 @@ def may_be_plausible(item: dict) -> bool:
     if any(weight > NEAR_MISS_CEILING for weight in cpv_weights(cpv).values()):
         return True
     text, named = _notice_text(item)
-    keywords, names = _anchors()
-    if text and _found(keywords, fold_text(text[:CLASSIFIED_CHARS])):
+    if text and found(_keywords(), fold_text(text[:CLASSIFIED_CHARS])):
         return True
-    return _found(names, _spaced(lower_text(named[:VENDOR_CHARS])))
+    return may_name_vendor(named)
 
 
 def _notice_text(item: dict) -> tuple[str, str]:
@@ -74,48 +70,9 @@ def _notice_text(item: dict) -> tuple[str, str]:
     return text, f"{text} {suppliers}"
 
 
-def _spaced(text: str) -> str:
-    """Runs of spaces and hyphens as one space, as vendor patterns read them (``[\\s\\-]+``)."""
-    return " ".join(text.replace("-", " ").split())
-
-
-@dataclass(frozen=True)
-class _Terms:
-    automaton: AhoCorasick
-    shapes: list[str]  # "word", "prefix" (no boundary after) or "substring" (none at all)
-
-
-def _found(terms: _Terms, text: str) -> bool:
-    """Whether one of the terms is in the text, with the boundaries its pattern requires."""
-    for index, start, end in terms.automaton.find_matches_as_indexes(text, overlapping=True):
-        shape = terms.shapes[index]
-        if shape == "substring":
-            return True
-        if start and _word_char(text[start - 1]):
-            continue
-        if shape == "word" and end < len(text) and _word_char(text[end]):
-            continue
-        return True
-    return False
-
-
-def _word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"  # what \w matches
-
-
 @cache
-def _anchors() -> tuple[_Terms, _Terms]:
-    names: dict[str, str] = {}
-    for name, shape in text_names().items():
-        key = _spaced(lower_text(name))
-        # A name given both ways is looked for the looser way.
-        names[key] = "substring" if "substring" in (shape, names.get(key)) else shape
-    return _terms(keyword_terms()), _terms(names)
-
-
-def _terms(shapes: dict[str, str]) -> _Terms:
-    ordered = sorted(term for term in shapes if term)
-    return _Terms(AhoCorasick(ordered), [shapes[term] for term in ordered])
+def _keywords() -> Terms:
+    return terms(keyword_terms())
 
 
 def published_notice(record: dict) -> bool:

@@ -48,11 +48,13 @@ def publish(db: sqlite_utils.Database) -> None:
             foreign_keys=[(f"{kind}_id", table, "id"), ("buyer_id", "buyers", "id")],
         )
     buyers: dict[str, dict] = {}
-    links: dict[str, list[dict]] = {"deployment": [], "notice": []}
     for kind, sql in (
         ("deployment", "SELECT id, buyer_name, country, place_id FROM deployments"),
         ("notice", "SELECT id, buyer_name, buyer_country, place_id FROM notices"),
     ):
+        # Links are written batch by batch as they are found: memory stays flat in records.
+        links: list[tuple[str, str]] = []
+        insert = f"INSERT OR IGNORE INTO {kind}_buyers ({kind}_id, buyer_id) VALUES (?, ?)"
         for record_id, name, country, place_id in db.execute(sql):
             key = buyer_key(name, country)
             if key is None:
@@ -71,7 +73,11 @@ def publish(db: sqlite_utils.Database) -> None:
             entry[kind] += 1
             if place_id:
                 entry["places"][place_id] += 1
-            links[kind].append({f"{kind}_id": record_id, "buyer_id": key})
+            links.append((record_id, key))
+            if len(links) >= BATCH:
+                db.conn.executemany(insert, links)
+                links = []
+        db.conn.executemany(insert, links)
     db.table("buyers").insert_all(
         (
             {
@@ -87,6 +93,6 @@ def publish(db: sqlite_utils.Database) -> None:
         ),
         batch_size=BATCH,
     )
-    for kind, rows in links.items():
-        db.table(f"{kind}_buyers").insert_all(rows, batch_size=BATCH, ignore=True)
+    db.conn.commit()
+    for kind in ("deployment", "notice"):
         db.table(f"{kind}_buyers").create_index(["buyer_id"], if_not_exists=True)

@@ -7,6 +7,8 @@ Every string that reaches the record passes through `redact_text`, every contact
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
+from functools import lru_cache
 from typing import Any
 
 from registry.normalise.countries import to_alpha2
@@ -14,7 +16,8 @@ from registry.normalise.cpv import normalise_cpvs
 from registry.normalise.dates import parse_date
 from registry.normalise.languages import to_iso639_1
 from registry.normalise.locality import clean_locality
-from registry.normalise.money import parse_money, to_eur
+from registry.normalise.memo import Memoised
+from registry.normalise.money import Money, parse_money, to_eur
 from registry.normalise.places import resolve_place
 from registry.normalise.redact import EMAIL_REPLACEMENT, redact_contact, redact_text
 from registry.normalise.technologies import classify
@@ -36,8 +39,12 @@ PHONE_KEYS = frozenset({"phone", "telephone", "tel", "fax", "mobile", "faxnumber
 MAX_DEPTH = 16
 
 
-def normalise_record(item: dict) -> dict:
-    """The public record of a parser item; raises ValueError only without kind/source/source_id."""
+def normalise_record(item: dict, extra_keys: Collection[str] | None = None) -> dict:
+    """The public record of a parser item; raises ValueError only without kind/source/source_id.
+
+    With ``extra_keys``, of the keys beyond the contract's only those are kept (a build reads a
+    few and need not redact the rest).
+    """
     if not isinstance(item, dict):
         raise ValueError(f"a record must be a dict, not {type(item).__name__}")
     for key in REQUIRED:
@@ -52,15 +59,18 @@ def normalise_record(item: dict) -> dict:
     title = _redacted(item.get("title")) or ""
     description = _redacted(item.get("description"))
     cpv = normalise_cpvs(item.get("cpv"))
-    suppliers = _suppliers(item.get("suppliers"), language)
+    suppliers = _memoised_suppliers(item.get("suppliers"), language)
     value, value_eur = _value(item.get("value"), published)
     text = f"{title}\n{description or ''}"
     technology_confidence = _classify(cpv, text, language)
 
     record = {
-        key: _redact_any(value, key)
+        key: _redact_extra(value, key)
         for key, value in item.items()
-        if key not in CONTRACT_KEYS and key not in HINT_KEYS and isinstance(key, str)
+        if key not in CONTRACT_KEYS
+        and key not in HINT_KEYS
+        and isinstance(key, str)
+        and (extra_keys is None or key in extra_keys)
     }
     notice_type = item.get("notice_type")
     record.update(
@@ -78,7 +88,7 @@ def normalise_record(item: dict) -> dict:
         language=language,
         published=published,
         published_raw=_redacted(item.get("published")),
-        buyer=_buyer(item.get("buyer"), item.get("nuts"), language),
+        buyer=_memoised_buyer(item.get("buyer"), item.get("nuts"), language),
         cpv=cpv,
         suppliers=suppliers,
         value=value,
@@ -182,15 +192,26 @@ def _suppliers(raw: Any, language: str | None = None) -> list[dict[str, Any]]:
 
 def _value(raw: Any, published: str | None) -> tuple[dict[str, Any] | None, float | None]:
     if isinstance(raw, dict):
-        money = parse_money(raw.get("amount"), raw.get("currency"))
+        money = _parse_money(raw.get("amount"), raw.get("currency"))
     else:
-        money = parse_money(raw)
+        money = _parse_money(raw)
     if money is None or money.currency is None:  # an amount in no known currency is no value
         return None, None
     return (
         {"amount": money.amount, "currency": money.currency},
         to_eur(money.amount, money.currency, published),
     )
+
+
+def _parse_money(raw: Any, currency: Any = None) -> Money | None:
+    # Written amounts recur ("1 248 710,76" in every lot) and are the costly ones to read;
+    # numbers are read at once.
+    if isinstance(raw, str) and isinstance(currency, str | None):
+        return _parse_written_money(raw, currency)
+    return parse_money(raw, currency)
+
+
+_parse_written_money = lru_cache(maxsize=8192)(parse_money)
 
 
 def _classify(cpv: list[str], text: str, language: str | None) -> dict[str, float]:
@@ -209,6 +230,13 @@ def _vendors(suppliers: list[dict[str, Any]], text: str) -> list[str]:
     for vendor in vendors_in_text(text):
         found.setdefault(vendor, None)
     return list(found)
+
+
+def _redact_extra(value: Any, key: str) -> Any:
+    # Strings have redact_text's own cache; lots, links and buyers' lists recur whole.
+    if isinstance(value, dict | list):
+        return _memoised_redact_any(value, key)
+    return _redact_any(value, key)
 
 
 def _redact_any(value: Any, key: str | None = None, depth: int = 0) -> Any:
@@ -236,3 +264,9 @@ def _redact_any(value: Any, key: str | None = None, depth: int = 0) -> Any:
     if isinstance(value, list | tuple):
         return [_redact_any(entry, None, depth + 1) for entry in value]
     return None  # bytes, datetimes, objects: nothing a JSON record should carry raw
+
+
+# Contracts Finder's buyers, a framework's suppliers and a source's lots recur across notices.
+_memoised_buyer = Memoised(_buyer)
+_memoised_suppliers = Memoised(_suppliers)
+_memoised_redact_any = Memoised(_redact_any)

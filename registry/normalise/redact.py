@@ -131,18 +131,35 @@ def redact_text(text: Any) -> str:
     generic mailboxes, organisations, vendors and places stay."""
     if not isinstance(text, str) or len(text) > MAX_CHARS:
         return ""
+    if _DIGEST.fullmatch(text):
+        return text
     if len(text) <= CACHED_CHARS:
         return _redacted_short(text)
+    if len(text) <= CACHED_LONG_CHARS:
+        return _redacted_long(text)
     return _redacted(text)
 
 
-# Short texts (names of buyers, addresses, roles, codes) recur across a build's records; long
-# ones (descriptions) seldom do, and would fill the cache.
+# A digest (every record's document_sha256), unique and never personal: one lower-case word
+# with a letter holds no e-mail (no "@"), no phone (its digits run into letters) and no name
+# (no capital).
+_DIGEST = re.compile(r"(?=[0-9]*[a-f])[0-9a-f]{16,128}")
+# Short texts (names of buyers, addresses, roles, codes) recur across a build's records. Long
+# ones (descriptions) recur too, a framework's lots and a buyer's standard wording, but fewer
+# and larger: their own, smaller cache keeps them from pushing the short ones out, and bounds
+# the memory they hold (at most CACHED_LONG × CACHED_LONG_CHARS characters).
 CACHED_CHARS = 200
+CACHED_LONG_CHARS = 8000
+CACHED_LONG = 2048
 
 
 @lru_cache(maxsize=32768)
 def _redacted_short(text: str) -> str:
+    return _redacted(text)
+
+
+@lru_cache(maxsize=CACHED_LONG)
+def _redacted_long(text: str) -> str:
     return _redacted(text)
 
 

@@ -12,6 +12,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from crawlers.reference import load
+from registry.normalise.terms import Terms, found, spaced, terms
 
 # Fuzzy matching compares squashed name cores (no spaces) by Indel distance (insertions and
 # deletions; a substitution costs 2). A typo that drops or adds one letter ("Hikvison",
@@ -222,11 +223,6 @@ def text_names() -> dict[str, str]:
     return _index().text_names
 
 
-def lower_text(text: str) -> str:
-    """Text lower-cased as ``vendors_in_text`` reads it."""
-    return _lower(text)
-
-
 def resolve_vendor(name: str, context: str | None = None) -> str | None:
     """Vendor id of a supplier name as written in a notice, or None (resellers stay unknown).
 
@@ -291,8 +287,10 @@ def vendors_in_text(text: str) -> list[str]:
     """Vendor ids mentioned in free text, in order of first mention."""
     if not isinstance(text, str) or not text:
         return []
-    index = _index()
     text = text[:MAX_TEXT]
+    if not may_name_vendor(text):  # most texts name no vendor: one pass says so
+        return []
+    index = _index()
     lowered = _lower(text)
     excluded = _excluded_spans(lowered)
     found: list[tuple[int, str]] = []
@@ -313,6 +311,23 @@ def vendors_in_text(text: str) -> list[str]:
     for _, vid in sorted(found):
         seen.setdefault(vid, None)
     return list(seen)
+
+
+def may_name_vendor(text: str) -> bool:
+    """False only for text in which ``vendors_in_text`` finds no vendor, at a fraction of its
+    cost: one Aho-Corasick pass for every name it looks for, lower-cased as it reads text, with
+    the word boundaries its patterns require. A name without its context still passes."""
+    return found(_name_terms(), spaced(_lower(text[:MAX_TEXT])))
+
+
+@cache
+def _name_terms() -> Terms:
+    names: dict[str, str] = {}
+    for name, shape in text_names().items():
+        key = spaced(_lower(name))
+        # A name given both ways is looked for the looser way.
+        names[key] = "substring" if "substring" in (shape, names.get(key)) else shape
+    return terms(names)
 
 
 @cache

@@ -1,4 +1,5 @@
-"""A build with worker processes writes the registry a build without them writes, row for row."""
+"""A build with worker processes writes the registry a build without them writes, row for row;
+the workers send back what the parent writes."""
 
 from __future__ import annotations
 
@@ -6,10 +7,15 @@ import copy
 import sqlite3
 from pathlib import Path
 
+import orjson
+
 from crawlers.parsers import parse_document
 from crawlers.store import CrawlStore
+from registry import normalising
 from registry.build import build
+from registry.normalise.record import normalise_record
 from registry.normalising import BATCH
+from registry.notice_rows import EXTRA_KEYS, NoticeRows, notice_rows
 from tests.conftest import FIXTURES, SNAPSHOT
 
 DOCUMENTS = [
@@ -81,3 +87,33 @@ def test_workers_build_the_same_registry(tmp_path: Path) -> None:
     assert serial_tables.keys() == parallel_tables.keys()
     for name, rows in serial_tables.items():
         assert parallel_tables[name] == rows, name
+
+
+def test_a_worker_sends_back_a_notices_rows_not_its_record() -> None:
+    # The parent only adds provenance and writes: what it writes is worked out in the worker.
+    notices = [item for item in _items() if item["kind"] == "notice"]
+    outcomes = [(item, normalising.outcome("notice", orjson.dumps(item))) for item in notices]
+    published = [(item, outcome.record) for item, outcome in outcomes if outcome.record]
+    assert len(published) >= 4
+    for item, written in published:
+        record = normalise_record(item)
+        assert isinstance(written, NoticeRows)
+        assert written == notice_rows(record)
+        assert written.notice["id"] == f"{record['source']}/{record['source_id']}"
+        assert written.notice["technologies"] == " ".join(record["technologies"])
+
+
+def test_a_notices_rows_need_only_the_extra_fields_normalised_for_them() -> None:
+    notices = [item for item in _items() if item["kind"] == "notice"]
+    decided = [
+        {
+            **item,
+            "decision": {"passed_flag": 1, "action": "adopted"},
+            "cameras": "1,200",
+            "related_notices": ["194753-2020"],
+        }
+        for item in notices
+    ]
+    for item in [*notices, *decided]:
+        lean = normalise_record(item, extra_keys=EXTRA_KEYS)
+        assert notice_rows(lean) == notice_rows(normalise_record(item))

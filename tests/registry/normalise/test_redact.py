@@ -351,3 +351,15 @@ def test_fast_scans_find_what_their_patterns_find_in_every_recorded_document():
         text = data.decode("utf-8", "replace")
         for scan, pattern in SCANS:
             assert _spans(scan(text)) == _spans(pattern.finditer(text)), path
+
+
+@given(st.text(alphabet="0123456789abcdef", min_size=16, max_size=128))
+@settings(max_examples=300)
+def test_a_digest_is_what_scanning_it_would_leave(digest: str) -> None:
+    # Digests skip the scan: one lower-case hex word is left as the scan would leave it.
+    assert redact_text(digest) == redact._redacted(digest)
+
+
+def test_digits_alone_are_still_scanned() -> None:
+    assert redact_text("07700900123456") == redact._redacted("07700900123456")
+    assert not redact._DIGEST.fullmatch("07700900123456")

@@ -6,9 +6,11 @@ import re
 
 import pytest
 
+from registry.normalise import vendors
 from registry.normalise.vendors import (
     load_vendors,
     manufacturers_sold,
+    may_name_vendor,
     resolve_vendor,
     vendors_in_text,
 )
@@ -325,3 +327,32 @@ def test_every_vendor_name_is_more_than_a_legal_form() -> None:
         for name in [*vendor.get("legal_names", []), *vendor.get("aliases", [])]:
             assert tuple(_tokens(name)) not in suffixes, (vendor["id"], name)
             assert _keys(name)[1], (vendor["id"], name)
+
+
+def _vendor_texts() -> list[str]:
+    """Every vendor name the text scan looks for, as publishers write it: in a sentence, in
+    capitals, hyphenated, across a line break, beside its context words."""
+    texts = []
+    for vendor in load_vendors():
+        context = " ".join(vendor.get("context") or [])
+        names = [
+            *(vendor.get("legal_names") or []),
+            *(vendor.get("aliases") or []),
+            *(vendor.get("ambiguous") or []),
+        ]
+        for name in names:
+            for written in (name, name.upper(), name.replace(" ", "-"), name.replace(" ", "\n")):
+                texts.append(f"Supply of {written} cameras ({context}).")
+                texts.append(f"{written}'s")
+            texts.append(f"x{name}x")  # inside a word: no vendor, except a Chinese name
+    return texts
+
+
+def test_the_one_pass_name_test_never_hides_a_vendor(monkeypatch) -> None:
+    texts = _vendor_texts()
+    with monkeypatch.context() as patched:
+        patched.setattr(vendors, "may_name_vendor", lambda text: True)
+        unfiltered = [vendors_in_text(text) for text in texts]
+    assert sum(map(bool, unfiltered)) > len(load_vendors())
+    assert [vendors_in_text(text) for text in texts] == unfiltered
+    assert not may_name_vendor("Supply and maintenance of street lighting in the town centre")
