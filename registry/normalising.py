@@ -7,7 +7,6 @@ parent writes them as a build without workers would: the same registry, row for 
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 from collections import deque
@@ -15,10 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any
 
-import orjson
-
+from crawlers.store import load_record
 from registry.normalise.kinds import normaliser
 from registry.relevance import (
     may_be_plausible,
@@ -57,7 +54,7 @@ def outcome(kind: str, stored: str | bytes) -> Outcome:
     plausible, published = _TESTS.get(kind, (None, None))
     normalise = normaliser(kind)
     try:
-        item = _parse(stored)
+        item = load_record(stored)
         if plausible is not None and not plausible(item):
             return Outcome(not_relevant=True)
         record = normalise(item)
@@ -79,15 +76,6 @@ _TESTS: dict[str, tuple[Callable[[dict], bool] | None, Callable[[dict], bool] | 
     "notice": (_plausible_notice, published_notice),
     "announcement": (None, published_announcement),
 }
-
-
-def _parse(stored: str | bytes) -> Any:
-    try:
-        return orjson.loads(stored)
-    except orjson.JSONDecodeError:
-        # What orjson refuses (integers beyond 64 bits, lone surrogates) the standard library
-        # reads, or explains in the error the build reports.
-        return json.loads(stored)
 
 
 def _batch(kind: str, stored: list[str | bytes]) -> list[Outcome]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterator
 from typing import Any
@@ -21,7 +22,8 @@ class OcdsSpider(WindowedSpider):
     ``window_days`` (date windows: crawlers/spiders/base.py); ``cpv`` and ``keyword`` arguments
     (comma-separated) keep only matching releases when the API cannot filter. A page is parsed
     whole, a bulk file streamed (crawlers/parsers/ocds.py); a document's releases pass through
-    the pipelines as one RecordBatch.
+    the pipelines as one RecordBatch and are stored as the publisher wrote them (the build maps
+    them onto notices).
     """
 
     endpoint: str = ""
@@ -77,14 +79,13 @@ class OcdsSpider(WindowedSpider):
 
     def parse(self, response: Response) -> Iterator[Any]:
         package = ocds.Package()
-        releases = ocds.parse(
-            io.BytesIO(response.body),
-            url=self.real_url(response),
-            source=self.name,
-            package=package,
+        keep = (
+            functools.partial(wanted, self.cpv_filter, self.keyword_filter)
+            if self.cpv_filter or self.keyword_filter
+            else None
         )
-        records = self.records_from(response, releases)
-        yield from self.batch_of(item for item in records if self.wanted(item))
+        records = ocds.stored_records(io.BytesIO(response.body), self.name, package, keep)
+        yield from self.batch_of(self.records_from(response, records))
         if package.next_url and not self.sample_reached:
             yield self.request(
                 package.next_url, callback=self.parse, meta=self.window_meta(response)
@@ -92,13 +93,15 @@ class OcdsSpider(WindowedSpider):
         else:
             yield from self.window_ended()
 
-    def wanted(self, item: dict) -> bool:
-        if self.cpv_filter and not any(str(c)[:8] in self.cpv_filter for c in item["cpv"]):
-            return False
-        if self.keyword_filter:
-            text = f"{item.get('title') or ''} {item.get('description') or ''}".lower()
-            return any(k in text for k in self.keyword_filter)
-        return True
+
+def wanted(cpv_filter: tuple[str, ...], keyword_filter: tuple[str, ...], item: dict) -> bool:
+    """Whether a notice item matches the crawl's ``cpv`` and ``keyword`` arguments."""
+    if cpv_filter and not any(str(c)[:8] in cpv_filter for c in item["cpv"]):
+        return False
+    if keyword_filter:
+        text = f"{item.get('title') or ''} {item.get('description') or ''}".lower()
+        return any(k in text for k in keyword_filter)
+    return True
 
 
 class ContractsFinderSpider(OcdsSpider):
