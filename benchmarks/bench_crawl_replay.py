@@ -7,11 +7,13 @@ The replay (``contracts_finder_replay/``: the real API's paths, parameters and `
 cursors, the recorded page of 100 releases) serves ``--pages`` pages per date window. From
 2022-01-01 to 2023-08-21 both spiders walk 40 windows of 15 days, newest first, each its own
 chain. ``bare`` only follows ``links.next`` (Scrapy's defaults, no parsing, nothing stored);
-``ours`` is ``scrapy crawl contracts-finder`` with the project's settings, parsing every release
-and storing what production stores (crawl store and document archive), with loopback allowed
+``ours`` is ``scrapy crawl contracts-finder`` with the project's settings, parsing every page (in
+its parser process, ``SURVREG_PARSE_PROCESSES``) and storing what production stores (each
+release as written in the crawl store, each page in the document archive), with loopback allowed
 and no politeness delays. Both run as subprocesses, one after the other, at the same
-concurrency; figures are whole-process wall time, CPU time (user + system), peak RSS and
-records stored, and ratios of ours to bare in the same run. ``--sizes`` repeats ours at other
+concurrency; figures are whole-process wall time, CPU time (user + system, the parser process's
+included), peak RSS (the crawl's plus its parser process's) and records stored, and ratios of
+ours to bare in the same run. ``--sizes`` repeats ours at other
 page counts, to show whether memory grows with the number of pages. ``--profile`` also writes
 a cProfile of one more run of ours and prints where its time goes.
 """
@@ -77,7 +79,12 @@ def measure(command: list[str], env: dict[str, str], cwd: Path) -> dict:
         log = err.read().decode("utf-8", "replace")
     if finished.returncode != 0:
         raise RuntimeError(f"{command[:6]} failed:\n{log[-3000:]}")
-    return {"wall_s": wall, "cpu_s": finished.cpu_s, "peak_rss_mib": finished.peak_mib, "log": log}
+    return {
+        "wall_s": wall,
+        "cpu_s": finished.cpu_s,
+        "peak_rss_mib": finished.peak_mib + finished.children_mib,
+        "log": log,
+    }
 
 
 def stat(log: str, name: str) -> int:
@@ -118,7 +125,8 @@ def ours_command(server: Replay, concurrency: int) -> list[str]:
 
 def run_ours(server: Replay, concurrency: int, profile: str | None = None) -> dict:
     """Our spider with production storage into a fresh data directory; ``profile`` samples it
-    with py-spy (every thread, raw collapsed stacks) when py-spy is installed, else cProfile."""
+    with py-spy (every thread of it and of its parser process, raw collapsed stacks) when py-spy
+    is installed, else cProfile (the crawl's process only)."""
     command = ours_command(server, concurrency)
     if profile and sampled():
         spy = str(Path(sys.executable).parent / "py-spy")
@@ -128,6 +136,7 @@ def run_ours(server: Replay, concurrency: int, profile: str | None = None) -> di
             "--format",
             "raw",
             "--threads",
+            "--subprocesses",
             "-r",
             "250",
             "-o",
@@ -214,16 +223,19 @@ def profile_summary(path: str, top: int = 15) -> None:
         stack_text, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
-        # The first frame names the thread; idle threads sit in their wait.
-        stack = stack_text.split(";")[1:]
+        # The first frames name the process (a second one: the parser process) and the thread;
+        # idle threads sit in their wait.
+        frames = stack_text.split(";")
+        stack = [f for f in frames if not f.startswith(("process ", "thread ("))]
         if not stack or any(
             w in stack[-1] for w in ("wait (threading", "select (", "poll (", "_worker (")
         ):
             continue
-        areas[area(stack)] += int(count)
+        parser = sum(f.startswith("process ") for f in frames) > 1
+        areas[("parser process: " if parser else "") + area(stack)] += int(count)
         leaves[stack[-1]] += int(count)
     busy = sum(areas.values())
-    print(f"\nprofile of ours (py-spy, {busy} busy samples at 250/s, every thread):")
+    print(f"\nprofile of ours (py-spy, {busy} busy samples at 250/s, every thread and process):")
     for name, count in areas.most_common():
         print(f"  {100 * count / busy:5.1f}%  {name}")
     print("busiest frames:")

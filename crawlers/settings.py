@@ -96,6 +96,9 @@ SURVREG_ARCHIVE_THREADS = 2
 # yet written, never a stored one; other writers (a build, the scheduler) wait a batch at most.
 SURVREG_COMMIT_EVERY = 500
 SURVREG_COMMIT_SECONDS = 1.0
+# Processes that parse OCDS pages (crawlers/spiders/ocds.py): parsing a page costs more than
+# fetching it, so it runs beside the crawl on another core. 0 parses in the crawl's own process.
+SURVREG_PARSE_PROCESSES = 1
 
 # Incremental crawls: keep responses and revalidate them as HTTP says (ETag / Last-Modified give
 # conditional requests, max-age skips the request); responses without validators are not kept.
