@@ -14,6 +14,8 @@ RELEASE_KEY = "ocds_release"
 class StoredJson(bytes):
     """JSON text that the crawl store writes into a record as it is, never parsed again."""
 
+    __slots__ = ()
+
 
 NOTICE_TYPES = ("tender", "award", "prior-information", "modification", "other")
 

@@ -98,9 +98,9 @@ class OcdsSpider(WindowedSpider):
                 yield request
 
     async def stored(self, response: Response) -> tuple[ocds.Package, Iterable[dict]]:
-        """A document's package and the records to store. A page that is parsed whole is parsed
-        in a worker process (``SURVREG_PARSE_PROCESSES``), so that parsing and the crawl's own
-        work use two cores; a larger or compressed document is streamed here, record by record."""
+        """A document's package and the records to store. With ``SURVREG_PARSE_PROCESSES``, a
+        page that is parsed whole is parsed in a worker process, so that parsing and the crawl's
+        own work use two cores; otherwise, and a larger or compressed document always, here."""
         body = response.body
         keep = (
             functools.partial(wanted, self.cpv_filter, self.keyword_filter)
@@ -125,7 +125,7 @@ class OcdsSpider(WindowedSpider):
     def parser(self) -> ProcessPoolExecutor | None:
         """The pool of parser processes, started when first asked for; None with none."""
         if self.parsers is None:
-            self.parsers = self.settings.getint("SURVREG_PARSE_PROCESSES", 1)
+            self.parsers = self.settings.getint("SURVREG_PARSE_PROCESSES", 0)
         if self.parsers and self._pool is None:
             self._pool = workers.process_pool(self.parsers)
         return self._pool if self.parsers else None
