@@ -1,19 +1,22 @@
 """Crawl cost per release on a replay of Contracts Finder: our spider against a bare Scrapy spider.
 
     .venv/bin/python benchmarks/bench_crawl_replay.py [--pages 10] [--sizes 10,20] [--repeat 1]
-        [--concurrency 64] [--profile OUT]
+        [--concurrency 64] [--parse-processes 0] [--profile OUT]
 
 The replay (``contracts_finder_replay/``: the real API's paths, parameters and ``links.next``
 cursors, the recorded page of 100 releases) serves ``--pages`` pages per date window. From
 2022-01-01 to 2023-08-21 both spiders walk 40 windows of 15 days, newest first, each its own
 chain. ``bare`` only follows ``links.next`` (Scrapy's defaults, no parsing, nothing stored);
-``ours`` is ``scrapy crawl contracts-finder`` with the project's settings, parsing every release
-and storing what production stores (crawl store and document archive), with loopback allowed
-and no politeness delays. Both run as subprocesses, one after the other, at the same
-concurrency; figures are whole-process wall time, CPU time (user + system), peak RSS and
+``ours`` is ``scrapy crawl contracts-finder`` with the project's settings, parsing every page
+and storing what production stores (each release as written in the crawl store, each page in the
+document archive), with loopback allowed and no politeness delays; ``--parse-processes 1`` parses
+in a parser process beside the crawl (``SURVREG_PARSE_PROCESSES``). Both run as subprocesses,
+one after the other, at the same concurrency; figures are whole-process wall time, CPU time
+(user + system, a parser process's included), peak RSS (the crawl's plus a parser process's) and
 records stored, and ratios of ours to bare in the same run. ``--sizes`` repeats ours at other
 page counts, to show whether memory grows with the number of pages. ``--profile`` also writes
-a cProfile of one more run of ours and prints where its time goes.
+a profile of one more run of ours (py-spy when installed, else cProfile) and prints where its
+time goes.
 """
 
 from __future__ import annotations
@@ -77,7 +80,12 @@ def measure(command: list[str], env: dict[str, str], cwd: Path) -> dict:
         log = err.read().decode("utf-8", "replace")
     if finished.returncode != 0:
         raise RuntimeError(f"{command[:6]} failed:\n{log[-3000:]}")
-    return {"wall_s": wall, "cpu_s": finished.cpu_s, "peak_rss_mib": finished.peak_mib, "log": log}
+    return {
+        "wall_s": wall,
+        "cpu_s": finished.cpu_s,
+        "peak_rss_mib": finished.peak_mib + finished.children_mib,
+        "log": log,
+    }
 
 
 def stat(log: str, name: str) -> int:
@@ -105,21 +113,25 @@ def run_bare(server: Replay, concurrency: int) -> dict:
     return {**result, "pages": pages, "records": 0}
 
 
-def ours_command(server: Replay, concurrency: int) -> list[str]:
+def ours_command(server: Replay, concurrency: int, parse_processes: int = 0) -> list[str]:
     settings = {
         **LOOPBACK_SETTINGS,
         "LOG_LEVEL": "INFO",
         "CONCURRENT_REQUESTS": concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "SURVREG_PARSE_PROCESSES": parse_processes,
     }
     arguments = {"source_url": server.url, "from_date": FROM, "until_date": UNTIL}
     return crawl_command("contracts-finder", arguments, settings)
 
 
-def run_ours(server: Replay, concurrency: int, profile: str | None = None) -> dict:
+def run_ours(
+    server: Replay, concurrency: int, profile: str | None = None, parse_processes: int = 0
+) -> dict:
     """Our spider with production storage into a fresh data directory; ``profile`` samples it
-    with py-spy (every thread, raw collapsed stacks) when py-spy is installed, else cProfile."""
-    command = ours_command(server, concurrency)
+    with py-spy (every thread of it and of its parser process, raw collapsed stacks) when py-spy
+    is installed, else cProfile (the crawl's process only)."""
+    command = ours_command(server, concurrency, parse_processes)
     if profile and sampled():
         spy = str(Path(sys.executable).parent / "py-spy")
         command = [
@@ -128,6 +140,7 @@ def run_ours(server: Replay, concurrency: int, profile: str | None = None) -> di
             "--format",
             "raw",
             "--threads",
+            "--subprocesses",
             "-r",
             "250",
             "-o",
@@ -182,6 +195,10 @@ AREAS = (
     ("other crawlers/ code", ("crawlers/",)),
     ("start-up: imports", ("<frozen importlib", "_find_and_load")),
     (
+        "pages and records between processes (multiprocessing, concurrent.futures)",
+        ("multiprocessing/", "concurrent/futures/"),
+    ),
+    (
         "Scrapy, Twisted, asyncio (download, engine, items, signals)",
         ("scrapy/", "twisted/", "asyncio/"),
     ),
@@ -214,18 +231,22 @@ def profile_summary(path: str, top: int = 15) -> None:
         stack_text, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
-        # The first frame names the thread; idle threads sit in their wait.
-        stack = stack_text.split(";")[1:]
+        # The first frames name the process (a second one: the parser process) and the thread;
+        # idle threads sit in their wait.
+        frames = stack_text.split(";")
+        stack = [f for f in frames if not f.startswith(("process ", "thread ("))]
         if not stack or any(
             w in stack[-1] for w in ("wait (threading", "select (", "poll (", "_worker (")
         ):
             continue
-        areas[area(stack)] += int(count)
+        parser = sum(f.startswith("process ") for f in frames) > 1
+        areas[("parser process: " if parser else "") + area(stack)] += int(count)
         leaves[stack[-1]] += int(count)
     busy = sum(areas.values())
-    print(f"\nprofile of ours (py-spy, {busy} busy samples at 250/s, every thread):")
+    print(f"\nprofile of ours (py-spy, {busy} busy samples at 250/s, every thread and process):")
     for name, count in areas.most_common():
-        print(f"  {100 * count / busy:5.1f}%  {name}")
+        if count >= busy / 200:
+            print(f"  {100 * count / busy:5.1f}%  {name}")
     print("busiest frames:")
     for name, count in leaves.most_common(top):
         print(f"  {100 * count / busy:5.1f}%  {name}")
@@ -236,16 +257,19 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=10, help="pages per window (default 10)")
     parser.add_argument("--sizes", default="", help="more page counts for ours, e.g. 20,40")
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument(
+        "--parse-processes", type=int, default=0, help="SURVREG_PARSE_PROCESSES for ours (0)"
+    )
     parser.add_argument("--repeat", type=int, default=1, help="alternate runs; median of each")
-    parser.add_argument("--profile", help="write a cProfile of one more run of ours here")
+    parser.add_argument("--profile", help="write a profile of one more run of ours here")
     args = parser.parse_args()
     bares, ours = [], []
     with Replay(args.pages) as server:
         for _ in range(args.repeat):
             bares.append(run_bare(server, args.concurrency))
-            ours.append(run_ours(server, args.concurrency))
+            ours.append(run_ours(server, args.concurrency, parse_processes=args.parse_processes))
         if args.profile:
-            run_ours(server, args.concurrency, args.profile)
+            run_ours(server, args.concurrency, args.profile, args.parse_processes)
     bare, real = median_run(bares), median_run(ours)
     windows = bare["pages"] // args.pages
     print(
@@ -269,7 +293,7 @@ def main() -> None:
         print(f"WARNING: ours stored {real['records']} records, expected {expected}")
     for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
         with Replay(size) as server:
-            other = run_ours(server, args.concurrency)
+            other = run_ours(server, args.concurrency, parse_processes=args.parse_processes)
         print(line(f"ours, {size} pages/window", other))
     if args.profile:
         profile_summary(args.profile)

@@ -15,6 +15,9 @@ from typing import Any, NamedTuple
 import orjson
 import sqlite_utils
 
+from crawlers.items import RELEASE_KEY, StoredJson
+from crawlers.parsers import ocds
+
 # Records looked up per statement when a batch is written (SQLite allows 32,766 parameters).
 LOOKUP_CHUNK = 500
 # Keys that describe the fetch, not the record: a refetch that only changes these is no new version.
@@ -152,12 +155,21 @@ def _canonical(value: Any) -> bytes:
     never changes between runs.
     """
     try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str)
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=_fragment)
     except orjson.JSONEncodeError:
         text = json.dumps(
-            value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+            value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_parsed
         )
         return text.encode("utf-8")
+
+
+def _fragment(value: Any) -> Any:
+    # orjson takes a fragment's text as bytes exactly, not a subclass.
+    return orjson.Fragment(bytes(value)) if isinstance(value, StoredJson) else str(value)
+
+
+def _parsed(value: Any) -> Any:
+    return orjson.loads(memoryview(value)) if isinstance(value, StoredJson) else str(value)
 
 
 class StoreMissing(RuntimeError):
@@ -247,7 +259,7 @@ class CrawlStore:
 
     def _write_rows(self, rows: list[_Row], run_id: int | None, now: str) -> list[str]:
         stored = self._stored_hashes(rows)
-        outcomes, new, unchanged, changed = [], [], [], []
+        outcomes, new, unchanged, changed, restored = [], [], [], [], []
         for row in rows:
             old = stored.get(row.key)
             if old is None:
@@ -269,6 +281,11 @@ class CrawlStore:
             elif old == row.digest:
                 outcomes.append("unchanged")
                 unchanged.append((now, *row.key))
+            elif row.release and old == content_hash(load_record(row.record)):
+                # Stored before releases were kept as written: the same notice, now in its
+                # source's own form, is no new version.
+                outcomes.append("unchanged")
+                restored.append((row.digest, now, row.url, row.sha, run_id, row.record, *row.key))
             else:
                 outcomes.append("changed")
                 changed.append(row)
@@ -293,6 +310,12 @@ class CrawlStore:
         if unchanged:
             self.conn.executemany(
                 "UPDATE records SET last_seen = ? WHERE source = ? AND source_id = ?", unchanged
+            )
+        if restored:
+            self.conn.executemany(
+                "UPDATE records SET content_hash = ?, last_seen = ?, document_url = ?, "
+                "document_sha256 = ?, run_id = ?, record = ? WHERE source = ? AND source_id = ?",
+                restored,
             )
         if new:
             self.conn.executemany(
@@ -432,6 +455,7 @@ class _Row(NamedTuple):
     record: str
     url: str | None
     sha: str | None
+    release: bool
 
     @classmethod
     def of(cls, item: dict) -> _Row:
@@ -448,6 +472,7 @@ class _Row(NamedTuple):
             record,
             item.get("document_url"),
             item.get("document_sha256"),
+            RELEASE_KEY in item,
         )
 
 
@@ -467,6 +492,18 @@ class _Transaction:
             self.conn.execute("ROLLBACK")
 
 
+def load_record(stored: str | bytes) -> Any:
+    """The item a ``records`` or ``record_history`` row's JSON stands for, as the build reads
+    it: a stored OCDS release is mapped onto its notice (``ocds.stored_item``)."""
+    try:
+        record = orjson.loads(stored)
+    except orjson.JSONDecodeError:
+        # What orjson refuses (integers beyond 64 bits, lone surrogates) the standard library
+        # reads, or explains in the error the build reports.
+        record = json.loads(stored)
+    return ocds.stored_item(record) if isinstance(record, dict) else record
+
+
 def without_surrogates(item: dict) -> dict:
     """The item with every lone surrogate replaced by U+FFFD, as a decoder would have done."""
     text = _dumps(item).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
@@ -474,4 +511,4 @@ def without_surrogates(item: dict) -> dict:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_parsed)

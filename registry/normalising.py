@@ -7,7 +7,6 @@ parent writes them as a build without workers would: the same registry, row for 
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 from collections import deque
@@ -18,8 +17,7 @@ from functools import partial
 from itertools import islice
 from typing import Any
 
-import orjson
-
+from crawlers.store import load_record
 from registry.normalise.kinds import normaliser
 from registry.normalise.record import normalise_record
 from registry.notice_rows import EXTRA_KEYS, notice_rows
@@ -60,7 +58,7 @@ def outcome(kind: str, stored: str | bytes) -> Outcome:
     plausible, published = _TESTS.get(kind, (None, None))
     normalise = _NORMALISERS.get(kind) or normaliser(kind)
     try:
-        item = _parse(stored)
+        item = load_record(stored)
         if plausible is not None and not plausible(item):
             return Outcome(not_relevant=True)
         record = normalise(item)
@@ -92,15 +90,6 @@ _WRITTEN: dict[str, Callable[[dict], Any]] = {"notice": notice_rows}
 _NORMALISERS: dict[str, Callable[[dict], dict]] = {
     "notice": partial(normalise_record, extra_keys=EXTRA_KEYS)
 }
-
-
-def _parse(stored: str | bytes) -> Any:
-    try:
-        return orjson.loads(stored)
-    except orjson.JSONDecodeError:
-        # What orjson refuses (integers beyond 64 bits, lone surrogates) the standard library
-        # reads, or explains in the error the build reports.
-        return json.loads(stored)
 
 
 def _batch(kind: str, stored: list[str | bytes]) -> list[Outcome]:

@@ -18,7 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from crawlers.archive import DocumentArchive
-from crawlers.store import CrawlStore
+from crawlers.store import CrawlStore, load_record
 from registry.display import money
 from registry.document_text import document_text
 from registry.normalise.record import normalise_record
@@ -242,7 +242,7 @@ def _notice_versions(
 def _fields(record_json: str) -> dict[str, Any] | None:
     """The published fields of one stored version, normalised and redacted as the build does."""
     try:
-        record = normalise_record(json.loads(record_json))
+        record = normalise_record(load_record(record_json))
     except Exception as exc:  # an old version the normaliser cannot read costs that version only
         logger.warning("earlier version not read: %s", exc)
         return None

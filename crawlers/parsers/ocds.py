@@ -1,5 +1,7 @@
 """OCDS release packages, record packages, single releases and JSON lines: a page is parsed whole
-with orjson, a large document streamed with ijson."""
+with orjson, a large document streamed with ijson. The crawl stores releases as written
+(``stored_record``); ``release_to_item`` maps one onto a notice, at build time and in
+``survreg parse``."""
 
 from __future__ import annotations
 
@@ -7,13 +9,14 @@ import functools
 import io
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, Protocol, cast
 
 import ijson
 import orjson
 
+from crawlers.items import RELEASE_KEY, StoredJson
 from crawlers.parsers import compressed, jsonstream
 from crawlers.parsers.errors import ParseError
 
@@ -401,15 +404,96 @@ def parse(
 ) -> Iterator[dict]:
     """Parse an OCDS document, or a gzip, zip or tar of them, into notice items (ITEMS.md);
     members of at most ``whole_limit`` bytes are parsed whole, larger ones streamed."""
+    for release in releases(data, package, whole_limit):
+        yield release_to_item(release, url=url, source=source)
+
+
+def releases(
+    data: bytes | IO[bytes], package: Package | None = None, whole_limit: int = WHOLE_MAX_BYTES
+) -> Iterator[dict]:
+    """Every release of an OCDS document, or of each member of a gzip, zip or tar of them."""
     stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
     # Bulk files come compressed (.jsonl.gz, .zip): each member is a stream of its own.
     for member in compressed.members(stream):
-        for release in iter_releases(member.stream, package, whole_limit):
-            yield release_to_item(release, url=url, source=source)
+        yield from iter_releases(member.stream, package, whole_limit)
 
 
-def release_to_item(release: dict, url: str | None = None, source: str = "ocds") -> dict:
-    """Map one OCDS 1.0 or 1.1 release onto a notice item, keeping the publisher's own values."""
+# What a stored record says besides its release: the mapped item says all of it again.
+_STORED_KEYS = frozenset({RELEASE_KEY, "kind", "source", "source_id", "published"})
+
+
+def stored_records(
+    data: bytes | IO[bytes],
+    source: str,
+    package: Package | None = None,
+    keep: Callable[[dict], bool] | None = None,
+) -> Iterator[dict]:
+    """The records the crawl stores for a document's releases (``stored_record``); with
+    ``keep``, only those of releases whose notice item it keeps."""
+    for release in releases(data, package):
+        if keep is None or keep(release_to_item(release)):
+            yield stored_record(release, source)
+
+
+@dataclass
+class StoredPage:
+    """A document's stored records, its package, and the error that ended it early, if one did:
+    what ``stored_page`` hands back from another process."""
+
+    records: list[dict]
+    package: Package
+    error: Exception | None = None
+
+    def __iter__(self) -> Iterator[dict]:
+        """The records, then the error: as ``stored_records`` would have given them."""
+        yield from self.records
+        if self.error is not None:
+            raise self.error
+
+
+def stored_page(data: bytes, source: str, keep: Callable[[dict], bool] | None = None) -> StoredPage:
+    """``stored_records`` of a whole document, gathered, with the error that ended them."""
+    page = StoredPage([], Package())
+    try:
+        for record in stored_records(data, source, page.package, keep):
+            page.records.append(record)
+    except Exception as exc:  # handed back with the records before it, raised where they are read
+        page.error = exc
+    return page
+
+
+def stored_record(release: dict, source: str = "ocds") -> dict:
+    """A release as the crawl store keeps it: the release itself (JSON with sorted keys, so
+    that its content hash does not depend on key order) and its source, id and date."""
+    ocid, release_id, date, source = _identity(release, source)
+    try:
+        kept: Any = StoredJson(orjson.dumps(release, option=orjson.OPT_SORT_KEYS))
+    except orjson.JSONEncodeError:
+        # Integers beyond 64 bits or lone surrogates (streamed documents only): the store's own
+        # serialisation handles those.
+        kept = release
+    return {
+        "kind": "notice",
+        "source": source,
+        "source_id": f"{ocid}/{release_id}",
+        "published": date,
+        RELEASE_KEY: kept,
+    }
+
+
+def stored_item(record: dict) -> dict:
+    """The notice item a crawl-store record stands for: a stored release mapped by
+    ``release_to_item``, with the record's fetch keys; any other record as it is."""
+    release = record.get(RELEASE_KEY)
+    if release is None:
+        return record
+    item = release_to_item(release, source=record.get("source") or "ocds")
+    item.update((k, v) for k, v in record.items() if k not in _STORED_KEYS)
+    return item
+
+
+def _identity(release: Any, source: str) -> tuple[str, str, str | None, str]:
+    """A release's ocid, id (derived from its date when it has none), date and source."""
     if not isinstance(release, dict):
         raise ParseError("release is not a JSON object")
     ocid = _str(release.get("ocid"))
@@ -417,11 +501,16 @@ def release_to_item(release: dict, url: str | None = None, source: str = "ocds")
         raise ParseError("release has no ocid")
     if source == "ocds":
         source = OCID_PREFIX_SOURCES.get(ocid[:11].lower(), source)
-    warnings: list[str] = []
-    release_id = _str(release.get("id"))
     date = _str(release.get("date"))
-    if not release_id:
-        release_id = f"{ocid}-{date or 'undated'}"
+    release_id = _str(release.get("id")) or f"{ocid}-{date or 'undated'}"
+    return ocid, release_id, date, source
+
+
+def release_to_item(release: dict, url: str | None = None, source: str = "ocds") -> dict:
+    """Map one OCDS 1.0 or 1.1 release onto a notice item, keeping the publisher's own values."""
+    ocid, release_id, date, source = _identity(release, source)
+    warnings: list[str] = []
+    if not _str(release.get("id")):
         warnings.append(f"release of {ocid} has no id: derived {release_id!r} from its date")
         logger.warning("OCDS release of %s has no id; derived %r from its date", ocid, release_id)
     if not date:

@@ -14,7 +14,7 @@ from typing import Any
 
 from crawlers import paths
 from crawlers import settings as project_settings
-from crawlers.store import CrawlStore
+from crawlers.store import CrawlStore, load_record
 from registry.crawl import LOOPBACK_SETTINGS, crawl_command, crawl_env
 
 
@@ -94,10 +94,10 @@ def last_run(source: str) -> dict:
 
 
 def stored_items(source: str | None = None) -> dict[str, dict]:
-    """Current crawl-store items by source_id."""
+    """Current crawl-store items by source_id, as the build reads them."""
     store = CrawlStore(paths.crawl_db())
     items = {
-        r["source_id"]: json.loads(r["record"])
+        r["source_id"]: load_record(r["record"])
         for r in store.iter_records()
         if source in (None, r["source"])
     }

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 
 from crawlers import paths
-from crawlers.store import CrawlStore
+from crawlers.store import CrawlStore, load_record
 from registry.crawl import run_crawl
 from registry.replay import ReplayServer
 
@@ -26,10 +25,10 @@ def crawl(spider: str, server: ReplayServer, **arguments) -> subprocess.Complete
 
 
 def stored(source: str | None = None) -> dict[str, dict]:
-    """Current crawl-store rows by source_id, with the parsed item under ``item``."""
+    """Current crawl-store rows by source_id, with the item the build reads under ``item``."""
     store = CrawlStore(paths.crawl_db())
     rows = {
-        r["source_id"]: {**r, "item": json.loads(r["record"])}
+        r["source_id"]: {**r, "item": load_record(r["record"])}
         for r in store.iter_records()
         if source in (None, r["source"])
     }
