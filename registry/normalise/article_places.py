@@ -100,10 +100,15 @@ _TOWN_ADJECTIVE = re.compile(
 _COUNTRY_RUN = re.compile(rf"(?:U\.S\.A?|U\.K\.|USA|UK|[{_UPPER}][\w]+)(?:[ ]+[{_UPPER}][\w]+)*")
 # Chinese names: before an administrative suffix or an organisation ("辛集市", "北京怀柔警方"),
 # and a Taiwanese byline's city ("【記者洪佳萍/台南】").
+_NOT_AFTER_COUNTY = "[长長委城]"
 _CJK_PLACE = re.compile(
     r"(?P<n>[\u4e00-\u9fff]{2,4}?)(?:市|县|縣|区|區|镇|鎮)"
     r"|(?P<o>[\u4e00-\u9fff]{2,4})(?:警方|公安局|公安分局|警察局|警局|派出所|市府|政府)"
     r"|/(?P<b>[\u4e00-\u9fff]{2,3})(?:】|\]|報導|报道)"
+    # A county of one character is named with its suffix ("威县", "滑縣"); 县长, 县委 are its
+    # officials ("任县委书记": to serve as the county's party secretary), 县城 a county town
+    # ("新县城": a new one).
+    rf"|(?<![\u4e00-\u9fff])(?P<s>[\u4e00-\u9fff](?:县|縣))(?!{_NOT_AFTER_COUNTY})"
 )
 # Characters that end the words before a name, never open one: a date ("2011年瓜州县"), a
 # preposition or particle ("在长兴县"), a province ("云南省绥江县").
@@ -231,6 +236,11 @@ def extract_places(
             or (suffixed and resolve_place(name, "TW", small_towns=True))
             or None
         )
+        # China's divisions are listed in Simplified script: a Traditional text's "威縣" is 威县.
+        if place is None and (simplified := _simplified(name)) != name:
+            place = resolve_place(simplified, "CN") or (
+                suffixed and resolve_place(simplified, "CN", small_towns=True) or None
+            )
         if place and place.country in ("CN", "TW", "HK", "MO") and place.id not in found:
             found[place.id] = _row(place)
     if not found:
@@ -472,17 +482,23 @@ def _cjk_candidates(text: str) -> list[tuple[str, bool]]:
         return []
     names: dict[str, bool] = {}
     for match in _CJK_PLACE.finditer(text):
-        run = match.group("n") or match.group("o") or match.group("b")
+        run = match.group("n") or match.group("o") or match.group("b") or match.group("s")
         if match.group("n"):
             # The match may open with the words before the name ("来到临湘市"): its tails too.
             run = _CJK_BEFORE_NAME.sub("", run)
             options = [run[i:] for i in range(len(run) - 1)]
+            county = match.group().endswith(("县", "縣"))
+            if len(run) == 1 and county and not re.match(_NOT_AFTER_COUNTY, text[match.end() :]):
+                options = [match.group()[-2:]]  # "在威县"
+        elif match.group("s"):
+            options = [run]
         elif match.group("b"):
             options = [run]
         else:
             options = [run, run[:2], run[-2:]]
         for name in options:
-            names[name] = names.get(name, False) or bool(match.group("n"))
+            suffixed = bool(match.group("n") or match.group("s")) or name.endswith(("县", "縣"))
+            names[name] = names.get(name, False) or suffixed
     return list(names.items())
 
 
@@ -674,6 +690,17 @@ def _countries_in(
 
 def _language_countries(language: str | None) -> tuple[str, ...]:
     return tuple(r["country"] for r in _rows("language-countries.csv") if r["language"] == language)
+
+
+def _simplified(name: str) -> str:
+    """``name`` in Simplified script, for the characters China's division names use."""
+    table = _traditional_characters()
+    return "".join(table.get(char, char) for char in name)
+
+
+@cache
+def _traditional_characters() -> dict[str, str]:
+    return {r["traditional"]: r["simplified"] for r in _rows("cn-traditional-characters.csv")}
 
 
 def _rows(name: str) -> list[dict[str, str]]:

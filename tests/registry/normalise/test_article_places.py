@@ -122,6 +122,26 @@ def test_a_chinese_county_is_the_division_its_text_names(text):
     assert cities(text, language="zh") == [("Linxiang", "CN")]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Made up in the shape of a Hebei county's safe-village report, in both scripts: a county
+        # of one character named with its suffix.
+        "自从村里装了“天眼”，威县的村民心里踏实多了。",
+        "自從村裡裝了「天眼」，威縣的村民心裡踏實多了。",
+        "威縣公安局在全縣推廣視頻監控。",
+    ],
+)
+def test_a_one_character_county_in_either_script(text):
+    assert cities(text, language="zh") == [("Wei", "CN")]
+
+
+def test_a_traditional_script_county_is_the_simplified_division():
+    # Made up in the shape of a Yunnan county's safe-city report, in Traditional script.
+    text = "為提升綏江縣新縣城的治安防控水平，縣公安局安裝高清攝像頭。"
+    assert cities(text, language="zh") == [("Suijiang Xian", "CN")]
+
+
 def test_an_ap_dateline_states_the_towns_state():
     # Made up in the AP Stylebook's dateline form (CITY, state abbreviation, outlet): Decatur
     # has namesakes in several states, and the dateline's "Ill." tells them apart.
