@@ -101,6 +101,7 @@ _COUNTRY_RUN = re.compile(rf"(?:U\.S\.A?|U\.K\.|USA|UK|[{_UPPER}][\w]+)(?:[ ]+[{
 # Chinese names: before an administrative suffix or an organisation ("辛集市", "北京怀柔警方"),
 # and a Taiwanese byline's city ("【記者洪佳萍/台南】").
 _NOT_AFTER_COUNTY = "[长長委城]"
+_ELIDED_IN_SLUG = re.compile(r"(?<= )([dl])(?=[aeiouh])")
 _CJK_PLACE = re.compile(
     r"(?P<n>[\u4e00-\u9fff]{2,4}?)(?:市|县|縣|区|區|镇|鎮)"
     r"|(?P<o>[\u4e00-\u9fff]{2,4})(?:警方|公安局|公安分局|警察局|警局|派出所|市府|政府)"
@@ -638,8 +639,12 @@ def _resolve_url_name(
 
 def _spacings(name: str) -> list[str]:
     """The name, then a one-word name split in two or three words ("leslilas" as "les lilas",
-    "villaviciosadeodon" as "villaviciosa de odon")."""
-    if " " in name or len(name) > MAX_SQUASHED:
+    "villaviciosadeodon" as "villaviciosa de odon"), or a name of words with its elisions
+    ("cassano dadda" as "cassano d adda": a slug drops the apostrophe of "Cassano d'Adda")."""
+    if " " in name:
+        elided = _ELIDED_IN_SLUG.sub(r"\1 ", name)
+        return [name, elided] if elided != name else [name]
+    if len(name) > MAX_SQUASHED:
         return [name]
     cuts = range(2, len(name) - 1)
     two = [f"{name[:i]} {name[i:]}" for i in cuts]

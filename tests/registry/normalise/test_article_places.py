@@ -29,6 +29,11 @@ def cities(text, url=None, language=None):
         ("As câmeras de videomonitoramento começam a funcionar na próxima semana.",
          "https://radio-regional.com.br/noticias/cameras-chegam-ao-municipio-de-cerro-grande",
          "pt", ("Cerro Grande", "BR")),
+        # Made up in an Italian daily's shape: the slug drops the apostrophe of "d'Adda"; the
+        # text's "Cassano" alone is also Cassano delle Murge's other name.
+        ("Tre i progetti di installazione per una spesa totale di 210 mila euro.",
+         "https://www.quotidiano-lombardo.it/cronaca/telecamere-a-cassano-dadda-nuovi-occhi",
+         "it", ("Cassano d'Adda", "IT")),
         # A German article on a Luxembourg site is about Luxembourg.
         ("Die Gemeinde Düdelingen will im Zentrum Überwachungskameras aufstellen.",
          "https://www.lessentiel.lu/de/story/kameras-im-zentrum-12345", "de",
