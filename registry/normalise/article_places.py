@@ -91,12 +91,13 @@ _TITLES = re.compile(
 # A capitalised word in -er before a noun of a town's places or offices ("Augsburger
 # Hauptbahnhof", "Goslarer Innenstadt"); the town is the word without -er. Other nouns make
 # comparisons more often than places ("keine Londoner Verhältnisse").
-_TOWN_ADJECTIVE = re.compile(
-    rf"(?<![\w'’\-])(?P<town>[{_UPPER}][\w\-]{{2,}}?)er[ ]+"
+# What German names after a town ("Augsburger Hauptbahnhof", "Nürnbergs Innenstadt").
+_TOWN_NOUNS = (
     r"(?:(?:Haupt)?[Bb]ahnhof|Bahnhofs\w+|Innenstadt|Altstadt|Stadt\w+|"
     r"Polizei\w*|Rathaus|Marktplatz|Fußgängerzone|(?:Ober)?[Bb]ürgermeister\w*|Ordnungsamt|"
     r"Gemeinderat|Stadtrat|Verkehrsbetriebe)(?!\w)"
 )
+_TOWN_ADJECTIVE = re.compile(rf"(?<![\w'’\-])(?P<town>[{_UPPER}][\w\-]{{2,}}?)er[ ]+{_TOWN_NOUNS}")
 _COUNTRY_RUN = re.compile(rf"(?:U\.S\.A?|U\.K\.|USA|UK|[{_UPPER}][\w]+)(?:[ ]+[{_UPPER}][\w]+)*")
 # Chinese names: before an administrative suffix or an organisation ("辛集市", "北京怀柔警方"),
 # and a Taiwanese byline's city ("【記者洪佳萍/台南】").
@@ -188,7 +189,11 @@ def extract_places(
     small_in = (*named, *(spoken if language not in (None, "en") else ()))
     found: dict[str, dict[str, Any]] = {}
     adjectives = set(_town_adjectives(text)) if language == "de" else set()
-    for name, start in [*_candidates(text), *adjectives]:
+    candidates = _candidates(text)
+    # The noun a German run opens with is wording for the name after it ("zum Bahnhof Karben").
+    after_noun = set(_german_tails(candidates)) if language == "de" else set()
+    heads = _german_heads(candidates) if language == "de" else []
+    for name, start in [*candidates, *after_noun, *heads, *adjectives]:
         if _not_a_place(name, text, start):
             continue
         before = text[max(0, start - 12) : start]
@@ -199,6 +204,7 @@ def extract_places(
             or bool(_LOCATIVE.search(before))
             or _dateline(text, start, name)
             or (name, start) in adjectives
+            or (name, start) in after_noun
         )
         # Outside English a capital opens every sentence ("Nowe urządzenia") and, in German,
         # every noun: a lone word is a place only with wording, or mid-sentence outside German.
@@ -437,6 +443,30 @@ def _town_adjectives(text: str) -> list[tuple[str, int]]:
         forms = [stem, f"{stem}en", *([f"{stem[:-1]}en"] if stem.endswith("n") else [])]
         found.extend((form, match.start()) for form in forms)
     return found
+
+
+def _german_tails(candidates: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """German capitalises its nouns, so a run may open with one ("die Städte Bad Vilbel", "zum
+    Bahnhof Karben"): the run without its first word."""
+    return [
+        (" ".join(words[1:]), start + len(words[0]) + 1)
+        for name, start in candidates
+        if len(words := name.split()) > 1
+        and fold(words[1]) not in _particles()
+        and not re.match(_TOWN_NOUNS, words[1])
+    ]
+
+
+def _german_heads(candidates: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """A German run may run on after a particle into a noun ("Karben am Donnerstag"): the words
+    before its particle."""
+    heads = []
+    for name, start in candidates:
+        words = name.split()
+        particle = next((i for i, w in enumerate(words[1:], 1) if fold(w) in _particles()), None)
+        if particle:
+            heads.append((" ".join(words[:particle]), start))
+    return heads
 
 
 def _candidates(text: str) -> list[tuple[str, int]]:

@@ -147,6 +147,25 @@ def test_a_traditional_script_county_is_the_simplified_division():
     assert cities(text, language="zh") == [("Suijiang Xian", "CN")]
 
 
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        # Made up in a Hessian local paper's shape: German capitalises the noun before a town
+        # ("zum Bahnhof Karben") and the noun after a particle ("Karben am Donnerstag").
+        ("Anschließend ging es zum Bahnhof Karben, um Details zu klären.", ("Karben", "DE")),
+        ("Die neuen Kameras wurden in Karben am Donnerstag vorgestellt.", ("Karben", "DE")),
+    ],
+)
+def test_a_german_town_between_capitalised_nouns(text, place):
+    assert place in cities(text, language="de")
+
+
+def test_a_noun_after_a_towns_genitive_is_no_town():
+    # Made up in a Franconian TV station's shape ("Nürnbergs Hauptbahnhof").
+    text = "Neue Kameratechnik soll Nürnbergs Hauptbahnhof sicherer machen."
+    assert ("Hauptbahnhof", "DE") not in cities(text, language="de")
+
+
 def test_an_ap_dateline_states_the_towns_state():
     # Made up in the AP Stylebook's dateline form (CITY, state abbreviation, outlet): Decatur
     # has namesakes in several states, and the dateline's "Ill." tells them apart.
