@@ -17,6 +17,7 @@ from registry.normalise.countries import fold
 
 MODIFIER_WORDS = 9  # "41 Flock Safety Falcon automated license plate recognition (ALPR) cameras"
 OTHER_MODIFIER_WORDS = 4  # "una veintena de cámaras", "zeventien extra slimme camera’s"
+ATTRIBUTE_WORDS = 3  # words between a count's noun and what describes it ("caméras fixes déjà")
 STATUS_WINDOW = 120  # characters around a count searched for a planned or needed cue
 CJK_MODIFIER = 14  # characters between a Chinese counter and its noun ("个高清治安监控摄像头")
 _COMPOUND_JOINERS = "und|en|ën"  # "dreiundzwanzig", "vierentwintig", "tweeëntwintig"
@@ -139,6 +140,13 @@ def _cue_status(
     stop = boundary.search(right_raw)
     right_raw = right_raw[: stop.start()] if stop else right_raw
     left, right = f" {fold(left_raw)} ", f" {fold(right_raw)} "
+    # Words that describe the counted things themselves ("aux 450 caméras fixes déjà installées",
+    # "the 30 existing cameras") state their status whatever the clause's verb says.
+    if (attribute := _status_pattern("attribute", key).search(right)) and not re.search(
+        r"[^\w\s'’\-]", right[: attribute.start()]
+    ):
+        if len(right[: attribute.start()].split()) <= ATTRIBUTE_WORDS:
+            return "installed"
     best: str | None = None
     distance = len(left) + len(right)
     for status in ("needed", "planned", "installed"):

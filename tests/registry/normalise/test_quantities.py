@@ -161,3 +161,11 @@ def test_an_item_of_a_chinese_enumeration_names_its_own_thing():
 )  # fmt: skip
 def test_counts_whose_noun_is_left_out_or_named_by_its_kind(text, language, expected):
     assert counts(text, language) == expected
+
+
+def test_words_describing_the_counted_things_state_their_status():
+    # Made up in a French city's news shape: the clause's verb is the new cameras' future.
+    text = "Ces nouveaux équipements s'ajouteront aux 120 caméras fixes existantes."
+    assert [(q["count"], q["status"]) for q in extract_quantities(text, "fr")] == [
+        (120, "installed")
+    ]
