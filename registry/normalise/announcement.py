@@ -54,10 +54,14 @@ _CURRENCY_AFTER = (
     r"(?:€|euros?|EUR|£|pounds|dollars|USD|GBP|AUD|CNY|yuan|rupees|zł|złotych|PLN|CHF|"
     r"Franken|francs|reais|BRL)"
 )
+# French writes whether an amount is before or after tax right after it ("75 000€ht", "12 000 €
+# TTC"): part of the amount, not of the next word.
+_TAX_NOTE = re.compile(r"\s?(?:ht|h\.t\.|ttc|t\.t\.c\.)(?!\w)", re.IGNORECASE)
 _MONEY = re.compile(
     rf"(?:(?:US|A|AU|C|CA|NZ|HK|S|R)?\$|£|€|¥|₹|(?<![A-Za-z])(?:USD|EUR|GBP|AUD|CAD|CNY|RMB|INR|"
     rf"PKR|KES|JPY|CHF|PLN|BRL)\s?)\s?{_AMOUNT}(?:\s?{_SCALE}(?!\w))?"
-    rf"|{_AMOUNT}\s?(?:{_SCALE}\s?)?(?:(?:de|di|of)\s|d['’])?{_CURRENCY_AFTER}(?!\w)",
+    rf"|{_AMOUNT}\s?(?:{_SCALE}\s?)?(?:(?:de|di|of)\s|d['’])?{_CURRENCY_AFTER}"
+    rf"(?:{_TAX_NOTE.pattern})?(?!\w)",
     re.IGNORECASE,
 )
 # A return or cost per unit of money ("$26 for every dollar spent", "7 euros por cada euro"):
@@ -74,6 +78,7 @@ _CJK_MONEY = re.compile(
     r"(?:元|人民币|人民幣)"
 )
 _BARE_DOLLAR = re.compile(r"^\$")
+_ASIDE = re.compile(r"\([^()]*\)")
 # Half and one and a half million in words, read as digits before amounts are found: "een half
 # miljoen euro", "un millón y medio de euros", "anderthalb Millionen Franken".
 _MILLIONS = (
@@ -232,7 +237,7 @@ def extract_value(text: str, places: list[dict[str, Any]]) -> dict[str, Any] | N
             continue
         if _PER_UNIT_SPENT.match(text, match.end()):
             continue
-        phrase = match.group().strip()
+        phrase = _TAX_NOTE.sub("", match.group()).strip()
         money = parse_money(_english_scale(phrase))
         if money is None or not money.amount:
             continue
@@ -246,7 +251,9 @@ def extract_value(text: str, places: list[dict[str, Any]]) -> dict[str, Any] | N
 def _states_total(text: str, cue_end: int, start: int) -> bool:
     """The amount at ``start`` is what the total cue ending at ``cue_end`` states: near after
     it, in its clause ("of the total cost; the city's share is $33,442" states a share)."""
-    return 0 <= start - cue_end <= TOTAL_REACH and not re.search(r"[;.!?]", text[cue_end:start])
+    # A bracket is an aside: "le coût global (achat, installation, formation) sera de 75 000 €".
+    gap = _ASIDE.sub("", text[cue_end:start]) if start >= cue_end else "-" * (TOTAL_REACH + 1)
+    return len(gap) <= TOTAL_REACH and not re.search(r"[;.!?]", gap)
 
 
 @cache

@@ -91,19 +91,26 @@ _TITLES = re.compile(
 # A capitalised word in -er before a noun of a town's places or offices ("Augsburger
 # Hauptbahnhof", "Goslarer Innenstadt"); the town is the word without -er. Other nouns make
 # comparisons more often than places ("keine Londoner Verhältnisse").
-_TOWN_ADJECTIVE = re.compile(
-    rf"(?<![\w'’\-])(?P<town>[{_UPPER}][\w\-]{{2,}}?)er[ ]+"
+# What German names after a town ("Augsburger Hauptbahnhof", "Nürnbergs Innenstadt").
+_TOWN_NOUNS = (
     r"(?:(?:Haupt)?[Bb]ahnhof|Bahnhofs\w+|Innenstadt|Altstadt|Stadt\w+|"
     r"Polizei\w*|Rathaus|Marktplatz|Fußgängerzone|(?:Ober)?[Bb]ürgermeister\w*|Ordnungsamt|"
     r"Gemeinderat|Stadtrat|Verkehrsbetriebe)(?!\w)"
 )
+_TOWN_ADJECTIVE = re.compile(rf"(?<![\w'’\-])(?P<town>[{_UPPER}][\w\-]{{2,}}?)er[ ]+{_TOWN_NOUNS}")
 _COUNTRY_RUN = re.compile(rf"(?:U\.S\.A?|U\.K\.|USA|UK|[{_UPPER}][\w]+)(?:[ ]+[{_UPPER}][\w]+)*")
 # Chinese names: before an administrative suffix or an organisation ("辛集市", "北京怀柔警方"),
 # and a Taiwanese byline's city ("【記者洪佳萍/台南】").
+_NOT_AFTER_COUNTY = "[长長委城]"
+_ELIDED_IN_SLUG = re.compile(r"(?<= )([dl])(?=[aeiouh])")
 _CJK_PLACE = re.compile(
     r"(?P<n>[\u4e00-\u9fff]{2,4}?)(?:市|县|縣|区|區|镇|鎮)"
     r"|(?P<o>[\u4e00-\u9fff]{2,4})(?:警方|公安局|公安分局|警察局|警局|派出所|市府|政府)"
     r"|/(?P<b>[\u4e00-\u9fff]{2,3})(?:】|\]|報導|报道)"
+    # A county of one character is named with its suffix ("威县", "滑縣"); 县长, 县委 are its
+    # officials ("任县委书记": to serve as the county's party secretary), 县城 a county town
+    # ("新县城": a new one).
+    rf"|(?<![\u4e00-\u9fff])(?P<s>[\u4e00-\u9fff](?:县|縣))(?!{_NOT_AFTER_COUNTY})"
 )
 # Characters that end the words before a name, never open one: a date ("2011年瓜州县"), a
 # preposition or particle ("在长兴县"), a province ("云南省绥江县").
@@ -182,7 +189,11 @@ def extract_places(
     small_in = (*named, *(spoken if language not in (None, "en") else ()))
     found: dict[str, dict[str, Any]] = {}
     adjectives = set(_town_adjectives(text)) if language == "de" else set()
-    for name, start in [*_candidates(text), *adjectives]:
+    candidates = _candidates(text)
+    # The noun a German run opens with is wording for the name after it ("zum Bahnhof Karben").
+    after_noun = set(_german_tails(candidates)) if language == "de" else set()
+    heads = _german_heads(candidates) if language == "de" else []
+    for name, start in [*candidates, *after_noun, *heads, *adjectives]:
         if _not_a_place(name, text, start):
             continue
         before = text[max(0, start - 12) : start]
@@ -193,6 +204,7 @@ def extract_places(
             or bool(_LOCATIVE.search(before))
             or _dateline(text, start, name)
             or (name, start) in adjectives
+            or (name, start) in after_noun
         )
         # Outside English a capital opens every sentence ("Nowe urządzenia") and, in German,
         # every noun: a lone word is a place only with wording, or mid-sentence outside German.
@@ -231,6 +243,11 @@ def extract_places(
             or (suffixed and resolve_place(name, "TW", small_towns=True))
             or None
         )
+        # China's divisions are listed in Simplified script: a Traditional text's "威縣" is 威县.
+        if place is None and (simplified := _simplified(name)) != name:
+            place = resolve_place(simplified, "CN") or (
+                suffixed and resolve_place(simplified, "CN", small_towns=True) or None
+            )
         if place and place.country in ("CN", "TW", "HK", "MO") and place.id not in found:
             found[place.id] = _row(place)
     if not found:
@@ -428,6 +445,30 @@ def _town_adjectives(text: str) -> list[tuple[str, int]]:
     return found
 
 
+def _german_tails(candidates: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """German capitalises its nouns, so a run may open with one ("die Städte Bad Vilbel", "zum
+    Bahnhof Karben"): the run without its first word."""
+    return [
+        (" ".join(words[1:]), start + len(words[0]) + 1)
+        for name, start in candidates
+        if len(words := name.split()) > 1
+        and fold(words[1]) not in _particles()
+        and not re.match(_TOWN_NOUNS, words[1])
+    ]
+
+
+def _german_heads(candidates: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """A German run may run on after a particle into a noun ("Karben am Donnerstag"): the words
+    before its particle."""
+    heads = []
+    for name, start in candidates:
+        words = name.split()
+        particle = next((i for i, w in enumerate(words[1:], 1) if fold(w) in _particles()), None)
+        if particle:
+            heads.append((" ".join(words[:particle]), start))
+    return heads
+
+
 def _candidates(text: str) -> list[tuple[str, int]]:
     found = []
     for match in _RUN.finditer(text):
@@ -472,17 +513,23 @@ def _cjk_candidates(text: str) -> list[tuple[str, bool]]:
         return []
     names: dict[str, bool] = {}
     for match in _CJK_PLACE.finditer(text):
-        run = match.group("n") or match.group("o") or match.group("b")
+        run = match.group("n") or match.group("o") or match.group("b") or match.group("s")
         if match.group("n"):
             # The match may open with the words before the name ("来到临湘市"): its tails too.
             run = _CJK_BEFORE_NAME.sub("", run)
             options = [run[i:] for i in range(len(run) - 1)]
+            county = match.group().endswith(("县", "縣"))
+            if len(run) == 1 and county and not re.match(_NOT_AFTER_COUNTY, text[match.end() :]):
+                options = [match.group()[-2:]]  # "在威县"
+        elif match.group("s"):
+            options = [run]
         elif match.group("b"):
             options = [run]
         else:
             options = [run, run[:2], run[-2:]]
         for name in options:
-            names[name] = names.get(name, False) or bool(match.group("n"))
+            suffixed = bool(match.group("n") or match.group("s")) or name.endswith(("县", "縣"))
+            names[name] = names.get(name, False) or suffixed
     return list(names.items())
 
 
@@ -622,8 +669,12 @@ def _resolve_url_name(
 
 def _spacings(name: str) -> list[str]:
     """The name, then a one-word name split in two or three words ("leslilas" as "les lilas",
-    "villaviciosadeodon" as "villaviciosa de odon")."""
-    if " " in name or len(name) > MAX_SQUASHED:
+    "villaviciosadeodon" as "villaviciosa de odon"), or a name of words with its elisions
+    ("cassano dadda" as "cassano d adda": a slug drops the apostrophe of "Cassano d'Adda")."""
+    if " " in name:
+        elided = _ELIDED_IN_SLUG.sub(r"\1 ", name)
+        return [name, elided] if elided != name else [name]
+    if len(name) > MAX_SQUASHED:
         return [name]
     cuts = range(2, len(name) - 1)
     two = [f"{name[:i]} {name[i:]}" for i in cuts]
@@ -674,6 +725,17 @@ def _countries_in(
 
 def _language_countries(language: str | None) -> tuple[str, ...]:
     return tuple(r["country"] for r in _rows("language-countries.csv") if r["language"] == language)
+
+
+def _simplified(name: str) -> str:
+    """``name`` in Simplified script, for the characters China's division names use."""
+    table = _traditional_characters()
+    return "".join(table.get(char, char) for char in name)
+
+
+@cache
+def _traditional_characters() -> dict[str, str]:
+    return {r["traditional"]: r["simplified"] for r in _rows("cn-traditional-characters.csv")}
 
 
 def _rows(name: str) -> list[dict[str, str]]:

@@ -17,9 +17,11 @@ from registry.normalise.countries import fold
 
 MODIFIER_WORDS = 9  # "41 Flock Safety Falcon automated license plate recognition (ALPR) cameras"
 OTHER_MODIFIER_WORDS = 4  # "una veintena de cámaras", "zeventien extra slimme camera’s"
+ATTRIBUTE_WORDS = 3  # words between a count's noun and what describes it ("caméras fixes déjà")
 STATUS_WINDOW = 120  # characters around a count searched for a planned or needed cue
 CJK_MODIFIER = 14  # characters between a Chinese counter and its noun ("个高清治安监控摄像头")
 _COMPOUND_JOINERS = "und|en|ën"  # "dreiundzwanzig", "vierentwintig", "tweeëntwintig"
+_COMPOUNDING = ("de", "nl")  # languages that write a noun and its modifier as one word
 _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
 # Groups of three digits after a separator are thousands in every language we read: a count of
 # things has no decimals ("1,200", "1.130", "2 000").
@@ -138,6 +140,13 @@ def _cue_status(
     stop = boundary.search(right_raw)
     right_raw = right_raw[: stop.start()] if stop else right_raw
     left, right = f" {fold(left_raw)} ", f" {fold(right_raw)} "
+    # Words that describe the counted things themselves ("aux 450 caméras fixes déjà installées",
+    # "the 30 existing cameras") state their status whatever the clause's verb says.
+    if (attribute := _status_pattern("attribute", key).search(right)) and not re.search(
+        r"[^\w\s'’\-]", right[: attribute.start()]
+    ):
+        if len(right[: attribute.start()].split()) <= ATTRIBUTE_WORDS:
+            return "installed"
     best: str | None = None
     distance = len(left) + len(right)
     for status in ("needed", "planned", "installed"):
@@ -170,7 +179,7 @@ def _modifiers(match: re.Match[str]) -> int:
 
 def _latin(text: str, language: str | None) -> list[tuple[int, int, int, str, bool]]:
     found = []
-    for match in _quantity_pattern().finditer(text):
+    for match in _quantity_pattern(language in _COMPOUNDING).finditer(text):
         raw = match.group("n")
         if _YEAR_LIKE.fullmatch(raw):
             continue
@@ -243,10 +252,19 @@ def _chinese(text: str) -> list[tuple[int, int, int, str, bool]]:
             continue
         before = [f for f in found if f[1] <= start and not _SENTENCE_END.search(text, f[1], start)]
         count = chinese_number(match.group("n"))
+        # An item of an enumeration names its own thing ("前端監控點572個、報警點57個").
+        if before and _enumerated_item(text[max(before)[1] : start]):
+            continue
         if before and count:
             of = max(before)[3]
             found.append((start, match.end("n"), count, of, False))
     return found
+
+
+def _enumerated_item(gap: str) -> bool:
+    """The text before a bare Chinese count is an item of an enumeration with its own name."""
+    *_, item = gap.split("、")
+    return "、" in gap and bool(item.strip())
 
 
 def parse_count(raw: str) -> int | None:
@@ -336,7 +354,7 @@ def _number_pattern() -> str:
 
 
 @cache
-def _quantity_pattern() -> re.Pattern[str]:
+def _quantity_pattern(compounds: bool = False) -> re.Pattern[str]:
     words = _number_words_pattern()
     number = _number_pattern()
     nouns = sorted({n for n in _noun_rows() if not _cjk(n)}, key=len, reverse=True)
@@ -349,11 +367,14 @@ def _quantity_pattern() -> re.Pattern[str]:
         rf"|\([A-Z]{{2,6}}\)|\(\d+\)|[«»„“”\"])"
     )
     connector = r"(?:[ \t]+(?:of|de|d'|di|del|des|van|z))?"
+    # Dutch and German glue a noun's modifier to it ("350 politiecamera's"); the head of a
+    # compound is its last part ("vier Kamera-Standorte" counts sites).
+    glued = r"(?:[^\W\d_]{2,}-?)?" if compounds else ""
     return re.compile(
         # Not an amount: "$30,000 in digital police security cameras" counts dollars.
         rf"(?<![\w.,$€£¥₹])(?<![$€£¥₹] )(?P<n>{number}){connector}"
         rf"(?:[ \t]+{modifier}){{0,{MODIFIER_WORDS}}}?"
-        rf"(?:[ \t]+[«„“\"]?|(?<=\w)-)(?P<noun>{latin})(?!\w)",
+        rf"(?:[ \t]+[«„“\"]?{glued}|(?<=\w)-)(?P<noun>{latin})(?!\w|-\w)",
         re.IGNORECASE,
     )
 
@@ -364,14 +385,16 @@ def _chinese_patterns() -> tuple[re.Pattern[str], ...]:
     counters = "".join(_counters())
     number = rf"(?:\d[\d,.]*(?:[万萬亿億]\d*)?|[{_CJK_DIGIT}]+)[多余餘]?"
     gap = rf"[^，。；、,;：:\d{counters}]"
+    # "视频监控摄像机1825个" counts cameras; "视频监控系统313套", "7個鄉鎮監控中心" count systems
+    # and centres.
+    not_system = r"(?![^，。；、,;\d]{0,3}?(?:系统|系統|平台|平臺|中心))"
     return (
         re.compile(
-            rf"(?P<n>{number})\s*[{counters}](?:以上)?{gap}{{0,{CJK_MODIFIER}}}?[“”\"]?(?P<noun>{nouns})"
+            rf"(?P<n>{number})\s*[{counters}](?:以上)?{gap}{{0,{CJK_MODIFIER}}}?[“”\"]?"
+            rf"(?P<noun>{nouns}){not_system}"
         ),
-        # "视频监控摄像机1825个" counts cameras; "视频监控系统313套" counts systems.
         re.compile(
-            rf"(?P<noun>{nouns})(?![^，。；、,;\d]{{0,3}}?(?:系统|系統|平台|平臺|中心))"
-            rf"[^，。；、,;\d]{{0,3}}?(?P<n>{number})\s*[{counters}]"
+            rf"(?P<noun>{nouns}){not_system}[^，。；、,;\d]{{0,3}}?(?P<n>{number})\s*[{counters}]"
         ),
     )
 

@@ -438,6 +438,16 @@ def test_millions_counted_in_words():
     assert extract_value(text, []) == {"amount": 8_000_000.0, "currency": "EUR"}
 
 
+def test_a_total_cost_after_an_aside_and_before_tax():
+    # Made up in a French village's page shape: the total's cue without its accent, an aside in
+    # brackets, the amount before tax (HT), a subsidy before it.
+    text = (
+        "Une subvention de 12 500€ est accordée par la Région. Le cout global (achat, pose, "
+        "formation des agents, etc…) sera de plus de 48 000€ht."
+    )
+    assert extract_value(text, []) == {"amount": 48_000.0, "currency": "EUR"}
+
+
 def test_an_amount_stated_as_the_total_cost_wins_over_a_subsidy_before_it():
     # Made up in a council report's shape (a subsidy, the town's share, then the total).
     text = (

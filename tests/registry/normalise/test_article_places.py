@@ -29,6 +29,11 @@ def cities(text, url=None, language=None):
         ("As câmeras de videomonitoramento começam a funcionar na próxima semana.",
          "https://radio-regional.com.br/noticias/cameras-chegam-ao-municipio-de-cerro-grande",
          "pt", ("Cerro Grande", "BR")),
+        # Made up in an Italian daily's shape: the slug drops the apostrophe of "d'Adda"; the
+        # text's "Cassano" alone is also Cassano delle Murge's other name.
+        ("Tre i progetti di installazione per una spesa totale di 210 mila euro.",
+         "https://www.quotidiano-lombardo.it/cronaca/telecamere-a-cassano-dadda-nuovi-occhi",
+         "it", ("Cassano d'Adda", "IT")),
         # A German article on a Luxembourg site is about Luxembourg.
         ("Die Gemeinde Düdelingen will im Zentrum Überwachungskameras aufstellen.",
          "https://www.lessentiel.lu/de/story/kameras-im-zentrum-12345", "de",
@@ -120,6 +125,45 @@ def test_a_town_named_only_inside_a_longer_town_name_is_not_found_apart():
 )
 def test_a_chinese_county_is_the_division_its_text_names(text):
     assert cities(text, language="zh") == [("Linxiang", "CN")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Made up in the shape of a Hebei county's safe-village report, in both scripts: a county
+        # of one character named with its suffix.
+        "自从村里装了“天眼”，威县的村民心里踏实多了。",
+        "自從村裡裝了「天眼」，威縣的村民心裡踏實多了。",
+        "威縣公安局在全縣推廣視頻監控。",
+    ],
+)
+def test_a_one_character_county_in_either_script(text):
+    assert cities(text, language="zh") == [("Wei", "CN")]
+
+
+def test_a_traditional_script_county_is_the_simplified_division():
+    # Made up in the shape of a Yunnan county's safe-city report, in Traditional script.
+    text = "為提升綏江縣新縣城的治安防控水平，縣公安局安裝高清攝像頭。"
+    assert cities(text, language="zh") == [("Suijiang Xian", "CN")]
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        # Made up in a Hessian local paper's shape: German capitalises the noun before a town
+        # ("zum Bahnhof Karben") and the noun after a particle ("Karben am Donnerstag").
+        ("Anschließend ging es zum Bahnhof Karben, um Details zu klären.", ("Karben", "DE")),
+        ("Die neuen Kameras wurden in Karben am Donnerstag vorgestellt.", ("Karben", "DE")),
+    ],
+)
+def test_a_german_town_between_capitalised_nouns(text, place):
+    assert place in cities(text, language="de")
+
+
+def test_a_noun_after_a_towns_genitive_is_no_town():
+    # Made up in a Franconian TV station's shape ("Nürnbergs Hauptbahnhof").
+    text = "Neue Kameratechnik soll Nürnbergs Hauptbahnhof sicherer machen."
+    assert ("Hauptbahnhof", "DE") not in cities(text, language="de")
 
 
 def test_an_ap_dateline_states_the_towns_state():

@@ -120,3 +120,52 @@ def test_a_dutch_or_german_number_written_as_one_word():
     # politie.nl, 2018-07-03, "1200 extra ogen in 1 dag".
     text = "In een dag bijna twaalfhonderd extra camera’s, waarover de politie kan beschikken."
     assert [q["count"] for q in extract_quantities(text, "nl")] == [1200]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # Made up in a Dutch police report's shape: the modifier glued to the noun.
+        ("Langs de snelwegen hangen 120 politiecamera's met kentekenherkenning.", "nl",
+         [(120, "cameras")]),
+        # Made up in a German council report's shape: the head of a compound is its last part.
+        ("Am Bahnhof sind drei Kamera-Standorte vorgesehen.", "de", [(3, "sites")]),
+    ],
+)  # fmt: skip
+def test_a_dutch_or_german_compound_counts_its_last_part(text, language, expected):
+    assert counts(text, language) == expected
+
+
+def test_an_item_of_a_chinese_enumeration_names_its_own_thing():
+    # Made up in a county's safe-city progress report's shape (前端点位、报警点、中心、卡口系统).
+    text = (
+        "该县建设任务为：前端监控点300个、报警点40个、县级监控中心1个、"
+        "乡镇监控中心6个和治安卡口系统4个。"
+    )
+    assert counts(text, "zh") == [(300, "sites")]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # Made up in a Mexican city's announcement shape: the purchase names no noun again.
+        ("Hoy hay 400 cámaras y se analiza la compra de 150 adicionales.", "es",
+         [(400, "cameras"), (150, "cameras")]),
+        # Made up in a French town's page shape: the older cameras without their noun.
+        ("20 nouvelles caméras ont été posées, complétant les 12 déjà en place.", "fr",
+         [(20, "cameras"), (12, "cameras")]),
+        # Made up in a Chinese police procurement's shape: bullet and face-capture cameras.
+        ("将在小区建设安装车辆识别枪机30台，人脸采集设备60台。", "zh",
+         [(30, "cameras"), (60, "cameras")]),
+    ],
+)  # fmt: skip
+def test_counts_whose_noun_is_left_out_or_named_by_its_kind(text, language, expected):
+    assert counts(text, language) == expected
+
+
+def test_words_describing_the_counted_things_state_their_status():
+    # Made up in a French city's news shape: the clause's verb is the new cameras' future.
+    text = "Ces nouveaux équipements s'ajouteront aux 120 caméras fixes existantes."
+    assert [(q["count"], q["status"]) for q in extract_quantities(text, "fr")] == [
+        (120, "installed")
+    ]

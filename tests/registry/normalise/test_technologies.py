@@ -183,6 +183,28 @@ def test_negated_keywords_do_not_count() -> None:
     assert "cctv" in ids([], "Contract No. 12345 for CCTV maintenance")
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "tech"),
+    [
+        # Made up in the shape of Italian town news: plate reading named in full.
+        ("Telecamere in grado di fare la lettura automatica della targa dei veicoli.", "it",
+         "alpr"),
+        ("Il controllo delle targhe è il pilastro del sistema.", "it", "alpr"),
+        ("Verrà allestita una nuova sala di regia presso il comando.", "it", "command_center"),
+        # Made up in a Chinese police procurement's shape.
+        ("建设安装车辆识别枪机30台", "zh", "alpr"),
+    ],
+)  # fmt: skip
+def test_keywords_written_out(text: str, language: str, tech: str) -> None:
+    assert tech in ids([], text, language)
+
+
+def test_an_option_not_taken_up_is_no_technology() -> None:
+    # Made up in the shape of a council story on a plate-reader contract.
+    text = 'The contract had options for "face recognition." The city could add face recognition.'
+    assert "face_recognition" not in ids([], text, "en")
+
+
 def test_results_are_sorted_and_bounded() -> None:
     result = classify(
         ["32323500"], "Videosorveglianza e lettura targhe con riconoscimento facciale"
