@@ -44,6 +44,16 @@ def keys_in_db(registry_db, table: str, pks: list[str], where: str = "") -> Coun
     return Counter(tuple(str(v) for v in row) for row in rows)
 
 
+def row_count(datasette, table: dict) -> int:
+    """The table's row count as Datasette serves it; the database page gives each count 5 ms
+    and says None past that (a loaded machine), the table's own page counts within its SQL limit."""
+    if table["count"] is not None:
+        return table["count"]
+    return get(datasette, f"/registry/{table['name']}.json?_size=0").json()[
+        "filtered_table_rows_count"
+    ]
+
+
 def walk(datasette, path: str, pks: list[str]) -> Counter:
     """Every row reached by following next_url from ``path``, keyed by primary key."""
     seen: Counter = Counter()
@@ -76,7 +86,7 @@ def test_next_url_reaches_every_row_once_for_every_table_and_sort(datasette, reg
     checked = 0
     for table in tables(datasette):
         expected = keys_in_db(registry_db, table["name"], table["primary_keys"])
-        assert sum(expected.values()) == table["count"]
+        assert sum(expected.values()) == row_count(datasette, table)
         for sort in sorts(table):
             # Facets and counts do not change the order; leaving them out keeps this quick.
             path = f"/registry/{table['name']}.json?_size={PAGE}&_nofacet=1&_nocount=1{sort}"
