@@ -49,7 +49,6 @@ MAX_FAILED_SHARE = 0.01
 # source's published records (records suppressed by a correction do not count), unless allowed.
 MAX_DROPPED_SHARE = 0.05
 LOCK_NAME = "build.lock"
-BUILD_CACHE_KIB = 64 * 1024
 
 
 class BuildError(RuntimeError):
@@ -305,10 +304,6 @@ def _build_into(
     # A fresh scratch file that is checked before use: durability during the build buys nothing.
     db.execute("PRAGMA journal_mode=OFF")
     db.execute("PRAGMA synchronous=OFF")
-    # Linking, grouping and indexing sort every record: with SQLite's 2 MiB default they spill
-    # to temporary files. A fixed page cache keeps memory flat in the number of records.
-    for schema_name in ("main", "temp"):
-        db.execute(f"PRAGMA {schema_name}.cache_size = -{BUILD_CACHE_KIB}")
     report = BuildReport()
     complete = withdrawn.complete_runs(store, load_sources())
     try:
