@@ -300,8 +300,10 @@ def _write_links(db: sqlite_utils.Database, kinds: list[EvidenceKind]) -> None:
 
 def _fill(db: sqlite_utils.Database, kinds: list[EvidenceKind], corrections: Corrections) -> None:
     union = " UNION ALL ".join(k.facts for k in kinds)
+    # Each record's facts are worked out once, into a table that the evidence, the grouping and
+    # the picks below all read: as a view they were computed once per reader.
     db.execute(
-        f"CREATE TEMP VIEW _facts AS SELECT f.*, l.link_rule FROM ({union}) f "
+        f"CREATE TEMP TABLE _facts AS SELECT f.*, l.link_rule FROM ({union}) f "
         "JOIN _links l ON l.record_id = f.record_id"
     )
     db.executescript(
@@ -311,25 +313,30 @@ def _fill(db: sqlite_utils.Database, kinds: list[EvidenceKind], corrections: Cor
         SELECT 'e:' || record_id, deployment_id, kind, record_id, detail, title, url, date,
                document_sha256, source, link_rule, first_seen, licence FROM _facts;
 
-        WITH ranked AS (
-            SELECT f.*, row_number() OVER (
-                PARTITION BY deployment_id
-                ORDER BY coalesce(date, '') DESC, stage DESC, record_id) AS latest,
-              row_number() OVER (
-                PARTITION BY deployment_id
-                ORDER BY value_amount IS NULL, stage DESC, coalesce(date, '') DESC,
-                         record_id) AS best_value,
-              row_number() OVER (
-                PARTITION BY deployment_id
-                ORDER BY place_id IS NULL, kind != 'notice', first_seen, record_id) AS best_place
-            FROM _facts f
-        ), grouped AS (
-            SELECT deployment_id, max(stage) AS stage, min(date) AS first_evidence,
-                   max(date) AS last_evidence, count(*) AS evidence_count,
-                   min(first_seen) AS first_seen, max(quantity) AS cameras,
-                   group_concat(DISTINCT link_rule) AS rules
-            FROM _facts GROUP BY deployment_id
-        )
+        CREATE TEMP TABLE _grouped AS
+        SELECT deployment_id, max(stage) AS stage, min(date) AS first_evidence,
+               max(date) AS last_evidence, count(*) AS evidence_count,
+               min(first_seen) AS first_seen, max(quantity) AS cameras,
+               group_concat(DISTINCT link_rule) AS rules
+        FROM _facts GROUP BY deployment_id ORDER BY deployment_id;
+
+        -- Made after the grouping, which reads the facts in the order they were written.
+        CREATE INDEX temp._facts_deployment ON _facts (deployment_id);
+
+        -- Each pick is one row of a deployment's few, found by its index (record ids are unique:
+        -- no ties); ranking every record with window functions sorted them all three times.
+        CREATE TEMP TABLE _picks AS
+        SELECT g.*,
+          (SELECT rowid FROM _facts WHERE deployment_id = g.deployment_id
+           ORDER BY coalesce(date, '') DESC, stage DESC, record_id LIMIT 1) AS latest,
+          (SELECT rowid FROM _facts WHERE deployment_id = g.deployment_id
+           ORDER BY value_amount IS NULL, stage DESC, coalesce(date, '') DESC, record_id
+           LIMIT 1) AS best_value,
+          (SELECT rowid FROM _facts WHERE deployment_id = g.deployment_id
+           ORDER BY place_id IS NULL, kind != 'notice', first_seen, record_id
+           LIMIT 1) AS best_place
+        FROM _grouped g ORDER BY g.rowid;
+
         INSERT INTO deployments (id, procedure_id, title, status, buyer_name, country, city,
                                  place_id, place_label, latitude, longitude, value_amount,
                                  value_currency, value_eur, cameras, first_evidence,
@@ -342,11 +349,16 @@ def _fill(db: sqlite_utils.Database, kinds: list[EvidenceKind], corrections: Cor
                pl.city, pl.id, pl.label, pl.latitude, pl.longitude, v.value_amount,
                v.value_currency, v.value_eur, g.cameras, g.first_evidence, g.last_evidence,
                g.evidence_count, g.first_seen, g.rules
-        FROM grouped g
-        JOIN ranked l ON l.deployment_id = g.deployment_id AND l.latest = 1
-        JOIN ranked v ON v.deployment_id = g.deployment_id AND v.best_value = 1
-        JOIN ranked p ON p.deployment_id = g.deployment_id AND p.best_place = 1
-        LEFT JOIN places pl ON pl.id = p.place_id;
+        FROM _picks g
+        JOIN _facts l ON l.rowid = g.latest
+        JOIN _facts v ON v.rowid = g.best_value
+        JOIN _facts p ON p.rowid = g.best_place
+        LEFT JOIN places pl ON pl.id = p.place_id
+        ORDER BY g.rowid;
+
+        DROP TABLE _picks;
+        DROP TABLE _grouped;
+        DROP TABLE _facts;
         """
     )
     for kind in kinds:

@@ -59,16 +59,15 @@ def publish(db: sqlite_utils.Database) -> None:
             key = buyer_key(name, country)
             if key is None:
                 continue
-            entry = buyers.setdefault(
-                key,
-                {
+            entry = buyers.get(key)
+            if entry is None:  # not setdefault: its two Counters cost more than the row's work
+                entry = buyers[key] = {
                     "names": Counter(),
                     "country": country,
                     "places": Counter(),
                     "deployment": 0,
                     "notice": 0,
-                },
-            )
+                }
             entry["names"][name] += 1
             entry[kind] += 1
             if place_id:

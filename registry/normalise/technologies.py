@@ -36,10 +36,17 @@ _CLAUSE_END = re.compile(r"[.;:!?()\[\]]")
 _CPV_DIGITS = re.compile(r"\d{8}")
 
 
-# The relevance pre-filter and the relevance test fold one notice's text one after the other.
-@lru_cache(maxsize=8)
 def fold_text(text: str) -> str:
     """Case- and accent-folded text with hyphens and runs of spaces as one space."""
+    # A line break folds as a space does: the normaliser's "title\nbody" then finds in the cache
+    # the folding of the relevance pre-filter's "title body" (the same text unless redacted).
+    return _fold(text.replace("\n", " "))
+
+
+# The relevance pre-filter, the relevance test and the normaliser fold one notice's text one
+# after the other.
+@lru_cache(maxsize=8)
+def _fold(text: str) -> str:
     separators = _SEPARATORS
     if not text.isascii():  # the Unicode work is the costly part: skip it for ASCII text
         text = _COMBINING.sub("", unicodedata.normalize("NFKD", text)).replace("\u2019", "'")
@@ -172,11 +179,10 @@ def _bounded_matches(matcher: _Matcher, folded: str) -> list[tuple[str, int]]:
     start after no word character, the longest term whose end holds (a word ends before a
     non-word character, a prefix anywhere) wins, and the scan goes on after it.
     """
-    automaton, _ = _automaton()
     shapes = matcher.shapes
     size = len(folded)
     longest: dict[int, int] = {}
-    for index, start, end in automaton.find_matches_as_indexes(folded, overlapping=True):
+    for index, start, end in _term_matches(folded):
         is_prefix = shapes[index]
         if is_prefix is None or end <= longest.get(start, start):
             continue
@@ -192,6 +198,15 @@ def _bounded_matches(matcher: _Matcher, folded: str) -> list[tuple[str, int]]:
             resume = longest[start]
             found.append((folded[start:resume], start))
     return found
+
+
+# The relevance test reads a notice's text with every language's terms and the normaliser with
+# its own language's: one automaton holds them all, so the text is scanned once for both.
+@lru_cache(maxsize=8)
+def _term_matches(folded: str) -> list[tuple[int, int, int]]:
+    """(term index, start, end) of every term of ``_automaton()`` in ``folded``, overlapping."""
+    automaton, _ = _automaton()
+    return automaton.find_matches_as_indexes(folded, overlapping=True)
 
 
 def _word_char(char: str) -> bool:
