@@ -130,21 +130,21 @@ def content_hash(item: dict) -> str:
     return serialised(item)[0]
 
 
-def serialised(item: dict) -> tuple[str, str]:
-    """The content hash of an item and the JSON stored for it, from one serialisation.
+def serialised(item: dict) -> tuple[str, bytes]:
+    """The content hash of an item and the JSON stored for it (UTF-8), from one serialisation.
 
     The stored JSON is the canonical body the hash covers with the fetch keys appended: encoding
-    the item twice was half the cost of an upsert.
+    the item twice was half the cost of an upsert. It stays bytes: the store writes it as TEXT
+    (``CAST(? AS TEXT)``), so it is neither decoded here nor encoded again by sqlite3.
     """
     body = item.copy()
     fetch = {k: body.pop(k) for k in FETCH_KEYS if k in body}
     canonical = _canonical(body)
     digest = hashlib.sha256(canonical).hexdigest()
-    text = canonical.decode("utf-8")
     if not fetch:
-        return digest, text
-    tail = _canonical(fetch).decode("utf-8")[1:]
-    return digest, f"{text[:-1]},{tail}" if body else f"{{{tail}"
+        return digest, canonical
+    tail = memoryview(_canonical(fetch))[1:]
+    return digest, b"".join((memoryview(canonical)[:-1], b",", tail)) if body else b"{" + tail
 
 
 def _canonical(value: Any) -> bytes:
@@ -300,7 +300,8 @@ class CrawlStore:
             )
             self.conn.executemany(
                 "UPDATE records SET content_hash = ?, version = version + 1, last_seen = ?, "
-                "last_changed = ?, document_url = ?, document_sha256 = ?, run_id = ?, record = ? "
+                "last_changed = ?, document_url = ?, document_sha256 = ?, run_id = ?, "
+                "record = CAST(? AS TEXT) "
                 "WHERE source = ? AND source_id = ?",
                 [
                     (row.digest, now, now, row.url, row.sha, run_id, row.record, *row.key)
@@ -314,14 +315,15 @@ class CrawlStore:
         if restored:
             self.conn.executemany(
                 "UPDATE records SET content_hash = ?, last_seen = ?, document_url = ?, "
-                "document_sha256 = ?, run_id = ?, record = ? WHERE source = ? AND source_id = ?",
+                "document_sha256 = ?, run_id = ?, record = CAST(? AS TEXT) "
+                "WHERE source = ? AND source_id = ?",
                 restored,
             )
         if new:
             self.conn.executemany(
                 "INSERT INTO records (source, source_id, kind, content_hash, version, first_seen, "
                 "last_seen, last_changed, document_url, document_sha256, run_id, record) "
-                "VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT))",
                 new,
             )
         return outcomes
@@ -452,7 +454,7 @@ class _Row(NamedTuple):
     key: tuple[str, str]
     kind: str
     digest: str
-    record: str
+    record: bytes
     url: str | None
     sha: str | None
     release: bool
