@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import sqlite3
@@ -142,13 +143,22 @@ def serialised(item: dict) -> tuple[str, bytes]:
     (``CAST(? AS TEXT)``), so it is neither decoded here nor encoded again by sqlite3.
     """
     body = item.copy()
-    fetch = {k: body.pop(k) for k in FETCH_KEYS if k in body}
+    fetch = tuple((k, body.pop(k)) for k in FETCH_KEYS if k in body)
     canonical = _canonical(body)
     digest = hashlib.sha256(canonical).hexdigest()
     if not fetch:
         return digest, canonical
-    tail = memoryview(_canonical(fetch))[1:]
+    try:
+        tail = memoryview(_fetch_json(fetch))[1:]
+    except TypeError:  # a value that cannot key the cache (none a spider writes)
+        tail = memoryview(_canonical(dict(fetch)))[1:]
     return digest, b"".join((memoryview(canonical)[:-1], b",", tail)) if body else b"{" + tail
+
+
+@functools.lru_cache(maxsize=64)
+def _fetch_json(fetch: tuple[tuple[str, Any], ...]) -> bytes:
+    """The JSON of a record's fetch keys: a page's records share one document URL and hash."""
+    return _canonical(dict(fetch))
 
 
 def _canonical(value: Any) -> bytes:
