@@ -96,7 +96,7 @@ class CrawlStorePipeline(_CrawlerPipeline):
         super().__init__(crawler)
         settings = crawler.settings
         self.path = settings.get("SURVREG_CRAWL_DB") or paths.crawl_db()
-        self.batch_size = max(1, settings.getint("SURVREG_COMMIT_EVERY", 500))
+        self.batch_size = max(1, settings.getint("SURVREG_COMMIT_EVERY", 2000))
         self.interval = settings.getfloat("SURVREG_COMMIT_SECONDS", 1.0)
         self.store: CrawlStore | None = None
         self.run_id: int | None = None

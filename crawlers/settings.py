@@ -94,7 +94,7 @@ SURVREG_ARCHIVE_THREADS = 2
 # Items are written in batches, each one short transaction, by a thread of their own: when this
 # many wait, and at least every SURVREG_COMMIT_SECONDS. A killed crawl loses only the items not
 # yet written, never a stored one; other writers (a build, the scheduler) wait a batch at most.
-SURVREG_COMMIT_EVERY = 500
+SURVREG_COMMIT_EVERY = 2000
 SURVREG_COMMIT_SECONDS = 1.0
 # Processes that parse OCDS pages beside the crawl (crawlers/spiders/ocds.py), for a machine with
 # a core to spare. 0 parses in the crawl's own process: on the shared 2-core benchmark machine a

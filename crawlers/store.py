@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import sqlite3
@@ -23,7 +24,11 @@ LOOKUP_CHUNK = 500
 # Keys that describe the fetch, not the record: a refetch that only changes these is no new version.
 FETCH_KEYS = ("document_url", "document_sha256", "fetched")
 
-WAL_CHECKPOINT_PAGES = 8192  # 32 MiB of 4 KiB pages
+WAL_CHECKPOINT_BYTES = 32 * 1024 * 1024
+# A new store's pages: a stored release (a few KiB of JSON) fills most of a 4 KiB page, so five
+# share a 16 KiB one; fewer pages to split, log and checkpoint per record.
+PAGE_SIZE = 16384
+CACHE_KIB = 16384
 
 # Versioned schema steps; PRAGMA user_version says how many have been applied.
 MIGRATIONS: tuple[str, ...] = (
@@ -130,21 +135,30 @@ def content_hash(item: dict) -> str:
     return serialised(item)[0]
 
 
-def serialised(item: dict) -> tuple[str, str]:
-    """The content hash of an item and the JSON stored for it, from one serialisation.
+def serialised(item: dict) -> tuple[str, bytes]:
+    """The content hash of an item and the JSON stored for it (UTF-8), from one serialisation.
 
     The stored JSON is the canonical body the hash covers with the fetch keys appended: encoding
-    the item twice was half the cost of an upsert.
+    the item twice was half the cost of an upsert. It stays bytes: the store writes it as TEXT
+    (``CAST(? AS TEXT)``), so it is neither decoded here nor encoded again by sqlite3.
     """
     body = item.copy()
-    fetch = {k: body.pop(k) for k in FETCH_KEYS if k in body}
+    fetch = tuple((k, body.pop(k)) for k in FETCH_KEYS if k in body)
     canonical = _canonical(body)
     digest = hashlib.sha256(canonical).hexdigest()
-    text = canonical.decode("utf-8")
     if not fetch:
-        return digest, text
-    tail = _canonical(fetch).decode("utf-8")[1:]
-    return digest, f"{text[:-1]},{tail}" if body else f"{{{tail}"
+        return digest, canonical
+    try:
+        tail = memoryview(_fetch_json(fetch))[1:]
+    except TypeError:  # a value that cannot key the cache (none a spider writes)
+        tail = memoryview(_canonical(dict(fetch)))[1:]
+    return digest, b"".join((memoryview(canonical)[:-1], b",", tail)) if body else b"{" + tail
+
+
+@functools.lru_cache(maxsize=64)
+def _fetch_json(fetch: tuple[tuple[str, Any], ...]) -> bytes:
+    """The JSON of a record's fetch keys: a page's records share one document URL and hash."""
+    return _canonical(dict(fetch))
 
 
 def _canonical(value: Any) -> bytes:
@@ -195,13 +209,20 @@ class CrawlStore:
         self.commits = 0
         self.longest_hold = 0.0
         self.db = sqlite_utils.Database(self.conn)
+        if not self.conn.execute("PRAGMA page_count").fetchone()[0]:
+            # Only before the first table is written: an existing store keeps its page size.
+            self.conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         # A crawl writes tens of megabytes of records: checkpointing every 32 MiB of WAL rather
         # than SQLite's 4 MiB copies a page that many batches rewrite (indexes) fewer times, and
         # syncs less often: a quarter less of the writer's wall time. The WAL file (up to 32 MiB)
         # is removed when the last connection closes.
-        self.conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
+        page_size = self.conn.execute("PRAGMA page_size").fetchone()[0]
+        self.conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_BYTES // page_size}")
+        # The records index takes random keys (source ids): SQLite's 2 MiB default cache holds
+        # only part of it once a crawl has stored some ten thousand records.
+        self.conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self.migrate()
 
     def migrate(self) -> int:
@@ -300,7 +321,8 @@ class CrawlStore:
             )
             self.conn.executemany(
                 "UPDATE records SET content_hash = ?, version = version + 1, last_seen = ?, "
-                "last_changed = ?, document_url = ?, document_sha256 = ?, run_id = ?, record = ? "
+                "last_changed = ?, document_url = ?, document_sha256 = ?, run_id = ?, "
+                "record = CAST(? AS TEXT) "
                 "WHERE source = ? AND source_id = ?",
                 [
                     (row.digest, now, now, row.url, row.sha, run_id, row.record, *row.key)
@@ -314,14 +336,15 @@ class CrawlStore:
         if restored:
             self.conn.executemany(
                 "UPDATE records SET content_hash = ?, last_seen = ?, document_url = ?, "
-                "document_sha256 = ?, run_id = ?, record = ? WHERE source = ? AND source_id = ?",
+                "document_sha256 = ?, run_id = ?, record = CAST(? AS TEXT) "
+                "WHERE source = ? AND source_id = ?",
                 restored,
             )
         if new:
             self.conn.executemany(
                 "INSERT INTO records (source, source_id, kind, content_hash, version, first_seen, "
                 "last_seen, last_changed, document_url, document_sha256, run_id, record) "
-                "VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT))",
                 new,
             )
         return outcomes
@@ -452,7 +475,7 @@ class _Row(NamedTuple):
     key: tuple[str, str]
     kind: str
     digest: str
-    record: str
+    record: bytes
     url: str | None
     sha: str | None
     release: bool

@@ -134,13 +134,20 @@ def _whole_values(data: bytes) -> list[Any] | None:
     judge it: not JSON to orjson, nested deeper than MAX_DEPTH, or holding a number ijson's yajl
     refuses."""
     try:
-        values = [orjson.loads(data)]
+        values = [_bounded_loads(data)]
     except orjson.JSONDecodeError:
         try:
-            values = [orjson.loads(line) for line in data.splitlines() if line.strip(_JSON_SPACE)]
+            lines = [line for line in data.splitlines() if line.strip(_JSON_SPACE)]
+            values = [_bounded_loads(line) for line in lines]
         except orjson.JSONDecodeError:
             return None
-    if not values or not _within_limits(values, jsonstream.MAX_DEPTH):
+    if not values:
+        return None
+    # An integer yajl refuses has 19 digits or more; a run that long is rare enough in any text
+    # that finding none spares walking every value of the page.
+    if (_PAD is None or _LONG_DIGITS in data.translate(_DIGITS_ONLY)) and not _within_limits(
+        values, jsonstream.MAX_DEPTH
+    ):
         return None
     return values
 
@@ -150,6 +157,49 @@ _JSON_SPACE = b" \t\r\n"
 # int and beyond as float, so a float that large may have been an integer yajl refuses.
 _YAJL_INT = 2**63 - 1
 _YAJL_FLOAT = float(2**63)
+# Every digit as "0", every other byte as a space: a run of digits becomes a run of "0".
+_DIGITS_ONLY = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_DIGITS = b"0" * len(str(_YAJL_INT))
+
+
+def _nesting_limit() -> int | None:
+    """The deepest nesting orjson.loads accepts (1024 in orjson 3), found by trying; None when
+    it accepts far more than any document needs."""
+
+    def accepts(depth: int) -> bool:
+        try:
+            orjson.loads(b"[" * depth + b"]" * depth)
+        except orjson.JSONDecodeError:
+            return False
+        return True
+
+    low, high = jsonstream.MAX_DEPTH, 1 << 16
+    if accepts(high) or not accepts(low):
+        return None
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if accepts(middle) else (low, middle)
+    return low
+
+
+_LIMIT = _nesting_limit()
+# A document wrapped in this many single-item arrays is refused by orjson itself when it nests
+# deeper than MAX_DEPTH: depth is checked inside the parse, not by walking the values after it.
+_PAD = None if _LIMIT is None else _LIMIT - jsonstream.MAX_DEPTH
+
+
+def _bounded_loads(data: bytes) -> Any:
+    """orjson.loads of one JSON value; with a known nesting limit, JSONDecodeError for a value
+    nested deeper than MAX_DEPTH."""
+    if _PAD is None:
+        return orjson.loads(data)
+    value = orjson.loads(b"".join((b"[" * _PAD, data, b"]" * _PAD)))
+    for _ in range(_PAD):
+        # Anything but one value (none, or "1, 2") would not be a chain of single-item arrays.
+        if type(value) is not list or len(value) != 1:
+            raise orjson.JSONDecodeError("not one JSON value", "", 0)
+        value = value[0]
+    return value
 
 
 def _within_limits(values: list[Any], max_depth: int) -> bool:

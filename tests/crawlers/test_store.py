@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from crawlers.store import MIGRATIONS, CrawlStore, content_hash
 
 
@@ -77,3 +79,28 @@ def test_values_orjson_refuses_are_stored_and_hashed_stably(tmp_path):
     assert store.upsert(dict(surrogate)) == "unchanged"
     stored = next(r["record"] for r in store.iter_records() if r["source_id"] == "ocds-1/r2")
     assert "CCTV \ufffd" in stored and "\ud800" not in stored
+
+
+def test_records_are_stored_as_utf8_text(tmp_path):
+    store = CrawlStore(tmp_path / "crawl.db")
+    store.upsert(notice(title="Vidéo-surveillance"))
+    kind, text = store.conn.execute("SELECT typeof(record), record FROM records").fetchone()
+    assert kind == "text"
+    assert '"title":"Vidéo-surveillance"' in text
+    store.close()
+
+
+def test_a_new_store_has_16_kib_pages_and_an_old_one_keeps_its_own(tmp_path):
+    new = CrawlStore(tmp_path / "new.db")
+    assert new.conn.execute("PRAGMA page_size").fetchone()[0] == 16384
+    new.close()
+    old_path = tmp_path / "old.db"
+    conn = sqlite3.connect(old_path)
+    conn.execute("PRAGMA page_size=4096")
+    conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    old = CrawlStore(old_path)
+    assert old.conn.execute("PRAGMA page_size").fetchone()[0] == 4096
+    assert old.upsert(notice()) == "new"
+    assert old.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 8192
+    old.close()

@@ -114,6 +114,9 @@ def _bad_documents() -> dict[str, bytes]:
         "a top-level string": b'"ocds"',
         "a form feed after the value": release + b"\x0c",
         "a leading zero": b"01",
+        # Parsed whole inside single-item arrays, these would read as one value.
+        "two values closing and reopening an array": b'{"releases": []}], [{"releases": []}',
+        "two values after a comma": b'{"releases": []}, {"releases": []}',
     }
 
 
@@ -168,6 +171,18 @@ def test_documents_only_the_stream_can_judge_are_streamed(name):
 
 def test_integers_yajl_reads_are_parsed_whole():
     assert ocds._whole_values(DOCUMENTS["the largest integers yajl reads"]) is not None
+
+
+def test_long_digit_runs_in_strings_are_parsed_whole():
+    release = {**_releases()[0], "title": "call 0044 1234 5678901234567890123"}
+    assert ocds._whole_values(_dumps({"releases": [release]})) is not None
+
+
+@pytest.mark.parametrize(
+    "name", ["two values closing and reopening an array", "two values after a comma"]
+)
+def test_more_than_one_value_is_not_parsed_whole(name):
+    assert ocds._whole_values(DOCUMENTS[name]) is None
 
 
 def test_64_levels_are_parsed_whole():
