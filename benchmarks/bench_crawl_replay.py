@@ -1,7 +1,7 @@
 """Crawl cost per release on a replay of Contracts Finder: our spider against a bare Scrapy spider.
 
     .venv/bin/python benchmarks/bench_crawl_replay.py [--pages 10] [--sizes 10,20] [--repeat 1]
-        [--concurrency 64] [--parse-processes 0] [--profile OUT]
+        [--concurrency 64] [--profile OUT]
 
 The replay (``contracts_finder_replay/``: the real API's paths, parameters and ``links.next``
 cursors, the recorded page of 100 releases) serves ``--pages`` pages per date window. From
@@ -9,14 +9,12 @@ cursors, the recorded page of 100 releases) serves ``--pages`` pages per date wi
 chain. ``bare`` only follows ``links.next`` (Scrapy's defaults, no parsing, nothing stored);
 ``ours`` is ``scrapy crawl contracts-finder`` with the project's settings, parsing every page
 and storing what production stores (each release as written in the crawl store, each page in the
-document archive), with loopback allowed and no politeness delays; ``--parse-processes 1`` parses
-in a parser process beside the crawl (``SURVREG_PARSE_PROCESSES``). Both run as subprocesses,
+document archive), with loopback allowed and no politeness delays. Both run as subprocesses,
 one after the other, at the same concurrency; figures are whole-process wall time, CPU time
-(user + system, a parser process's included), peak RSS (the crawl's plus a parser process's) and
-records stored, and ratios of ours to bare in the same run. ``--sizes`` repeats ours at other
-page counts, to show whether memory grows with the number of pages. ``--profile`` also writes
-a profile of one more run of ours (py-spy when installed, else cProfile) and prints where its
-time goes.
+(user + system), peak RSS and records stored, and ratios of ours to bare in the same run.
+``--sizes`` repeats ours at other page counts, to show whether memory grows with the number of
+pages. ``--profile`` also writes a profile of one more run of ours (py-spy when installed, else
+cProfile) and prints where its time goes.
 """
 
 from __future__ import annotations
@@ -83,7 +81,7 @@ def measure(command: list[str], env: dict[str, str], cwd: Path) -> dict:
     return {
         "wall_s": wall,
         "cpu_s": finished.cpu_s,
-        "peak_rss_mib": finished.peak_mib + finished.children_mib,
+        "peak_rss_mib": finished.peak_mib,
         "log": log,
     }
 
@@ -113,25 +111,21 @@ def run_bare(server: Replay, concurrency: int) -> dict:
     return {**result, "pages": pages, "records": 0}
 
 
-def ours_command(server: Replay, concurrency: int, parse_processes: int = 0) -> list[str]:
+def ours_command(server: Replay, concurrency: int) -> list[str]:
     settings = {
         **LOOPBACK_SETTINGS,
         "LOG_LEVEL": "INFO",
         "CONCURRENT_REQUESTS": concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
-        "SURVREG_PARSE_PROCESSES": parse_processes,
     }
     arguments = {"source_url": server.url, "from_date": FROM, "until_date": UNTIL}
     return crawl_command("contracts-finder", arguments, settings)
 
 
-def run_ours(
-    server: Replay, concurrency: int, profile: str | None = None, parse_processes: int = 0
-) -> dict:
+def run_ours(server: Replay, concurrency: int, profile: str | None = None) -> dict:
     """Our spider with production storage into a fresh data directory; ``profile`` samples it
-    with py-spy (every thread of it and of its parser process, raw collapsed stacks) when py-spy
-    is installed, else cProfile (the crawl's process only)."""
-    command = ours_command(server, concurrency, parse_processes)
+    with py-spy (every thread, raw collapsed stacks) when py-spy is installed, else cProfile."""
+    command = ours_command(server, concurrency)
     if profile and sampled():
         spy = str(Path(sys.executable).parent / "py-spy")
         command = [
@@ -140,7 +134,6 @@ def run_ours(
             "--format",
             "raw",
             "--threads",
-            "--subprocesses",
             "-r",
             "250",
             "-o",
@@ -195,10 +188,6 @@ AREAS = (
     ("other crawlers/ code", ("crawlers/",)),
     ("start-up: imports", ("<frozen importlib", "_find_and_load")),
     (
-        "pages and records between processes (multiprocessing, concurrent.futures)",
-        ("multiprocessing/", "concurrent/futures/"),
-    ),
-    (
         "Scrapy, Twisted, asyncio (download, engine, items, signals)",
         ("scrapy/", "twisted/", "asyncio/"),
     ),
@@ -231,19 +220,16 @@ def profile_summary(path: str, top: int = 15) -> None:
         stack_text, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
-        # The first frames name the process (a second one: the parser process) and the thread;
-        # idle threads sit in their wait.
-        frames = stack_text.split(";")
-        stack = [f for f in frames if not f.startswith(("process ", "thread ("))]
+        # The first frames name the process and the thread; idle threads sit in their wait.
+        stack = [f for f in stack_text.split(";") if not f.startswith(("process ", "thread ("))]
         if not stack or any(
             w in stack[-1] for w in ("wait (threading", "select (", "poll (", "_worker (")
         ):
             continue
-        parser = sum(f.startswith("process ") for f in frames) > 1
-        areas[("parser process: " if parser else "") + area(stack)] += int(count)
+        areas[area(stack)] += int(count)
         leaves[stack[-1]] += int(count)
     busy = sum(areas.values())
-    print(f"\nprofile of ours (py-spy, {busy} busy samples at 250/s, every thread and process):")
+    print(f"\nprofile of ours (py-spy, {busy} busy samples at 250/s, every thread):")
     for name, count in areas.most_common():
         if count >= busy / 200:
             print(f"  {100 * count / busy:5.1f}%  {name}")
@@ -257,9 +243,6 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=10, help="pages per window (default 10)")
     parser.add_argument("--sizes", default="", help="more page counts for ours, e.g. 20,40")
     parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument(
-        "--parse-processes", type=int, default=0, help="SURVREG_PARSE_PROCESSES for ours (0)"
-    )
     parser.add_argument("--repeat", type=int, default=1, help="alternate runs; median of each")
     parser.add_argument("--profile", help="write a profile of one more run of ours here")
     args = parser.parse_args()
@@ -267,9 +250,9 @@ def main() -> None:
     with Replay(args.pages) as server:
         for _ in range(args.repeat):
             bares.append(run_bare(server, args.concurrency))
-            ours.append(run_ours(server, args.concurrency, parse_processes=args.parse_processes))
+            ours.append(run_ours(server, args.concurrency))
         if args.profile:
-            run_ours(server, args.concurrency, args.profile, args.parse_processes)
+            run_ours(server, args.concurrency, args.profile)
     bare, real = median_run(bares), median_run(ours)
     windows = bare["pages"] // args.pages
     print(
@@ -293,7 +276,7 @@ def main() -> None:
         print(f"WARNING: ours stored {real['records']} records, expected {expected}")
     for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
         with Replay(size) as server:
-            other = run_ours(server, args.concurrency, parse_processes=args.parse_processes)
+            other = run_ours(server, args.concurrency)
         print(line(f"ours, {size} pages/window", other))
     if args.profile:
         profile_summary(args.profile)

@@ -96,11 +96,6 @@ SURVREG_ARCHIVE_THREADS = 2
 # yet written, never a stored one; other writers (a build, the scheduler) wait a batch at most.
 SURVREG_COMMIT_EVERY = 2000
 SURVREG_COMMIT_SECONDS = 1.0
-# Processes that parse OCDS pages beside the crawl (crawlers/spiders/ocds.py), for a machine with
-# a core to spare. 0 parses in the crawl's own process: on the shared 2-core benchmark machine a
-# parser process cost 2 s more CPU per 40,000 releases (a spawned Python that imports Scrapy
-# again, pages and records pickled both ways) and shortened no crawl (benchmarks/).
-SURVREG_PARSE_PROCESSES = 0
 
 # Incremental crawls: keep responses and revalidate them as HTTP says (ETag / Last-Modified give
 # conditional requests, max-age skips the request); responses without validators are not kept.

@@ -1,17 +1,10 @@
-"""Worker threads and processes for the crawl's slow work (archive writes, store batches,
-parsing), off the reactor."""
+"""Worker threads for the crawl's slow work (archive writes, store batches), off the reactor."""
 
 from __future__ import annotations
 
-import ctypes
 import functools
-import multiprocessing
-import os
-import signal
-import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -45,49 +38,3 @@ def stop(pool: ThreadPool) -> None:
     """Stop ``pool`` once its queued work is done; stopping twice is harmless."""
     if pool.started:
         pool.stop()
-
-
-def process_pool(size: int) -> ProcessPoolExecutor:
-    """``size`` worker processes, started when first used, that end with the crawl. Spawned,
-    not forked: a fork of the crawl would copy its reactor, threads and open store mid-use."""
-    return ProcessPoolExecutor(
-        size,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_dies_with,
-        initargs=(os.getpid(),),
-    )
-
-
-PR_SET_PDEATHSIG = 1
-
-
-def _dies_with(parent: int) -> None:
-    # A crawl killed outright (kill -9) leaves no worker behind: the kernel signals it (Linux).
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:
-        os._exit(1)  # the crawl died before the request took effect
-
-
-async def run_in_process(
-    pool: ProcessPoolExecutor, function: Callable[..., Any], *args: Any
-) -> Any:
-    """Await ``function(*args)`` run in one of ``pool``'s processes (picklable, both ways)."""
-    from twisted.internet import reactor
-
-    deferred: Deferred = Deferred()
-
-    def done(future: Future) -> None:
-        # Called in the pool's own thread: the Deferred fires on the reactor's.
-        reactor.callFromThread(_fire, deferred, future)
-
-    pool.submit(function, *args).add_done_callback(done)
-    return await maybe_deferred_to_future(deferred)
-
-
-def _fire(deferred: Deferred, future: Future) -> None:
-    error = future.exception()
-    if error is None:
-        deferred.callback(future.result())
-    else:
-        deferred.errback(error)

@@ -485,33 +485,6 @@ def stored_records(
             yield stored_record(release, source)
 
 
-@dataclass
-class StoredPage:
-    """A document's stored records, its package, and the error that ended it early, if one did:
-    what ``stored_page`` hands back from another process."""
-
-    records: list[dict]
-    package: Package
-    error: Exception | None = None
-
-    def __iter__(self) -> Iterator[dict]:
-        """The records, then the error: as ``stored_records`` would have given them."""
-        yield from self.records
-        if self.error is not None:
-            raise self.error
-
-
-def stored_page(data: bytes, source: str, keep: Callable[[dict], bool] | None = None) -> StoredPage:
-    """``stored_records`` of a whole document, gathered, with the error that ended them."""
-    page = StoredPage([], Package())
-    try:
-        for record in stored_records(data, source, page.package, keep):
-            page.records.append(record)
-    except Exception as exc:  # handed back with the records before it, raised where they are read
-        page.error = exc
-    return page
-
-
 def stored_record(release: dict, source: str = "ocds") -> dict:
     """A release as the crawl store keeps it: the release itself (JSON with sorted keys, so
     that its content hash does not depend on key order) and its source, id and date."""

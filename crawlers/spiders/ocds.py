@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import io
-import logging
-from collections.abc import AsyncIterator, Iterable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 from scrapy import Request
 from scrapy.http import Response
 
-from crawlers import workers
-from crawlers.parsers import compressed, ocds
+from crawlers.parsers import ocds
 from crawlers.spiders.base import Window, WindowedSpider
-
-logger = logging.getLogger(__name__)
 
 
 class OcdsSpider(WindowedSpider):
@@ -53,8 +46,6 @@ class OcdsSpider(WindowedSpider):
         )
         if url:
             self.endpoint = url
-        self.parsers: int | None = None
-        self._pool: ProcessPoolExecutor | None = None
 
     def first_url(self, window: Window | None = None) -> str:
         """The first page of a window, or of the whole crawl's one chain."""
@@ -85,64 +76,26 @@ class OcdsSpider(WindowedSpider):
             self.first_url(window), callback=self.parse, meta=self.window_meta(window)
         )
 
-    async def parse(self, response: Response) -> AsyncIterator[Any]:
-        package, records = await self.stored(response)
-        for batch in self.batch_of(self.records_from(response, records)):
-            yield batch
+    def parse(self, response: Response) -> Iterator[Any]:
+        package = ocds.Package()
+        keep = self.wanted if self.cpv_filter or self.keyword_filter else None
+        records = ocds.stored_records(io.BytesIO(response.body), self.name, package, keep)
+        yield from self.batch_of(self.records_from(response, records))
         if package.next_url and not self.sample_reached:
             yield self.request(
                 package.next_url, callback=self.parse, meta=self.window_meta(response)
             )
         else:
-            for request in self.window_ended():
-                yield request
+            yield from self.window_ended()
 
-    async def stored(self, response: Response) -> tuple[ocds.Package, Iterable[dict]]:
-        """A document's package and the records to store. With ``SURVREG_PARSE_PROCESSES``, a
-        page that is parsed whole is parsed in a worker process, so that parsing and the crawl's
-        own work use two cores; otherwise, and a larger or compressed document always, here."""
-        body = response.body
-        keep = (
-            functools.partial(wanted, self.cpv_filter, self.keyword_filter)
-            if self.cpv_filter or self.keyword_filter
-            else None
-        )
-        whole = len(body) <= ocds.WHOLE_MAX_BYTES
-        plain = compressed.container_of(body[: compressed.MAGIC_BYTES]) is None
-        pool = self.parser() if whole and plain else None
-        if pool is not None:
-            try:
-                page = await workers.run_in_process(pool, ocds.stored_page, body, self.name, keep)
-            except BrokenProcessPool as exc:
-                # A parser process that died (killed, out of memory) ends the pool: parse here.
-                logger.error("parser process failed: source=%s reason=%s", self.name, exc)
-                self.parsers = 0
-            else:
-                return page.package, page
-        package = ocds.Package()
-        return package, ocds.stored_records(io.BytesIO(body), self.name, package, keep)
-
-    def parser(self) -> ProcessPoolExecutor | None:
-        """The pool of parser processes, started when first asked for; None with none."""
-        if self.parsers is None:
-            self.parsers = self.settings.getint("SURVREG_PARSE_PROCESSES", 0)
-        if self.parsers and self._pool is None:
-            self._pool = workers.process_pool(self.parsers)
-        return self._pool if self.parsers else None
-
-    def closed(self, reason: str) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-
-
-def wanted(cpv_filter: tuple[str, ...], keyword_filter: tuple[str, ...], item: dict) -> bool:
-    """Whether a notice item matches the crawl's ``cpv`` and ``keyword`` arguments."""
-    if cpv_filter and not any(str(c)[:8] in cpv_filter for c in item["cpv"]):
-        return False
-    if keyword_filter:
-        text = f"{item.get('title') or ''} {item.get('description') or ''}".lower()
-        return any(k in text for k in keyword_filter)
-    return True
+    def wanted(self, item: dict) -> bool:
+        """Whether a notice item matches the crawl's ``cpv`` and ``keyword`` arguments."""
+        if self.cpv_filter and not any(str(c)[:8] in self.cpv_filter for c in item["cpv"]):
+            return False
+        if self.keyword_filter:
+            text = f"{item.get('title') or ''} {item.get('description') or ''}".lower()
+            return any(k in text for k in self.keyword_filter)
+        return True
 
 
 class ContractsFinderSpider(OcdsSpider):

@@ -62,28 +62,6 @@ def test_contracts_finder_crawl_follows_next_and_stores_every_release(data_dir, 
     assert run["errors"] == 0
 
 
-def test_pages_parsed_in_the_parser_process_store_what_parsing_in_the_crawl_stores(
-    data_dir, cf_snapshot
-):
-    stores = []
-    with ReplayServer(cf_snapshot) as server:
-        for processes in (0, 1):
-            paths.crawl_db().unlink(missing_ok=True)
-            result = run_crawl(
-                "contracts-finder",
-                {"source_url": server.url},
-                {"SURVREG_PARSE_PROCESSES": processes},
-                allow_loopback=True,
-                timeout=180,
-                capture_output=True,
-                text=True,
-            )
-            assert result.returncode == 0, result.stderr
-            stores.append({key: row["record"] for key, row in stored().items()})
-    assert len(stores[0]) > 100 and DONCASTER in stores[0]
-    assert stores[1] == stores[0]
-
-
 def test_recrawl_of_unchanged_documents_adds_no_version_and_a_change_adds_one(
     data_dir, cf_snapshot
 ):
