@@ -327,8 +327,10 @@ def _fill(db: sqlite_utils.Database, kinds: list[EvidenceKind], corrections: Cor
         -- no ties); ranking every record with window functions sorted them all three times.
         CREATE TEMP TABLE _picks AS
         SELECT g.*,
+          -- The title is the furthest stage's newest paper: a policy or memo filed after the
+          -- contract describes the deployment less well than the contract does.
           (SELECT rowid FROM _facts WHERE deployment_id = g.deployment_id
-           ORDER BY coalesce(date, '') DESC, stage DESC, record_id LIMIT 1) AS latest,
+           ORDER BY stage DESC, coalesce(date, '') DESC, record_id LIMIT 1) AS headline,
           (SELECT rowid FROM _facts WHERE deployment_id = g.deployment_id
            ORDER BY value_amount IS NULL, stage DESC, coalesce(date, '') DESC, record_id
            LIMIT 1) AS best_value,
@@ -350,7 +352,7 @@ def _fill(db: sqlite_utils.Database, kinds: list[EvidenceKind], corrections: Cor
                v.value_currency, v.value_eur, g.cameras, g.first_evidence, g.last_evidence,
                g.evidence_count, g.first_seen, g.rules
         FROM _picks g
-        JOIN _facts l ON l.rowid = g.latest
+        JOIN _facts l ON l.rowid = g.headline
         JOIN _facts v ON v.rowid = g.best_value
         JOIN _facts p ON p.rowid = g.best_place
         LEFT JOIN places pl ON pl.id = p.place_id

@@ -291,3 +291,24 @@ def test_confidence_and_verification_say_how_sure(tmp_path):
     assert linked["confidence_rules"] == "award-notice 0.9; corroborated +0.10"
     reported = rows[1]
     assert (reported["verification"], reported["confidence"]) == ("reported", 0.6)
+
+
+def test_title_comes_from_the_furthest_stage_not_the_latest_paper(tmp_path):
+    # Eugene's usage policy, filed months after the contract, titled the whole deployment.
+    award = {**ALPR_AWARD, "title": "Contract with Flock Group Inc for ALPR software"}
+    policy = notice(
+        "rockford-alpr/policy",
+        procedure_id="rockford-alpr",
+        notice_type="other",
+        title="Police Policy 1204: Automated License Plate Readers",
+        buyer=ROCKFORD,
+        published="2023-11-20",
+        cpv=[],
+    )
+    db = built(tmp_path, award, policy)
+    (deployment,) = db["deployments"].rows
+    assert (deployment["title"], deployment["status"]) == (
+        "Contract with Flock Group Inc for ALPR software",
+        "awarded",
+    )
+    assert deployment["last_evidence"] == "2023-11-20"
