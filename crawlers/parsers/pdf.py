@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +27,10 @@ from crawlers.reference import load
 
 if TYPE_CHECKING:
     from pdfminer.layout import LTPage
+
+# Public records often carry a "no text extraction" permission, which pdfminer warns about for
+# every file it reads (naming a BytesIO, not the document): reading a public record is the point.
+logging.getLogger("pdfminer.pdfpage").setLevel(logging.ERROR)
 
 FORMATS = ("pdf",)
 # ISO 32000-1 §7.5.2 puts the header first; readers accept it within the first 1024 bytes.

@@ -33,6 +33,15 @@ def test_encrypted_contract_is_read_with_its_parties(contract):
     assert [s["name"] for s in contract["suppliers"]] == ["Flock Group Inc"]
 
 
+def test_a_no_extraction_permission_is_read_without_a_warning(caplog):
+    # Eugene's contract forbids text extraction in its permissions; the build printed pdfminer's
+    # warning about an anonymous BytesIO for it.
+    with caplog.at_level("WARNING"):
+        record = read(RECORDS / "flock-contract-2025-03244_excerpt.pdf")
+    assert record["buyer"]["name"] == "City of Eugene"
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("pdfminer")] == []
+
+
 def test_contract_value_is_its_total_not_an_insurance_limit(contract):
     assert contract["value"] == {"amount": "$342,000.00", "currency": None}
     labels = {a["amount"]: a["label"] for a in contract["amounts"]}
