@@ -294,6 +294,11 @@ def _status(args: argparse.Namespace) -> int:
         finally:
             store.close()
     else:
+        # Said on stderr, so that a mistyped --data is seen beside the table of sources not run.
+        print(
+            f"survreg status: no crawl store at {paths.crawl_db()}: nothing crawled here yet",
+            file=sys.stderr,
+        )
         healths = source_health(None)
     print(format_table(healths))
     return 1 if any(h.broken for h in healths) else 0

@@ -244,3 +244,11 @@ def test_status_of_a_malformed_crawl_store_is_one_line(data_dir, capsys):
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err
     assert captured.err.strip() == (f"survreg status: {paths.crawl_db()}: file is not a database")
+
+
+def test_status_of_a_data_directory_with_no_crawl_store_says_so(data_dir, capsys):
+    # A mistyped --data printed a table of "not run yet" and nothing else.
+    assert main(["status"]) == 0
+    captured = capsys.readouterr()
+    assert f"no crawl store at {paths.crawl_db()}" in captured.err
+    assert "not run yet" in captured.out
