@@ -69,7 +69,7 @@ def extract_quantities(text: str, language: str | None = None) -> list[dict[str,
                 "count": count,
                 "of": of,
                 "status": cue or "installed",
-                "approximate": approximate or _approximate(text, start, end, language),
+                "approximate": approximate or is_approximate(text, start, end, language),
             }
             if cue:
                 cued.add(key)
@@ -162,7 +162,8 @@ def _cue_status(
     return best
 
 
-def _approximate(text: str, start: int, end: int, language: str | None) -> bool:
+def is_approximate(text: str, start: int, end: int, language: str | None) -> bool:
+    """The number at text[start:end] is given as an approximation ("about 40", "presque 90 000")."""
     raw = text[max(0, start - 24) : start]
     after = text[end : end + 3]
     return (
