@@ -23,6 +23,11 @@ CJK_MODIFIER = 14  # characters between a Chinese counter and its noun ("个高�
 _COMPOUND_JOINERS = "und|en|ën"  # "dreiundzwanzig", "vierentwintig", "tweeëntwintig"
 _COMPOUNDING = ("de", "nl")  # languages that write a noun and its modifier as one word
 _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
+RANGE_REACH = 30  # characters before a count searched for the lower end of a range
+# "or" in our languages: "four or five cameras" is a range, not a count of five.
+_RANGE_WORDS = ("or", "oder", "ou", "o", "of", "lub", "albo", "czy")
+SCALE = 1000  # a number word this large multiplies the digits before it ("58 mil" is 58,000)
+_SCALED = re.compile(r"(?P<n>\d+(?:[.,]\d{1,2})?)\s?(?P<scale>[^\W\d_]+)")
 # Groups of three digits after a separator are thousands in every language we read: a count of
 # things has no decimals ("1,200", "1.130", "2 000").
 _DIGITS = r"\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+(?!\d)|\d+"
@@ -189,6 +194,9 @@ def _latin(text: str, language: str | None) -> list[tuple[int, int, int, str, bo
         # "ein", "un", "een", "one" are articles as often as numbers: one counts as a digit only.
         if count == 1 and not raw.isdigit():
             continue
+        # The upper end of a range ("4-5 kamer", "cuatro o cinco cámaras") is no count.
+        if _range_head().search(text, max(0, match.start() - RANGE_REACH), match.start()):
+            continue
         # Romance, Dutch, Polish and German put few words between a number and its noun; the
         # long English runs ("41 Flock Safety Falcon ... cameras") would swallow other nouns
         # there ("Media docena de edificios y espacios ... con cámaras").
@@ -287,6 +295,9 @@ def parse_count(raw: str) -> int | None:
         return total or None
     if _cjk(raw):
         return chinese_number(raw)
+    scaled = _SCALED.fullmatch(raw.strip())
+    if scaled and (scale := numbers.get(fold(scaled.group("scale")))):
+        return round(float(scaled.group("n").replace(",", ".")) * scale) or None
     digits = re.sub(r"[,.\u00a0\u202f ]", "", raw)
     return int(digits) if digits.isdigit() else None
 
@@ -334,6 +345,29 @@ def chinese_number(raw: str) -> int | None:
 
 
 @cache
+def _range_head() -> re.Pattern[str]:
+    """A number and a range's dash or "or" just before a count: "4-", "cuatro o ", "3 ou "."""
+    words = _number_words_pattern()
+    alternatives = "|".join(_RANGE_WORDS)
+    return re.compile(
+        rf"(?<![\w.,])(?:\d+|{words})(?:[ \t]?[-–][ \t]?|[ \t]+(?:{alternatives})[ \t]+)$",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _scale_words_pattern() -> str:
+    """The number words that multiply a count written in digits before them ("58 mil")."""
+    scales = {
+        w
+        for r in _rows("number-words.csv")
+        if int(r["value"]) >= SCALE
+        for w in (r["word"], fold(r["word"]))
+    }
+    return "|".join(re.escape(w) for w in sorted(scales, key=len, reverse=True))
+
+
+@cache
 def _number_words_pattern() -> str:
     # Number words as written and folded: "dwóch" in the text, "dwoch" in a folded one.
     written = {w for r in _rows("number-words.csv") for w in (r["word"], fold(r["word"]))}
@@ -347,11 +381,13 @@ def number_words_pattern() -> str:
 
 
 def _number_pattern() -> str:
-    """A count in digits or number words ("1.130", "two thousand", "dwóch")."""
+    """A count in digits, number words or digits and a scale word ("1.130", "two thousand",
+    "dwóch", "58 mil", "2,5 mila")."""
     words = _number_words_pattern()
     # Dutch and German write a number as one word ("tweehonderd", "vierentwintig").
     joint = rf"(?:[ \-]+|{_COMPOUND_JOINERS}|)"
-    return rf"(?:{_DIGITS}|(?:{words})(?:{joint}(?:{words}))*)"
+    scaled = rf"\d+(?:[.,]\d{{1,2}})?[ \t]?(?:{_scale_words_pattern()})(?!\w)"
+    return rf"(?:{scaled}|{_DIGITS}|(?:{words})(?:{joint}(?:{words}))*)"
 
 
 @cache

@@ -169,3 +169,57 @@ def test_words_describing_the_counted_things_state_their_status():
     assert [(q["count"], q["status"]) for q in extract_quantities(text, "fr")] == [
         (120, "installed")
     ]
+
+
+def counted(text, language):
+    return [(q["count"], q["of"], q["status"]) for q in extract_quantities(text, language)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # Digits and a scale word: Spanish and Portuguese "mil", Italian "mila", Polish
+        # "tysiące".
+        ("La ciudad tendrá 58 mil cámaras nuevas.", "es", [(58_000, "cameras", "planned")]),
+        ("O estado instalou 12 mil câmeras.", "pt", [(12_000, "cameras", "installed")]),
+        ("In città ci sono 2,5 mila telecamere.", "it", [(2_500, "cameras", "installed")]),
+        ("Miasto ma 3 tysiące kamer.", "pl", [(3_000, "cameras", "installed")]),
+        # A Skynet channel (路) is a camera.
+        ("在已建成的3000路高清“天網”基礎上擴建。", "zh", [(3_000, "cameras", "installed")]),
+    ],
+)
+def test_counts_in_digits_and_a_scale_word_or_a_chinese_channel(text, language, expected):
+    assert counted(text, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Instalacja monitoringu (4-5 kamer obrotowych) przy placu.", "pl"),
+        ("Cada municipio recibirá cuatro o cinco cámaras.", "es"),
+        ("Chaque quartier aura 3 ou 4 caméras.", "fr"),
+        ("Er komen 4 of 5 camera's bij het station.", "nl"),
+    ],
+)
+def test_a_range_is_no_count(text, language):
+    assert counted(text, language) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # Work in progress, and an award of the work, state cameras still to come.
+        (
+            "È in fase di installazione il nuovo sistema: 12 telecamere in centro.",
+            "it",
+            [(12, "cameras", "planned")],
+        ),
+        (
+            "Un affidamento da 9 mila euro per l'installazione di sei telecamere.",
+            "it",
+            [(6, "cameras", "planned")],
+        ),
+    ],
+)
+def test_work_in_progress_states_planned_cameras(text, language, expected):
+    assert counted(text, language) == expected
