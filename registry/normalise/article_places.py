@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import gettext
+import itertools
 import re
 from functools import cache
 from typing import Any
@@ -503,7 +504,10 @@ def _dateline(text: str, start: int, name: str) -> bool:
         or bool(re.search(r"\n[\d./ ]*$", text[max(0, start - 14) : start]))
     )
     after = text[start + len(name) : start + len(name) + 3]
-    return line_start and bool(re.match(r"\s*[,.\-–—:(]", after))
+    # An Italian daily's dateline is its town in capitals before the first sentence ("SPELLO È
+    # in fase di installazione").
+    capitals = text[start : start + len(name)].isupper() and len(name) > 3
+    return line_start and (capitals or bool(re.match(r"\s*[,.\-–—:(]", after)))
 
 
 def _strong_names(text: str) -> set[str]:
@@ -567,6 +571,10 @@ def _candidates(text: str) -> list[tuple[str, int]]:
         name = _clean_name(" ".join(words))
         if name and not name.isdigit() and len(name) > 1:
             found.append((name, offset))
+            # A dateline in capitals runs into the sentence's first word ("SPELLO È in fase").
+            capitals = list(itertools.takewhile(lambda w: w.isupper() and len(w) > 1, words))
+            if 0 < len(capitals) < len(words) and words[0].isupper():
+                found.append((_clean_name(" ".join(capitals)), offset))
             # "Policía Local de Velilla de San Antonio": the name after an organisation's particle.
             for i, word in enumerate(words[1:-1], start=1):
                 if fold(word) in _particles() and words[i + 1][:1].isupper():

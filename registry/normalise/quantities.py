@@ -261,6 +261,10 @@ def _chinese(text: str) -> list[tuple[int, int, int, str, bool]]:
             continue
         before = [f for f in found if f[1] <= start and not _SENTENCE_END.search(text, f[1], start)]
         count = chinese_number(match.group("n"))
+        # A counter of places counts places ("社區6處、41具"), not what came before.
+        if count and (own := _counter_kinds().get(match.group("counter"))):
+            found.append((start, match.end("n"), count, own, False))
+            continue
         # An item of an enumeration names its own thing ("前端監控點572個、報警點57個").
         if before and _enumerated_item(text[max(before)[1] : start]):
             continue
@@ -466,7 +470,8 @@ def _chinese_bare_pattern() -> re.Pattern[str]:
     counters = "".join(_counters())
     number = rf"(?:\d[\d,.]*(?:[万萬亿億]\d*)?|[{_CJK_DIGIT}]+)[多余餘]?"
     return re.compile(
-        rf"(?<![\d.,{_CJK_DIGIT}])(?P<n>{number})\s*[{counters}](?:以上)?(?=[，。；、,;！!？?）)]|$)"
+        rf"(?<![\d.,{_CJK_DIGIT}])(?P<n>{number})\s*(?P<counter>[{counters}])(?:以上)?"
+        r"(?=[，。；、,;！!？?）)]|$)"
     )
 
 
@@ -508,6 +513,12 @@ def _round_words() -> frozenset[str]:
 @cache
 def _counters() -> tuple[str, ...]:
     return tuple(row["counter"] for row in _rows("cjk-counters.csv"))
+
+
+@cache
+def _counter_kinds() -> dict[str, str]:
+    """Counters that name what they count (处: places)."""
+    return {row["counter"]: row["of"] for row in _rows("cjk-counters.csv") if row["of"]}
 
 
 @cache

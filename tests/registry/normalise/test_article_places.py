@@ -308,3 +308,10 @@ def test_a_traditional_script_site_is_not_placed_in_a_mainland_village():
     # population in the gazetteer) is no town a Traditional-script story means.
     text = "縣府表示,全縣已建置監視器五百九十七支,守護鄉親安全。"
     assert cities(text, "https://penghudaily.blogspot.com/2019/11/blog-post_1.html", "zh") == []
+
+
+def test_an_italian_dateline_in_capitals_runs_into_the_first_sentence():
+    # Made up in La Nazione's shape: "SPELLO È …", the town (8,000 people) in the URL too.
+    text = "SPELLO È partito il cantiere per le nuove telecamere del territorio comunale."
+    url = "https://www.lanazione.it/umbria/cronaca/a-spello-abc12345"
+    assert cities(text, url, "it") == [("Spello", "IT")]

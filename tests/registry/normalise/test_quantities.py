@@ -223,3 +223,17 @@ def test_a_range_is_no_count(text, language):
 )
 def test_work_in_progress_states_planned_cameras(text, language, expected):
     assert counted(text, language) == expected
+
+
+def test_a_chinese_count_of_places_counts_places_not_the_cameras_before_it():
+    text = "路口建置監視器320具,另接收社區8處、52具鏡頭。"
+    assert counted(text, "zh") == [
+        (320, "cameras", "installed"),
+        (8, "sites", "installed"),
+        (52, "cameras", "installed"),
+    ]
+
+
+def test_the_italian_future_singular_and_a_breve_state_planned_cameras():
+    text = "Il progetto, con 12 telecamere nuove, a breve permetterà di controllare gli accessi."
+    assert counted(text, "it") == [(12, "cameras", "planned")]
