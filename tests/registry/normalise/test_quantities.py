@@ -237,3 +237,45 @@ def test_a_chinese_count_of_places_counts_places_not_the_cameras_before_it():
 def test_the_italian_future_singular_and_a_breve_state_planned_cameras():
     text = "Il progetto, con 12 telecamere nuove, a breve permetterà di controllare gli accessi."
     assert counted(text, "it") == [(12, "cameras", "planned")]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # The existing ones are counted without their noun.
+        (
+            "Sept caméras s'ajouteront aux onze déjà existantes.",
+            "fr",
+            [(7, "cameras", "planned"), (11, "cameras", "installed")],
+        ),
+        (
+            "Las 12 cámaras nuevas se suman a las 40 ya instaladas.",
+            "es",
+            [(12, "cameras", "installed"), (40, "cameras", "installed")],
+        ),
+        # A decision, a vote or a conditional states cameras still to come.
+        (
+            "O valor poderia chegar a R$ 2 milhões, para a colocação de 30 câmeras.",
+            "pt",
+            [(30, "cameras", "planned")],
+        ),
+        (
+            "Le conseil a voté l'acquisition de douze caméras mobiles.",
+            "fr",
+            [(12, "cameras", "planned")],
+        ),
+        (
+            "The council approved the purchase of 14 cameras for the park.",
+            "en",
+            [(14, "cameras", "planned")],
+        ),
+        # "würden" folds to "wurden": no conditional is read for it.
+        (
+            "Am Montag wurden die ersten vier Kameras angebracht.",
+            "de",
+            [(4, "cameras", "installed")],
+        ),
+    ],
+)
+def test_existing_cameras_without_their_noun_and_decisions_to_buy(text, language, expected):
+    assert counted(text, language) == expected
