@@ -655,11 +655,17 @@ def _url_candidates(
             if s and not (re.search(r"\d", s) and re.fullmatch(r"[^\W_]+", s))
         ]
     )
+    sections: list[str] = []
+    story: set[str] = set()  # the words of the story's own slug
     for number, segment in enumerate(segments):
         words = [w for w in re.split(r"[^\w]+|_|\d+", segment) if w]
         # "/Guadalupe-County/Texas/": a county, province or state is not the town.
         if _REGION_WORDS.intersection(words) or fold(" ".join(words)) in _us_state_names():
             continue
+        # A section of a few words is named for a town more often than the outlet's home is the
+        # story's ("latinaoggi.eu/news/terracina/…"), less often than a town in the story's slug.
+        if number and len(words) < MAX_URL_GRAM and len("".join(words)) >= MIN_URL_WORD:
+            sections.append(" ".join(words))
         for size in range(MAX_URL_GRAM, 0, -1):
             for i in range(len(words) - size + 1):
                 gram = words[i : i + size]
@@ -668,6 +674,8 @@ def _url_candidates(
                 if fold(gram[0]) in _particles() or fold(gram[-1]) in _particles():
                     continue
                 path.append(" ".join(gram))
+                if number == 0:
+                    story.add(" ".join(gram))
                 if (i == 0 and number == 0) or _after_municipality(words[:i]):
                     own.add(" ".join(gram))
     # A path word the text writes in lower case is an ordinary word ("license-plate-reading");
@@ -679,7 +687,8 @@ def _url_candidates(
     else:
         path = [n for n in path if not _found(n, text, None, rf"(?<!\w){re.escape(n)}(?!\w)")]
     slug = [n for n in path if n in own]
-    ordered = [*names, *slug, *homes, *path]
+    in_story = [n for n in path if n in story]
+    ordered = [*names, *slug, *in_story, *(n for n in sections if n in path), *homes, *path]
     kept = [n for n in dict.fromkeys(ordered) if not _truncated_in(n, text, folded)]
     return [(n, n in own) for n in kept]
 
@@ -795,6 +804,10 @@ def _countries_in(
         code = code or _geo_tlds().get(tld)
         if code and (not spoken or code in spoken):
             countries[code] = None
+        # A platform that hosts one country's local governments ("<client>.legistar.com").
+        for domain, country in _country_hosts().items():
+            if host.endswith("." + domain) and (not spoken or country in spoken):
+                countries[country] = None
     for match in _COUNTRY_RUN.finditer(text):
         words = match.group().split()
         grams = [" ".join(words[i : i + n]) for n in (3, 2, 1) for i in range(len(words) - n + 1)]
@@ -904,6 +917,11 @@ def _particles() -> frozenset[str]:
 @cache
 def _domain_affixes() -> tuple[str, ...]:
     return tuple(r["affix"] for r in _rows("domain-affixes.csv"))
+
+
+@cache
+def _country_hosts() -> dict[str, str]:
+    return {r["domain"]: r["country"] for r in _rows("country-hosts.csv")}
 
 
 @cache

@@ -315,3 +315,23 @@ def test_an_italian_dateline_in_capitals_runs_into_the_first_sentence():
     text = "SPELLO È partito il cantiere per le nuove telecamere del territorio comunale."
     url = "https://www.lanazione.it/umbria/cronaca/a-spello-abc12345"
     assert cities(text, url, "it") == [("Spello", "IT")]
+
+
+def test_a_section_named_for_a_town_comes_before_the_outlets_home():
+    # Made up in a provincial daily's shape: the outlet is named for Latina ("latinaoggi"), the
+    # section for the story's town.
+    text = "Il progetto per la videosorveglianza c'è, ma mancano i pareri."
+    url = "https://www.latinaoggi.eu/news/fondi/30656/videosorveglianza-il-progetto.html"
+    assert cities(text, url, "it") == [("Fondi", "IT")]
+
+
+def test_a_town_news_blog_and_a_legistar_host_place_the_story():
+    # "<town>informa": a town's news blog.
+    text = "Stanno per partire i lavori per le telecamere ai varchi del Comune."
+    assert cities(text, "https://camogliinforma.wordpress.com/2018/06/30/varchi/", "it") == [
+        ("Camogli", "IT")
+    ]
+    # A Legistar client's host is a US local government's.
+    agenda = "Approve the purchase of license plate readers for the Police Department."
+    url = "https://fresno.legistar.com/LegislationDetail.aspx?ID=1"
+    assert cities(agenda, url, "en") == [("Fresno", "US")]
