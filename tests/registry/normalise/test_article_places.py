@@ -335,3 +335,10 @@ def test_a_town_news_blog_and_a_legistar_host_place_the_story():
     agenda = "Approve the purchase of license plate readers for the Police Department."
     url = "https://fresno.legistar.com/LegislationDetail.aspx?ID=1"
     assert cities(agenda, url, "en") == [("Fresno", "US")]
+
+
+def test_other_users_of_the_product_are_not_the_storys_towns():
+    text = "Hamilton will buy the readers, also used by Cincinnati and Dayton police."
+    assert _not_a_place("Cincinnati", text, text.index("Cincinnati"))
+    assert _not_a_place("Dayton", text, text.index("Dayton"))
+    assert not _not_a_place("Hamilton", text, 0)
