@@ -279,3 +279,19 @@ def test_the_italian_future_singular_and_a_breve_state_planned_cameras():
 )
 def test_existing_cameras_without_their_noun_and_decisions_to_buy(text, language, expected):
     assert counted(text, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "count"),
+    [
+        ("Se instalarán quinientas cámaras nuevas.", "es", 500),
+        ("La red suma veinticinco cámaras.", "es", 25),
+        ("A cidade tem trezentas câmeras.", "pt", 300),
+        ("In centro ci sono ventotto telecamere.", "it", 28),
+        ("Rozpoczął się montaż pięciu kamer.", "pl", 5),
+        ("Miasto ma dwieście kamer.", "pl", 200),
+        ("La ville compte deux cents caméras.", "fr", 200),
+    ],
+)
+def test_number_words_of_each_language(text, language, count):
+    assert [c for c, *_ in counted(text, language)] == [count]
