@@ -50,7 +50,7 @@ _AMOUNT = r"(?:\d{1,3}(?:[,.\u00a0\u202f '’]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]
 _SCALE = (
     r"(?:million|billion|thousand|bn|mn|m|k|Mio\.?|Mrd\.?|Millionen|Milliarden|Tausend|"
     r"millions?|milliards?|millones|mil\s+millones|milioni|miliardi|mila|milhões|milhão|mil|"
-    r"miljoen|miljard|milion(?:y|ów)?|mln|mld|tys\.?)"
+    r"miljoen|miljard|milion(?:y|ów)?|mln|mld|tys\.?|mille|duizend|tysięcy|tysiące)"
 )
 _CURRENCY_AFTER = (
     r"(?:€|euros?|EUR|£|pounds|dollars|USD|GBP|AUD|CNY|yuan|rupees|zł|złotych|PLN|CHF|"
@@ -90,7 +90,9 @@ _MILLIONS = (
     r"(?P<scale>million(?:s|en)?|millón|millones|milione|milioni|miljoen|milhão|milhões|"
     r"milion(?:y|ów)?)"
 )
-_MILLION_WORD = re.compile(_MILLIONS, re.IGNORECASE)
+# Thousands in words: "cinco mil euros", "dieci mila euro", "duemila euro" (one word).
+_THOUSANDS = r"(?P<thousands>mil|mila|thousand|tausend|mille|duizend|tysięcy|tysiące)"
+_SCALE_WORD = re.compile(rf"(?:{_MILLIONS}|{_THOUSANDS})(?!\w)", re.IGNORECASE)
 _HALF_MILLION = re.compile(
     rf"(?<!\w)(?:(?:een|ein|eine|a|un|una|uno|um|meio)\s+)?(?:half|halve|halbe|medio|mezzo|"
     rf"demi|meio)\s+{_MILLIONS}(?!\w)",
@@ -222,7 +224,7 @@ def extract_value(text: str, places: list[dict[str, Any]]) -> dict[str, Any] | N
         text = pattern.sub("1.5 million", text)
     text = _HALF_MILLION.sub("0.5 million", text)
     # "quatro milhões de euros", "um milhão de euros", "drei Millionen Euro": the count in digits.
-    if _MILLION_WORD.search(text):  # the number-word pattern is compiled only when needed
+    if _SCALE_WORD.search(text):  # the number-word pattern is compiled only when needed
         text = _millions_in_words().sub(_millions_in_digits, text)
     found = [(m.start(), m) for m in _MONEY.finditer(text)]
     if _cjk(text):
@@ -296,12 +298,16 @@ def _total_words() -> re.Pattern[str]:
 
 @cache
 def _millions_in_words() -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w)(?P<n>{number_words_pattern()})\s+{_MILLIONS}(?!\w)", re.I)
+    words = number_words_pattern()
+    return re.compile(
+        rf"(?<!\w)(?P<n>{words})(?:\s+{_MILLIONS}|\s*{_THOUSANDS})(?!\w)", re.IGNORECASE
+    )
 
 
 def _millions_in_digits(match: re.Match[str]) -> str:
     count = parse_count(match.group("n"))
-    return f"{count} {match.group('scale')}" if count else match.group()
+    scale = match.group("scale") or match.group("thousands")
+    return f"{count} {scale}" if count else match.group()
 
 
 def _english_scale(phrase: str) -> str:

@@ -501,3 +501,18 @@ def test_an_amount_stated_as_the_total_cost_wins_over_a_subsidy_before_it():
 )
 def test_the_value_of_an_announcement(text, places, value):
     assert extract_value(text, places) == {"amount": value[0], "currency": value[1]}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("La obra costará cinco mil euros.", (5_000.0, "EUR")),
+        ("Una spesa di duemila euro per le telecamere.", (2_000.0, "EUR")),
+        ("Die Stadt gibt zwanzigtausend Euro aus.", (20_000.0, "EUR")),
+        ("Le conseil vote cinq mille euros.", (5_000.0, "EUR")),
+        ("Miasto wyda pięć tysięcy złotych.", (5_000.0, "PLN")),
+        ("Se invertirán dos mil millones de pesos.", (2_000_000_000.0, "MXN")),
+    ],
+)
+def test_thousands_in_words(text, value):
+    assert extract_value(text, []) == {"amount": value[0], "currency": value[1]}
