@@ -257,7 +257,10 @@ def extract_places(
         if place and (key := place.id or f"{place.country}:{fold(place.city)}") not in found:
             found[key] = _row(place)
     found = _without_inner_names(_without_short_forms(found), text)
-    for name, suffixed in _cjk_candidates(_current_divisions(text)):
+    current = _current_divisions(text)
+    bylines = _byline_only(current)
+    from_bylines: set[str] = set()
+    for name, suffixed in _cjk_candidates(current):
         # A name before 市/县/区 names the division itself, however small its town: after the
         # towns of 5,000 people and more ("新北市" is New Taipei before Changzhou's 新北区).
         # Taiwan writes 台 for 臺 as often as not ("臺南", "台南"); the gazetteer has one of them.
@@ -277,6 +280,12 @@ def extract_places(
             )
         if place and place.country in ("CN", "TW", "HK", "MO") and place.id not in found:
             found[place.id] = _row(place)
+            if name in bylines:
+                from_bylines.add(place.id)
+    # A byline's city is where the reporter files from ("記者/台北報導"): the story's only when
+    # the text names no other place.
+    if from_bylines and set(found) - from_bylines:
+        found = {key: row for key, row in found.items() if key not in from_bylines}
     if not found:
         for name, own in _url_candidates(url, text, language):
             countries = (*named, *spoken, *fallback)
@@ -595,6 +604,14 @@ def _clean_name(raw: str, strip: bool = True) -> str:
         name = " ".join(w if fold(w) in _particles() else w.title() for w in name.split())
         name = name.replace("'S ", "'s ")
     return _SUFFIX.sub("", _PREFIX.sub("", name)).strip()
+
+
+def _byline_only(text: str) -> set[str]:
+    """The cities of a Taiwanese byline ("【記者洪佳萍/台南】") the text names nowhere else."""
+    if "/" not in text:
+        return set()
+    names = {m.group("b") for m in _CJK_PLACE.finditer(text) if m.group("b")}
+    return {name for name in names if text.count(name) == 1}
 
 
 def _cjk_candidates(text: str) -> list[tuple[str, bool]]:

@@ -342,3 +342,11 @@ def test_other_users_of_the_product_are_not_the_storys_towns():
     assert _not_a_place("Cincinnati", text, text.index("Cincinnati"))
     assert _not_a_place("Dayton", text, text.index("Dayton"))
     assert not _not_a_place("Hamilton", text, 0)
+
+
+def test_a_bylines_city_gives_way_to_the_place_the_story_names():
+    # Made up in a Taiwanese paper's shape: the reporter files from Taipei about Tainan.
+    text = "記者王小明/台北報導\n臺南市政府今天宣布,將在路口增設監視器。"
+    assert [p["id"] for p in extract_places(text, language="zh")] == ["geonames/1668355"]
+    alone = "記者王小明/台北報導\n市府今天宣布,將在路口增設監視器。"
+    assert [p["id"] for p in extract_places(alone, language="zh")] == ["geonames/1668341"]
