@@ -403,8 +403,11 @@ def _quantity_pattern(compounds: bool = False) -> re.Pattern[str]:
     # Between number and noun: adjectives, brand and product words, an acronym in brackets, an
     # opening quote; no sentence end and no other number.
     joint = rf"(?:[ \-]+|{_COMPOUND_JOINERS}|)"
+    # "14 municipios contarán con cámaras", "10 postes com câmeras": what has the cameras is
+    # counted, not the cameras.
+    with_words = r"(?:with|mit|avec|con|com|met)(?!\w)"
     modifier = (
-        rf"(?:(?!(?:{words})(?:{joint}(?:{words}))*(?!\w))[^\W\d_][\w'’\-]*"
+        rf"(?:(?!(?:{words})(?:{joint}(?:{words}))*(?!\w)|{with_words})[^\W\d_][\w'’\-]*"
         rf"|\([A-Z]{{2,6}}\)|\(\d+\)|[«»„“”\"])"
     )
     connector = r"(?:[ \t]+(?:of|de|d'|di|del|des|van|z))?"

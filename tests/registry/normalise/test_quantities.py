@@ -295,3 +295,15 @@ def test_existing_cameras_without_their_noun_and_decisions_to_buy(text, language
 )
 def test_number_words_of_each_language(text, language, count):
     assert [c for c, *_ in counted(text, language)] == [count]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Los 14 municipios del estado contarán con cámaras este año.", "es"),
+        ("Serão instalados 10 postes com câmeras.", "pt"),
+        ("Die 3 Masten mit Kameras stehen am Bahnhof.", "de"),
+    ],
+)
+def test_what_has_the_cameras_is_counted_not_the_cameras(text, language):
+    assert counted(text, language) == []
