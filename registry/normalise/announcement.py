@@ -24,6 +24,7 @@ from registry.normalise.money import parse_money
 from registry.normalise.quantities import (
     chinese_number,
     extract_quantities,
+    is_approximate,
     number_words_pattern,
     parse_count,
 )
@@ -34,6 +35,7 @@ from registry.relevance import without_boilerplate
 
 SNIPPET_CHARS = 280
 TOTAL_REACH = 40  # characters between "coût total" and its amount ("… s'élèvera à 642 000 €")
+ROUNDING = 0.1  # how far "presque 90 000 €" may lie from the exact 87 947 € it rounds
 MAX_TEXT = 100_000  # facts come from the first 100 kB; longer "articles" are listings or dumps
 # An announcement that counts cameras is about video surveillance even when it says only
 # "Kameras" or "câmeras" (weak words alone), unless another camera technology is what it counts.
@@ -48,11 +50,11 @@ _AMOUNT = r"(?:\d{1,3}(?:[,.\u00a0\u202f '’]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]
 _SCALE = (
     r"(?:million|billion|thousand|bn|mn|m|k|Mio\.?|Mrd\.?|Millionen|Milliarden|Tausend|"
     r"millions?|milliards?|millones|mil\s+millones|milioni|miliardi|mila|milhões|milhão|mil|"
-    r"miljoen|miljard|milion(?:y|ów)?|mln|mld|tys\.?)"
+    r"miljoen|miljard|milion(?:y|ów)?|mln|mld|tys\.?|mille|duizend|tysięcy|tysiące)"
 )
 _CURRENCY_AFTER = (
     r"(?:€|euros?|EUR|£|pounds|dollars|USD|GBP|AUD|CNY|yuan|rupees|zł|złotych|PLN|CHF|"
-    r"Franken|francs|reais|BRL)"
+    r"Franken|francs|reais|BRL|pesos|MXN)"
 )
 # French writes whether an amount is before or after tax right after it ("75 000€ht", "12 000 €
 # TTC"): part of the amount, not of the next word.
@@ -72,11 +74,14 @@ _PER_UNIT_SPENT = re.compile(
     r"(?:dollars?|euros?|pounds?|yuan|francs?|franken|reais|real|złot\w*|zł|\$|€|£)(?!\w)",
     re.IGNORECASE,
 )
-# "2273萬元", "530多万元", "两千多万元", "6,200萬元": yuan, and the Taiwan dollar in Taiwan.
+# "2273萬元", "530多万元", "两千多万元", "6,200萬元", "五亿八千万元" (580 million): yuan, and the
+# Taiwan dollar in Taiwan.
+_CJK_NUMBER = r"(?:\d[\d,.]*|[零〇一二两兩三四五六七八九十百千]+)"
 _CJK_MONEY = re.compile(
-    r"(?P<n>(?:\d[\d,.]*|[零〇一二两兩三四五六七八九十百千]+)[多余餘]?(?:[万萬亿億]\d*)?[多余餘]?)"
-    r"(?:元|人民币|人民幣)"
+    rf"(?P<n>{_CJK_NUMBER}(?:[多余餘]?[万萬亿億]{_CJK_NUMBER}?)*[多余餘]?)(?:元|人民币|人民幣)"
 )
+# "100 millones de pesos": the peso of the story's country (Mexico's when it names none).
+_PESOS = re.compile(r"(?i:pesos)(?!\w)")
 _BARE_DOLLAR = re.compile(r"^\$")
 _ASIDE = re.compile(r"\([^()]*\)")
 # Half and one and a half million in words, read as digits before amounts are found: "een half
@@ -85,7 +90,9 @@ _MILLIONS = (
     r"(?P<scale>million(?:s|en)?|millón|millones|milione|milioni|miljoen|milhão|milhões|"
     r"milion(?:y|ów)?)"
 )
-_MILLION_WORD = re.compile(_MILLIONS, re.IGNORECASE)
+# Thousands in words: "cinco mil euros", "dieci mila euro", "duemila euro" (one word).
+_THOUSANDS = r"(?P<thousands>mil|mila|thousand|tausend|mille|duizend|tysięcy|tysiące)"
+_SCALE_WORD = re.compile(rf"(?:{_MILLIONS}|{_THOUSANDS})(?!\w)", re.IGNORECASE)
 _HALF_MILLION = re.compile(
     rf"(?<!\w)(?:(?:een|ein|eine|a|un|una|uno|um|meio)\s+)?(?:half|halve|halbe|medio|mezzo|"
     rf"demi|meio)\s+{_MILLIONS}(?!\w)",
@@ -210,13 +217,14 @@ def _site_vendor(url: str | None) -> str | None:
 
 
 def extract_value(text: str, places: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The first amount of money the article states, with a bare '$' or '元' read by its country."""
+    """The first amount of money the article states (its total when it says which), with a bare
+    '$', 'pesos' or '元' read by its country."""
     countries = [p["country"] for p in places if p.get("country")]
     for pattern in _MILLION_AND_A_HALF:
         text = pattern.sub("1.5 million", text)
     text = _HALF_MILLION.sub("0.5 million", text)
     # "quatro milhões de euros", "um milhão de euros", "drei Millionen Euro": the count in digits.
-    if _MILLION_WORD.search(text):  # the number-word pattern is compiled only when needed
+    if _SCALE_WORD.search(text):  # the number-word pattern is compiled only when needed
         text = _millions_in_words().sub(_millions_in_digits, text)
     found = [(m.start(), m) for m in _MONEY.finditer(text)]
     if _cjk(text):
@@ -224,28 +232,54 @@ def extract_value(text: str, places: list[dict[str, Any]]) -> dict[str, Any] | N
     # An amount stated as the whole cost comes first: "une subvention de 512 000 euros … le coût
     # total s'élèvera à 642 000 euros".
     totals = [m.end() for m in _total_words().finditer(text)]
-    ranked = [
-        (0 if any(_states_total(text, end, start) for end in totals) else 1, start, match)
-        for start, match in found
+    ranked = sorted(
+        (
+            (0 if any(_states_total(text, end, start) for end in totals) else 1, start, match)
+            for start, match in found
+        ),
+        key=lambda entry: entry[:2],
+    )
+    amounts = [
+        (value, match)
+        for *_, match in ranked
+        if (value := _amount(text, match, countries)) is not None
     ]
-    for *_, match in sorted(ranked, key=lambda entry: entry[:2]):
-        if match.re is _CJK_MONEY:
-            amount = chinese_number(re.sub("[多余餘]", "", match.group("n")))
-            if amount:
-                yuan = next((_yuan()[c] for c in countries if c in _yuan()), "CNY")
-                return {"amount": float(amount), "currency": yuan}
-            continue
-        if _PER_UNIT_SPENT.match(text, match.end()):
-            continue
-        phrase = _TAX_NOTE.sub("", match.group()).strip()
-        money = parse_money(_english_scale(phrase))
-        if money is None or not money.amount:
-            continue
-        currency = money.currency
-        if _BARE_DOLLAR.match(phrase):
-            currency = next((_dollars()[c] for c in countries if c in _dollars()), currency)
-        return {"amount": money.amount, "currency": currency}
-    return None
+    if not amounts:
+        return None
+    value, match = amounts[0]
+    # A rounded amount stated exactly later is the exact one: "presque 90 000 € … l'investissement
+    # coûte ici 87 947 €".
+    if is_approximate(text, match.start(), match.end(), None):
+        return next((other for other, _ in amounts[1:] if _restates(value, other)), value)
+    return value
+
+
+def _amount(text: str, match: re.Match[str], countries: list[str]) -> dict[str, Any] | None:
+    """The amount a money match states, with a bare '$', 'pesos' or '元' read by its country."""
+    if match.re is _CJK_MONEY:
+        amount = chinese_number(re.sub("[多余餘]", "", match.group("n")))
+        if not amount:
+            return None
+        yuan = next((_yuan()[c] for c in countries if c in _yuan()), "CNY")
+        return {"amount": float(amount), "currency": yuan}
+    if _PER_UNIT_SPENT.match(text, match.end()):
+        return None
+    phrase = _TAX_NOTE.sub("", match.group()).strip()
+    money = parse_money(_english_scale(phrase))
+    if money is None or not money.amount:
+        return None
+    currency = money.currency
+    if _BARE_DOLLAR.match(phrase):
+        currency = next((_dollars()[c] for c in countries if c in _dollars()), currency)
+    elif currency is None and _PESOS.search(phrase):
+        currency = next((_pesos()[c] for c in countries if c in _pesos()), "MXN")
+    return {"amount": money.amount, "currency": currency}
+
+
+def _restates(rounded: dict[str, Any], exact: dict[str, Any]) -> bool:
+    """``exact`` is ``rounded`` as stated to the unit: same currency, within ROUNDING of it."""
+    near = abs(exact["amount"] - rounded["amount"]) <= ROUNDING * rounded["amount"]
+    return exact["currency"] == rounded["currency"] and near and exact != rounded
 
 
 def _states_total(text: str, cue_end: int, start: int) -> bool:
@@ -264,12 +298,16 @@ def _total_words() -> re.Pattern[str]:
 
 @cache
 def _millions_in_words() -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w)(?P<n>{number_words_pattern()})\s+{_MILLIONS}(?!\w)", re.I)
+    words = number_words_pattern()
+    return re.compile(
+        rf"(?<!\w)(?P<n>{words})(?:\s+{_MILLIONS}|\s*{_THOUSANDS})(?!\w)", re.IGNORECASE
+    )
 
 
 def _millions_in_digits(match: re.Match[str]) -> str:
     count = parse_count(match.group("n"))
-    return f"{count} {match.group('scale')}" if count else match.group()
+    scale = match.group("scale") or match.group("thousands")
+    return f"{count} {scale}" if count else match.group()
 
 
 def _english_scale(phrase: str) -> str:
@@ -356,6 +394,11 @@ def _scale_words() -> tuple[tuple[str, str], ...]:
 @cache
 def _yuan() -> dict[str, str]:
     return {row["country"]: row["currency"] for row in _reference_rows("yuan-countries.csv")}
+
+
+@cache
+def _pesos() -> dict[str, str]:
+    return {row["country"]: row["currency"] for row in _reference_rows("peso-countries.csv")}
 
 
 @cache

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import gettext
+import itertools
 import re
 from functools import cache
 from typing import Any
@@ -22,7 +23,8 @@ import pycountry
 
 from crawlers.reference import reference_path
 from registry.normalise.countries import fold, to_alpha2
-from registry.normalise.places import Place, resolve_place
+from registry.normalise.places import Place, is_town_in, resolve_place, us_state_code
+from registry.normalise.script import in_traditional_script, simplified
 
 MAX_RUN_WORDS = 6
 MAX_URL_GRAM = 4
@@ -30,6 +32,7 @@ MIN_URL_WORD = 4  # shorter URL words ("tv", "de", "news") are never a town on t
 MAX_SQUASHED = 24  # a domain label tried as a town's name written without spaces
 MAX_NOMINATIVES = 24  # case forms of a name tried (a word's endings times the next word's)
 REFERENCE_REACH = 60  # characters before a name searched for a comparison or reference point
+_SIMPLIFIED_SCRIPT_COUNTRIES = frozenset({"CN", "SG"})
 LOCAL_LANGUAGES = ("de", "fr", "es", "it", "pt", "nl", "pl", "zh_CN", "zh_TW")
 _UPPER = "".join(ch for ch in map(chr, range(0x0530)) if ch.isupper())
 _PARTICLES = (
@@ -82,6 +85,13 @@ _STRONG = re.compile(
 _LOCATIVE = re.compile(
     r"(?:^|\s)(?i:in|im|aus|nach|bei|à|au|en|a|ad|di|da|em|no|na|w|we|te|op|near)\s+$"
 )
+# A word that opens a street's or square's name: a town's name after it is the street's ("via
+# Narni", "rue de Paris", "ul. Krakowska" is no town), and a lower-case one is no sentence's start.
+_STREET_BEFORE = re.compile(
+    r"(?:^|[\s(])(?:via|viale|piazza|piazzale|corso|largo|vicolo|rue|avenue|boulevard|calle|"
+    r"avenida|paseo|rua|travessa|praça|ul\.|ulica|ulicy|al\.|aleja|alei|plac|placu)\s+"
+    r"(?:(?:de|del|della|di|da|do|du|des|la|le)\s+|d['’]|l['’])?$"
+)
 _TITLES = re.compile(
     r"(?:Chief|Mr|Mrs|Ms|Dr|Captain|Capt|Maj|Major|Sgt|Lt|Officer|Councilman|Councilwoman|Mayor|"
     r"Director|Sheriff|President|CEO|Herr|Frau|Bürgermeister(?:in)?|Oberbürgermeister(?:in)?|"
@@ -102,6 +112,10 @@ _COUNTRY_RUN = re.compile(rf"(?:U\.S\.A?|U\.K\.|USA|UK|[{_UPPER}][\w]+)(?:[ ]+[{
 # Chinese names: before an administrative suffix or an organisation ("辛集市", "北京怀柔警方"),
 # and a Taiwanese byline's city ("【記者洪佳萍/台南】").
 _NOT_AFTER_COUNTY = "[长長委城]"
+# A domain label naming a US town and its state's code: "san-marcos-tx" (legistar.com's clients).
+_TOWN_STATE_LABEL = re.compile(r"(?P<town>[a-z]{3,}(?:-[a-z]+)*)-(?P<state>[a-z]{2})")
+_BARE_DOLLAR = re.compile(r"(?<![A-Za-z])\$\s?\d")
+_OTHER_MONEY = re.compile(r"[£€¥₹]|(?<![A-Za-z])(?:GBP|EUR|CHF)(?![A-Za-z])")
 _ELIDED_IN_SLUG = re.compile(r"(?<= )([dl])(?=[aeiouh])")
 _CJK_PLACE = re.compile(
     r"(?P<n>[\u4e00-\u9fff]{2,4}?)(?:市|县|縣|区|區|镇|鎮)"
@@ -174,11 +188,16 @@ def extract_places(
     text = story_text(text)
     spoken = _language_countries(language)
     named, states = _countries_in(text, url, spoken if language not in (None, "en") else ())
+    # Traditional script is written in Taiwan and Hong Kong, not in the mainland: a town the
+    # text does not place is not looked for there.
+    if language == "zh" and in_traditional_script(text):
+        spoken = tuple(c for c in spoken if c not in _SIMPLIFIED_SCRIPT_COUNTRIES)
     # An AP dateline states the state: "DECATUR, Ill. (WCIA) —".
     if language in (None, "en") and not states and (state := _dateline_state(text)):
         named, states = [*named, "US"] if "US" not in named else named, [state]
-    # A US outlet named for its city ("fox5atlanta.com") writes about towns of its state.
-    if language in (None, "en") and not states and (state := _domain_state(url)):
+    # A US outlet named for its city ("fox5atlanta.com", "san-marcos-tx.legistar.com") writes
+    # about towns of its state, as does one whose path files the story under it ("/California/").
+    if language in (None, "en") and not states and (state := _url_state(url)):
         named, states = [*named, "US"] if "US" not in named else named, [state]
     # The countries of the article's language stand in only when it names none.
     spoken = () if named else spoken
@@ -193,6 +212,11 @@ def extract_places(
     # The noun a German run opens with is wording for the name after it ("zum Bahnhof Karben").
     after_noun = set(_german_tails(candidates)) if language == "de" else set()
     heads = _german_heads(candidates) if language == "de" else []
+    # The countries whose namesake of a name is meant rather than a larger one abroad: those the
+    # article names, its vendors', its language's outside English, and where its only money is
+    # a bare "$" amount, the US.
+    dollars = _BARE_DOLLAR.search(text) and not _OTHER_MONEY.search(text)
+    home = (*named, *fallback, *small_in, *(("US",) if dollars else ()))
     for name, start in [*candidates, *after_noun, *heads, *adjectives]:
         if _not_a_place(name, text, start):
             continue
@@ -223,33 +247,45 @@ def extract_places(
                 spoken=spoken if (cue or " " in name) and language not in (None, "en") else (),
                 exonyms=cue and language not in (None, "en"),
                 url=url,
+                home=home,
                 # A town may be a small one when its municipality's wording names it ("El
                 # municipio de Yebes") or other wording does and its URL names it too.
                 small_in=small_in if name in strong or (cue and _squashed(name) in in_url) else (),
             )
             if place:
                 break
-        if place and place.id not in found:
-            found[place.id] = _row(place)
+        if place and (key := place.id or f"{place.country}:{fold(place.city)}") not in found:
+            found[key] = _row(place)
     found = _without_inner_names(_without_short_forms(found), text)
-    for name, suffixed in _cjk_candidates(text):
+    current = _current_divisions(text)
+    bylines = _byline_only(current)
+    from_bylines: set[str] = set()
+    for name, suffixed in _cjk_candidates(current):
         # A name before 市/县/区 names the division itself, however small its town: after the
         # towns of 5,000 people and more ("新北市" is New Taipei before Changzhou's 新北区).
+        # Taiwan writes 台 for 臺 as often as not ("臺南", "台南"); the gazetteer has one of them.
         place = (
             resolve_place(name, "CN")
             or resolve_place(name, "TW")
+            or ("臺" in name and resolve_place(name.replace("臺", "台"), "TW") or None)
             or resolve_place(name)
             or (suffixed and resolve_place(name, "CN", small_towns=True))
             or (suffixed and resolve_place(name, "TW", small_towns=True))
             or None
         )
         # China's divisions are listed in Simplified script: a Traditional text's "威縣" is 威县.
-        if place is None and (simplified := _simplified(name)) != name:
-            place = resolve_place(simplified, "CN") or (
-                suffixed and resolve_place(simplified, "CN", small_towns=True) or None
+        if place is None and (simple := simplified(name)) != name:
+            place = resolve_place(simple, "CN") or (
+                suffixed and resolve_place(simple, "CN", small_towns=True) or None
             )
         if place and place.country in ("CN", "TW", "HK", "MO") and place.id not in found:
             found[place.id] = _row(place)
+            if name in bylines:
+                from_bylines.add(place.id)
+    # A byline's city is where the reporter files from ("記者/台北報導"): the story's only when
+    # the text names no other place.
+    if from_bylines and set(found) - from_bylines:
+        found = {key: row for key, row in found.items() if key not in from_bylines}
     if not found:
         for name, own in _url_candidates(url, text, language):
             countries = (*named, *spoken, *fallback)
@@ -262,6 +298,24 @@ def extract_places(
     rows = list(found.values())
     rows.extend({"city": None, "country": c, "id": None} for c in named if c not in cities_in)
     return rows
+
+
+def _current_divisions(text: str) -> str:
+    """The text with Taiwan's former counties as the cities that took them over (臺北縣 is New
+    Taipei, 新北市, since 2010), each name the same length as the one it replaces."""
+    if not any(former in text for former in _former_counties()):
+        return text
+    return _former_county_pattern().sub(lambda m: _former_counties()[m.group()], text)
+
+
+@cache
+def _former_counties() -> dict[str, str]:
+    return {r["former"]: r["current"] for r in _rows("tw-former-counties.csv")}
+
+
+@cache
+def _former_county_pattern() -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, _former_counties())))
 
 
 def _nominatives(name: str, language: str | None) -> list[str]:
@@ -288,18 +342,29 @@ def _dateline_state(text: str) -> str | None:
     return _ap_states()[match.group("state")] if match else None
 
 
-def _domain_state(url: str | None) -> str | None:
-    """The US state of the city a publisher's domain is named for ("fox5atlanta": GA)."""
-    host = (urlsplit(url).hostname or "") if url else ""
+def _url_state(url: str | None) -> str | None:
+    """The US state of the city a publisher's domain is named for ("fox5atlanta": GA), or that
+    a domain label ("san-marcos-tx") or a path segment ("/Merced-County/California/") names."""
+    parts = urlsplit(url) if url else None
+    host = (parts.hostname or "") if parts else ""
     states = set()
     for label in host.split(".")[:-1]:
         if label in _NOT_SITE_LABELS:
+            continue
+        if (town := _TOWN_STATE_LABEL.fullmatch(label)) and (
+            state := us_state_code(town.group("state"))
+        ):
+            states.add(state)
             continue
         for word in re.split(r"[\d\-]+", label):
             for piece in _strip_affixes(word) if len(word) >= MIN_URL_WORD else ():
                 place = resolve_place(piece, "US")
                 if place and fold(place.city).replace(" ", "") == piece:
                     states.add(place.admin1)
+    if not states and parts:
+        for segment in unquote(parts.path).split("/"):
+            if (state := _us_state_names().get(fold(segment.replace("-", " ")))) is not None:
+                states.add(state)
     return states.pop() if len(states) == 1 else None
 
 
@@ -347,7 +412,20 @@ def story_text(text: str) -> str:
 
 
 def _row(place: Place) -> dict[str, Any]:
-    return {"city": place.city, "country": place.country, "id": place.id}
+    return {"city": place.city, "country": place.country, "id": place.id or None}
+
+
+def _unplaced(name: str, country: str) -> Place:
+    """A town of ``country`` the gazetteer cannot tell from its namesakes: a name, no id."""
+    return Place(
+        id="",
+        city=name,
+        country=country,
+        latitude=None,
+        longitude=None,
+        admin1="",
+        geonames_id=None,
+    )
 
 
 def _resolve(
@@ -360,6 +438,7 @@ def _resolve(
     spoken: tuple[str, ...],
     exonyms: bool,
     url: str | None = None,
+    home: tuple[str, ...] = (),
     small_in: tuple[str, ...] = (),
 ) -> Place | None:
     """``url`` is the publisher's: its domain chooses between namesakes (pittks.org: Kansas);
@@ -374,7 +453,19 @@ def _resolve(
             # wording says it is a place.
             if place and (strong or exonyms) and _named(name, place):
                 return place
+        # A home country the text does not name, whose namesakes the name fits, is where the
+        # town is, unplaced among them: no other country's town of the name is tried.
+        if country in home and country not in named and is_town_in(name, country):
+            return _unplaced(name, country)
     place = resolve_place(name, domain=url)
+    # A name the article's ``home`` countries share among namesakes is one of theirs, unnamed,
+    # not the largest namesake abroad: Livingston on a US council's page is no Scottish town.
+    if (
+        place
+        and place.country not in home
+        and any(is_town_in(name, c) for c in dict.fromkeys(home))
+    ):
+        return None
     # Another language's name of a capital ("in Belgrad") needs no country: the gazetteer's
     # alternate names say which city it is. In English text "Victoria" is rarely Hong Kong.
     if place and (strong and fold(place.city) == fold(name) or exonyms and _exonym(name, place)):
@@ -402,6 +493,7 @@ def _not_a_place(name: str, text: str, start: int) -> bool:
         or fold(name) in _MONTH_NAMES
         or to_alpha2(name)
         or _TITLES.search(text[max(0, start - 25) : start])
+        or _STREET_BEFORE.search(text[max(0, start - 16) : start])
         or re.search(r"\w\s*\(\s*$", text[max(0, start - 4) : start])  # "Yebes (Guadalajara)"
         or _REGION_BEFORE.search(text[max(0, start - 40) : start])
         or _reference_cue().search(text[max(0, start - REFERENCE_REACH) : start])
@@ -421,7 +513,10 @@ def _dateline(text: str, start: int, name: str) -> bool:
         or bool(re.search(r"\n[\d./ ]*$", text[max(0, start - 14) : start]))
     )
     after = text[start + len(name) : start + len(name) + 3]
-    return line_start and bool(re.match(r"\s*[,.\-–—:(]", after))
+    # An Italian daily's dateline is its town in capitals before the first sentence ("SPELLO È
+    # in fase di installazione").
+    capitals = text[start : start + len(name)].isupper() and len(name) > 3
+    return line_start and (capitals or bool(re.match(r"\s*[,.\-–—:(]", after)))
 
 
 def _strong_names(text: str) -> set[str]:
@@ -485,6 +580,10 @@ def _candidates(text: str) -> list[tuple[str, int]]:
         name = _clean_name(" ".join(words))
         if name and not name.isdigit() and len(name) > 1:
             found.append((name, offset))
+            # A dateline in capitals runs into the sentence's first word ("SPELLO È in fase").
+            capitals = list(itertools.takewhile(lambda w: w.isupper() and len(w) > 1, words))
+            if 0 < len(capitals) < len(words) and words[0].isupper():
+                found.append((_clean_name(" ".join(capitals)), offset))
             # "Policía Local de Velilla de San Antonio": the name after an organisation's particle.
             for i, word in enumerate(words[1:-1], start=1):
                 if fold(word) in _particles() and words[i + 1][:1].isupper():
@@ -505,6 +604,14 @@ def _clean_name(raw: str, strip: bool = True) -> str:
         name = " ".join(w if fold(w) in _particles() else w.title() for w in name.split())
         name = name.replace("'S ", "'s ")
     return _SUFFIX.sub("", _PREFIX.sub("", name)).strip()
+
+
+def _byline_only(text: str) -> set[str]:
+    """The cities of a Taiwanese byline ("【記者洪佳萍/台南】") the text names nowhere else."""
+    if "/" not in text:
+        return set()
+    names = {m.group("b") for m in _CJK_PLACE.finditer(text) if m.group("b")}
+    return {name for name in names if text.count(name) == 1}
 
 
 def _cjk_candidates(text: str) -> list[tuple[str, bool]]:
@@ -550,6 +657,8 @@ def _url_candidates(
     for label in labels:
         if label in _NOT_SITE_LABELS or len(label) < MIN_URL_WORD:
             continue
+        if (town := _TOWN_STATE_LABEL.fullmatch(label)) and us_state_code(town.group("state")):
+            label = town.group("town")
         for piece in _strip_affixes(label):
             (names if piece == label else homes).append(piece.replace("-", " "))
     path: list[str] = []
@@ -563,11 +672,17 @@ def _url_candidates(
             if s and not (re.search(r"\d", s) and re.fullmatch(r"[^\W_]+", s))
         ]
     )
+    sections: list[str] = []
+    story: set[str] = set()  # the words of the story's own slug
     for number, segment in enumerate(segments):
         words = [w for w in re.split(r"[^\w]+|_|\d+", segment) if w]
         # "/Guadalupe-County/Texas/": a county, province or state is not the town.
         if _REGION_WORDS.intersection(words) or fold(" ".join(words)) in _us_state_names():
             continue
+        # A section of a few words is named for a town more often than the outlet's home is the
+        # story's ("latinaoggi.eu/news/terracina/…"), less often than a town in the story's slug.
+        if number and len(words) < MAX_URL_GRAM and len("".join(words)) >= MIN_URL_WORD:
+            sections.append(" ".join(words))
         for size in range(MAX_URL_GRAM, 0, -1):
             for i in range(len(words) - size + 1):
                 gram = words[i : i + size]
@@ -576,6 +691,8 @@ def _url_candidates(
                 if fold(gram[0]) in _particles() or fold(gram[-1]) in _particles():
                     continue
                 path.append(" ".join(gram))
+                if number == 0:
+                    story.add(" ".join(gram))
                 if (i == 0 and number == 0) or _after_municipality(words[:i]):
                     own.add(" ".join(gram))
     # A path word the text writes in lower case is an ordinary word ("license-plate-reading");
@@ -587,7 +704,8 @@ def _url_candidates(
     else:
         path = [n for n in path if not _found(n, text, None, rf"(?<!\w){re.escape(n)}(?!\w)")]
     slug = [n for n in path if n in own]
-    ordered = [*names, *slug, *homes, *path]
+    in_story = [n for n in path if n in story]
+    ordered = [*names, *slug, *in_story, *(n for n in sections if n in path), *homes, *path]
     kept = [n for n in dict.fromkeys(ordered) if not _truncated_in(n, text, folded)]
     return [(n, n in own) for n in kept]
 
@@ -703,6 +821,10 @@ def _countries_in(
         code = code or _geo_tlds().get(tld)
         if code and (not spoken or code in spoken):
             countries[code] = None
+        # A platform that hosts one country's local governments ("<client>.legistar.com").
+        for domain, country in _country_hosts().items():
+            if host.endswith("." + domain) and (not spoken or country in spoken):
+                countries[country] = None
     for match in _COUNTRY_RUN.finditer(text):
         words = match.group().split()
         grams = [" ".join(words[i : i + n]) for n in (3, 2, 1) for i in range(len(words) - n + 1)]
@@ -725,17 +847,6 @@ def _countries_in(
 
 def _language_countries(language: str | None) -> tuple[str, ...]:
     return tuple(r["country"] for r in _rows("language-countries.csv") if r["language"] == language)
-
-
-def _simplified(name: str) -> str:
-    """``name`` in Simplified script, for the characters China's division names use."""
-    table = _traditional_characters()
-    return "".join(table.get(char, char) for char in name)
-
-
-@cache
-def _traditional_characters() -> dict[str, str]:
-    return {r["traditional"]: r["simplified"] for r in _rows("cn-traditional-characters.csv")}
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -823,6 +934,11 @@ def _particles() -> frozenset[str]:
 @cache
 def _domain_affixes() -> tuple[str, ...]:
     return tuple(r["affix"] for r in _rows("domain-affixes.csv"))
+
+
+@cache
+def _country_hosts() -> dict[str, str]:
+    return {r["domain"]: r["country"] for r in _rows("country-hosts.csv")}
 
 
 @cache

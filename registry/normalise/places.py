@@ -120,6 +120,18 @@ def resolve_place(
     )
 
 
+def is_town_in(city: str, country: str) -> bool:
+    """Whether a town of ``country`` (of NGRAM_POPULATION or more) has this name, however many
+    namesakes share it: "Livingston" is a US town even where it is none in particular."""
+    entries = _entries(fold(city), country, None)
+    return any(e[11] >= NGRAM_POPULATION for e in entries)
+
+
+def us_state_code(word: str) -> str | None:
+    """The US state a word names: its code ("tx"), name or AP abbreviation, or None."""
+    return _us_states().get(fold(word))
+
+
 def place_by_id(place_id: Any) -> Place | None:
     """The place of an id, current (``geonames/…``, ``us-county/…``) or published before."""
     if not isinstance(place_id, str) or len(place_id) > MAX_CHARS:

@@ -23,6 +23,11 @@ CJK_MODIFIER = 14  # characters between a Chinese counter and its noun ("个高�
 _COMPOUND_JOINERS = "und|en|ën"  # "dreiundzwanzig", "vierentwintig", "tweeëntwintig"
 _COMPOUNDING = ("de", "nl")  # languages that write a noun and its modifier as one word
 _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
+RANGE_REACH = 30  # characters before a count searched for the lower end of a range
+# "or" in our languages: "four or five cameras" is a range, not a count of five.
+_RANGE_WORDS = ("or", "oder", "ou", "o", "of", "lub", "albo", "czy")
+SCALE = 1000  # a number word this large multiplies the digits before it ("58 mil" is 58,000)
+_SCALED = re.compile(r"(?P<n>\d+(?:[.,]\d{1,2})?)\s?(?P<scale>[^\W\d_]+)")
 # Groups of three digits after a separator are thousands in every language we read: a count of
 # things has no decimals ("1,200", "1.130", "2 000").
 _DIGITS = r"\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+(?!\d)|\d+"
@@ -69,7 +74,7 @@ def extract_quantities(text: str, language: str | None = None) -> list[dict[str,
                 "count": count,
                 "of": of,
                 "status": cue or "installed",
-                "approximate": approximate or _approximate(text, start, end, language),
+                "approximate": approximate or is_approximate(text, start, end, language),
             }
             if cue:
                 cued.add(key)
@@ -162,7 +167,8 @@ def _cue_status(
     return best
 
 
-def _approximate(text: str, start: int, end: int, language: str | None) -> bool:
+def is_approximate(text: str, start: int, end: int, language: str | None) -> bool:
+    """The number at text[start:end] is given as an approximation ("about 40", "presque 90 000")."""
     raw = text[max(0, start - 24) : start]
     after = text[end : end + 3]
     return (
@@ -187,6 +193,9 @@ def _latin(text: str, language: str | None) -> list[tuple[int, int, int, str, bo
         noun = match.group("noun")
         # "ein", "un", "een", "one" are articles as often as numbers: one counts as a digit only.
         if count == 1 and not raw.isdigit():
+            continue
+        # The upper end of a range ("4-5 kamer", "cuatro o cinco cámaras") is no count.
+        if _range_head().search(text, max(0, match.start() - RANGE_REACH), match.start()):
             continue
         # Romance, Dutch, Polish and German put few words between a number and its noun; the
         # long English runs ("41 Flock Safety Falcon ... cameras") would swallow other nouns
@@ -252,6 +261,10 @@ def _chinese(text: str) -> list[tuple[int, int, int, str, bool]]:
             continue
         before = [f for f in found if f[1] <= start and not _SENTENCE_END.search(text, f[1], start)]
         count = chinese_number(match.group("n"))
+        # A counter of places counts places ("社區6處、41具"), not what came before.
+        if count and (own := _counter_kinds().get(match.group("counter"))):
+            found.append((start, match.end("n"), count, own, False))
+            continue
         # An item of an enumeration names its own thing ("前端監控點572個、報警點57個").
         if before and _enumerated_item(text[max(before)[1] : start]):
             continue
@@ -286,6 +299,9 @@ def parse_count(raw: str) -> int | None:
         return total or None
     if _cjk(raw):
         return chinese_number(raw)
+    scaled = _SCALED.fullmatch(raw.strip())
+    if scaled and (scale := numbers.get(fold(scaled.group("scale")))):
+        return round(float(scaled.group("n").replace(",", ".")) * scale) or None
     digits = re.sub(r"[,.\u00a0\u202f ]", "", raw)
     return int(digits) if digits.isdigit() else None
 
@@ -333,6 +349,29 @@ def chinese_number(raw: str) -> int | None:
 
 
 @cache
+def _range_head() -> re.Pattern[str]:
+    """A number and a range's dash or "or" just before a count: "4-", "cuatro o ", "3 ou "."""
+    words = _number_words_pattern()
+    alternatives = "|".join(_RANGE_WORDS)
+    return re.compile(
+        rf"(?<![\w.,])(?:\d+|{words})(?:[ \t]?[-–][ \t]?|[ \t]+(?:{alternatives})[ \t]+)$",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _scale_words_pattern() -> str:
+    """The number words that multiply a count written in digits before them ("58 mil")."""
+    scales = {
+        w
+        for r in _rows("number-words.csv")
+        if int(r["value"]) >= SCALE
+        for w in (r["word"], fold(r["word"]))
+    }
+    return "|".join(re.escape(w) for w in sorted(scales, key=len, reverse=True))
+
+
+@cache
 def _number_words_pattern() -> str:
     # Number words as written and folded: "dwóch" in the text, "dwoch" in a folded one.
     written = {w for r in _rows("number-words.csv") for w in (r["word"], fold(r["word"]))}
@@ -346,11 +385,13 @@ def number_words_pattern() -> str:
 
 
 def _number_pattern() -> str:
-    """A count in digits or number words ("1.130", "two thousand", "dwóch")."""
+    """A count in digits, number words or digits and a scale word ("1.130", "two thousand",
+    "dwóch", "58 mil", "2,5 mila")."""
     words = _number_words_pattern()
     # Dutch and German write a number as one word ("tweehonderd", "vierentwintig").
     joint = rf"(?:[ \-]+|{_COMPOUND_JOINERS}|)"
-    return rf"(?:{_DIGITS}|(?:{words})(?:{joint}(?:{words}))*)"
+    scaled = rf"\d+(?:[.,]\d{{1,2}})?[ \t]?(?:{_scale_words_pattern()})(?!\w)"
+    return rf"(?:{scaled}|{_DIGITS}|(?:{words})(?:{joint}(?:{words}))*)"
 
 
 @cache
@@ -362,8 +403,11 @@ def _quantity_pattern(compounds: bool = False) -> re.Pattern[str]:
     # Between number and noun: adjectives, brand and product words, an acronym in brackets, an
     # opening quote; no sentence end and no other number.
     joint = rf"(?:[ \-]+|{_COMPOUND_JOINERS}|)"
+    # "14 municipios contarán con cámaras", "10 postes com câmeras": what has the cameras is
+    # counted, not the cameras.
+    with_words = r"(?:with|mit|avec|con|com|met)(?!\w)"
     modifier = (
-        rf"(?:(?!(?:{words})(?:{joint}(?:{words}))*(?!\w))[^\W\d_][\w'’\-]*"
+        rf"(?:(?!(?:{words})(?:{joint}(?:{words}))*(?!\w)|{with_words})[^\W\d_][\w'’\-]*"
         rf"|\([A-Z]{{2,6}}\)|\(\d+\)|[«»„“”\"])"
     )
     connector = r"(?:[ \t]+(?:of|de|d'|di|del|des|van|z))?"
@@ -429,7 +473,8 @@ def _chinese_bare_pattern() -> re.Pattern[str]:
     counters = "".join(_counters())
     number = rf"(?:\d[\d,.]*(?:[万萬亿億]\d*)?|[{_CJK_DIGIT}]+)[多余餘]?"
     return re.compile(
-        rf"(?<![\d.,{_CJK_DIGIT}])(?P<n>{number})\s*[{counters}](?:以上)?(?=[，。；、,;！!？?）)]|$)"
+        rf"(?<![\d.,{_CJK_DIGIT}])(?P<n>{number})\s*(?P<counter>[{counters}])(?:以上)?"
+        r"(?=[，。；、,;！!？?）)]|$)"
     )
 
 
@@ -471,6 +516,12 @@ def _round_words() -> frozenset[str]:
 @cache
 def _counters() -> tuple[str, ...]:
     return tuple(row["counter"] for row in _rows("cjk-counters.csv"))
+
+
+@cache
+def _counter_kinds() -> dict[str, str]:
+    """Counters that name what they count (处: places)."""
+    return {row["counter"]: row["of"] for row in _rows("cjk-counters.csv") if row["of"]}
 
 
 @cache

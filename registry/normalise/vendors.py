@@ -12,6 +12,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from crawlers.reference import load
+from registry.normalise.script import traditional_forms
 from registry.normalise.terms import Terms, found, spaced, terms
 
 # Fuzzy matching compares squashed name cores (no spaces) by Indel distance (insertions and
@@ -49,6 +50,8 @@ class _Index:
     not_text: re.Pattern[str] | None
     brands: str  # regex alternation of brand names for manufacturers_sold
     text_names: dict[str, str]  # every name vendors_in_text looks for, as written -> its shape
+    products: re.Pattern[str] | None  # case-sensitive, before a model number
+    product_ids: dict[str, str]
 
 
 @cache
@@ -149,12 +152,16 @@ def _index() -> _Index:
     brand_plain: list[str] = []
     text_names: list[str] = []  # as written: "Face++" must keep its "++" in the pattern
     brand_ambiguous: list[str] = []
+    product_ids: dict[str, str] = {}
     for vendor in _reference()["vendors"]:
         vid = vendor["id"]
+        product_ids.update(dict.fromkeys(vendor.get("products") or [], vid))
         ambiguous = set(vendor.get("ambiguous") or [])
         ambiguous_cores = {_keys(a)[1] for a in ambiguous}
         for name in [*vendor.get("legal_names", []), *vendor.get("aliases", [])]:
             if _CJK.search(name):
+                # Written in Simplified script; a Traditional text writes 华为 as 華為.
+                cjk_ids.update(dict.fromkeys(traditional_forms(name), vid))
                 cjk_ids[name] = vid
             # "Axis AB" is Axis as written, but stripped of "AB" it is any Axis: names whose core
             # is ambiguous only match as written.
@@ -212,8 +219,15 @@ def _index() -> _Index:
         brands=brands,
         text_names={
             **dict.fromkeys([*text_names, *ambiguous_ids], "word"),
+            **dict.fromkeys(product_ids, "prefix"),
             **dict.fromkeys(cjk_ids, "substring"),
         },
+        # A product line's name is an ordinary word ("Phantom") unless a model number follows
+        # it: "Mavic 2", "Matrice210", "Phantom 4 Pro".
+        products=re.compile(rf"(?<!\w)(?P<p>{alternation(product_ids)})[\s\-]?\d")
+        if product_ids
+        else None,
+        product_ids=product_ids,
     )
 
 
@@ -307,6 +321,9 @@ def vendors_in_text(text: str) -> list[str]:
                 found.append((match.start(), vid))
     if index.cjk and not text.isascii():
         found.extend((m.start(), index.cjk_ids[m.group()]) for m in index.cjk.finditer(text))
+    if index.products:
+        products = index.products.finditer(text)
+        found.extend((m.start(), index.product_ids[m.group("p")]) for m in products)
     seen: dict[str, None] = {}
     for _, vid in sorted(found):
         seen.setdefault(vid, None)

@@ -462,3 +462,57 @@ def test_an_amount_stated_as_the_total_cost_wins_over_a_subsidy_before_it():
         "$167,158 of the total cost; the city's share is $33,442."
     )
     assert extract_value(text, []) == {"amount": 200_650.0, "currency": "USD"}
+
+
+@pytest.mark.parametrize(
+    ("text", "places", "value"),
+    [
+        # A contract's first year, then its cap: the cap is its value.
+        (
+            "An initial appropriation of $30,000 and an overall three-year not-to-exceed amount "
+            "of $90,000 were approved.",
+            [],
+            (90_000.0, "USD"),
+        ),
+        # A share, then the whole: "valor total".
+        (
+            "A prefeitura paga R$ 360 mil. O valor total do projeto será de R$600 mil.",
+            [],
+            (600_000.0, "BRL"),
+        ),
+        # Pesos are the story's country's, Mexico's where it names none.
+        ("Se invertirán 18 millones de pesos en nuevas cámaras.", [], (18_000_000.0, "MXN")),
+        (
+            "Se invertirán 250 millones de pesos en cámaras.",
+            [{"country": "CO"}],
+            (250_000_000.0, "COP"),
+        ),
+        # Myriads in words: 五亿八千万 is 580 million, not its last 80 million.
+        ("预计将以五亿八千万元的经费承租监视器。", [], (580_000_000.0, "CNY")),
+        # A rounded amount stated exactly later is the exact one.
+        (
+            "Cela a un prix : presque 90 000 €. L'investissement coûte 87 947 €.",
+            [],
+            (87_947.0, "EUR"),
+        ),
+        # A rounded amount is kept when no later amount restates it.
+        ("The nearly $200,000 contract follows a $1 million one of 2017.", [], (200_000.0, "USD")),
+    ],
+)
+def test_the_value_of_an_announcement(text, places, value):
+    assert extract_value(text, places) == {"amount": value[0], "currency": value[1]}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("La obra costará cinco mil euros.", (5_000.0, "EUR")),
+        ("Una spesa di duemila euro per le telecamere.", (2_000.0, "EUR")),
+        ("Die Stadt gibt zwanzigtausend Euro aus.", (20_000.0, "EUR")),
+        ("Le conseil vote cinq mille euros.", (5_000.0, "EUR")),
+        ("Miasto wyda pięć tysięcy złotych.", (5_000.0, "PLN")),
+        ("Se invertirán dos mil millones de pesos.", (2_000_000_000.0, "MXN")),
+    ],
+)
+def test_thousands_in_words(text, value):
+    assert extract_value(text, []) == {"amount": value[0], "currency": value[1]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from registry.normalise.announcement import text_language
 from registry.normalise.article_places import _not_a_place, extract_places
 
 
@@ -231,3 +232,121 @@ def test_a_municipality_word_opening_a_compound_names_no_town():
     outlet = "https://www.daytondailynews.com/local/"
     assert cities(text, f"{outlet}city-council-{slug}", "en") == [("Dayton", "US")]
     assert cities(text, f"{outlet}city-of-kettering-{slug}", "en") == [("Kettering", "US")]
+
+
+def test_a_legistar_clients_host_names_its_town_and_state():
+    # Made up in Legistar's shape: the client's host is "<town>-<state>"; the page names only
+    # "City Council".
+    text = "Consider approval of an ordinance amending the budget for drone equipment."
+    url = "https://greenville-sc.legistar.com/LegislationDetail.aspx?ID=123&GUID=ABC"
+    assert [p["id"] for p in extract_places(text, url)] == ["geonames/4580543"]
+
+
+def test_a_state_in_the_urls_path_places_the_towns_namesake():
+    # Made up: the path files the story under Merced County, California; Livingston alone is
+    # Scotland's larger town.
+    text = "The Livingston City Council voted to expand the license-plate readers."
+    url = "https://news.example.com/articles/1/Livingston-City/Merced-County/California/slug"
+    assert [p["id"] for p in extract_places(text, url, language="en")] == ["geonames/5367427"]
+
+
+def test_a_us_towns_namesakes_keep_it_in_the_us_where_the_money_is_dollars():
+    # Made up: Brighton is a town of several US states and England's larger town; the council
+    # spends dollars, so it is a US Brighton, which one unknown.
+    text = "Brighton City Council has approved up to $30,000 for security cameras downtown."
+    assert extract_places(text, "https://www.example.com/news/1", language="en") == [
+        {"city": "Brighton", "country": "US", "id": None}
+    ]
+    # Pounds make it England's.
+    pounds = "Brighton City Council has approved £30,000 for security cameras downtown."
+    assert cities(pounds, "https://www.example.com/news/1", "en") == [("Brighton", "GB")]
+
+
+def test_a_polish_text_without_a_declared_language_is_read_in_polish():
+    # Made up in a Polish civic-budget site's shape: the host names Kraśnik, the text's words
+    # say it is Polish.
+    text = "Instalacja kamer przy placu zabaw, które będą podpięte do sieci, już w tym roku."
+    assert text_language(text) == "pl"
+    assert cities(text, "https://krasnik.budzet-obywatelski.org/projekt/1", "pl") == [
+        ("Kraśnik", "PL")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "not_place"),
+    [
+        # A street named after a town: "via Narni" in Terni.
+        ("Le telecamere saranno in via Narni, all'ingresso di Terni.", "it", "Narni"),
+        ("Kamera stanie przy ul. Krakowskiej w Tarnowie.", "pl", "Krakowskiej"),
+        # Both ends of "between X and Y" are reference points.
+        ("De gemeenten liggen geklemd tussen Amsterdam en Utrecht.", "nl", "Utrecht"),
+        ("De gemeenten liggen geklemd tussen Amsterdam en Utrecht.", "nl", "Amsterdam"),
+        # A neighbouring town is the contractor's, not the story's.
+        ("Zlecenie wykona firma z sąsiedniego Świdnika.", "pl", "Świdnika"),
+    ],
+)
+def test_streets_ends_and_neighbours_are_not_the_storys_town(text, language, not_place):
+    assert _not_a_place(not_place, text, text.index(not_place))
+
+
+@pytest.mark.parametrize(
+    ("text", "place_id"),
+    [
+        # Taipei County became New Taipei (新北市) in 2010.
+        ("臺北縣警察局今天表示,全縣監錄系統已完成建置。", "geonames/12908892"),
+        ("台北县政府宣布扩建监控系统。", "geonames/12908892"),
+        # Taiwan writes 臺 for 台: 臺中市 is Taichung.
+        ("臺中市政府今天宣布增設路口監視器。", "geonames/1668399"),
+    ],
+)
+def test_taiwans_former_counties_and_its_two_spellings_of_tai(text, place_id):
+    assert [p["id"] for p in extract_places(text, language="zh")] == [place_id]
+
+
+def test_a_traditional_script_site_is_not_placed_in_a_mainland_village():
+    # Made up: a Taiwanese blog named for Penghu; the mainland's village of Penghu (no
+    # population in the gazetteer) is no town a Traditional-script story means.
+    text = "縣府表示,全縣已建置監視器五百九十七支,守護鄉親安全。"
+    assert cities(text, "https://penghudaily.blogspot.com/2019/11/blog-post_1.html", "zh") == []
+
+
+def test_an_italian_dateline_in_capitals_runs_into_the_first_sentence():
+    # Made up in La Nazione's shape: "SPELLO È …", the town (8,000 people) in the URL too.
+    text = "SPELLO È partito il cantiere per le nuove telecamere del territorio comunale."
+    url = "https://www.lanazione.it/umbria/cronaca/a-spello-abc12345"
+    assert cities(text, url, "it") == [("Spello", "IT")]
+
+
+def test_a_section_named_for_a_town_comes_before_the_outlets_home():
+    # Made up in a provincial daily's shape: the outlet is named for Latina ("latinaoggi"), the
+    # section for the story's town.
+    text = "Il progetto per la videosorveglianza c'è, ma mancano i pareri."
+    url = "https://www.latinaoggi.eu/news/fondi/30656/videosorveglianza-il-progetto.html"
+    assert cities(text, url, "it") == [("Fondi", "IT")]
+
+
+def test_a_town_news_blog_and_a_legistar_host_place_the_story():
+    # "<town>informa": a town's news blog.
+    text = "Stanno per partire i lavori per le telecamere ai varchi del Comune."
+    assert cities(text, "https://camogliinforma.wordpress.com/2018/06/30/varchi/", "it") == [
+        ("Camogli", "IT")
+    ]
+    # A Legistar client's host is a US local government's.
+    agenda = "Approve the purchase of license plate readers for the Police Department."
+    url = "https://fresno.legistar.com/LegislationDetail.aspx?ID=1"
+    assert cities(agenda, url, "en") == [("Fresno", "US")]
+
+
+def test_other_users_of_the_product_are_not_the_storys_towns():
+    text = "Hamilton will buy the readers, also used by Cincinnati and Dayton police."
+    assert _not_a_place("Cincinnati", text, text.index("Cincinnati"))
+    assert _not_a_place("Dayton", text, text.index("Dayton"))
+    assert not _not_a_place("Hamilton", text, 0)
+
+
+def test_a_bylines_city_gives_way_to_the_place_the_story_names():
+    # Made up in a Taiwanese paper's shape: the reporter files from Taipei about Tainan.
+    text = "記者王小明/台北報導\n臺南市政府今天宣布,將在路口增設監視器。"
+    assert [p["id"] for p in extract_places(text, language="zh")] == ["geonames/1668355"]
+    alone = "記者王小明/台北報導\n市府今天宣布,將在路口增設監視器。"
+    assert [p["id"] for p in extract_places(alone, language="zh")] == ["geonames/1668341"]

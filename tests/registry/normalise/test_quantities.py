@@ -169,3 +169,141 @@ def test_words_describing_the_counted_things_state_their_status():
     assert [(q["count"], q["status"]) for q in extract_quantities(text, "fr")] == [
         (120, "installed")
     ]
+
+
+def counted(text, language):
+    return [(q["count"], q["of"], q["status"]) for q in extract_quantities(text, language)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # Digits and a scale word: Spanish and Portuguese "mil", Italian "mila", Polish
+        # "tysiące".
+        ("La ciudad tendrá 58 mil cámaras nuevas.", "es", [(58_000, "cameras", "planned")]),
+        ("O estado instalou 12 mil câmeras.", "pt", [(12_000, "cameras", "installed")]),
+        ("In città ci sono 2,5 mila telecamere.", "it", [(2_500, "cameras", "installed")]),
+        ("Miasto ma 3 tysiące kamer.", "pl", [(3_000, "cameras", "installed")]),
+        # A Skynet channel (路) is a camera.
+        ("在已建成的3000路高清“天網”基礎上擴建。", "zh", [(3_000, "cameras", "installed")]),
+    ],
+)
+def test_counts_in_digits_and_a_scale_word_or_a_chinese_channel(text, language, expected):
+    assert counted(text, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Instalacja monitoringu (4-5 kamer obrotowych) przy placu.", "pl"),
+        ("Cada municipio recibirá cuatro o cinco cámaras.", "es"),
+        ("Chaque quartier aura 3 ou 4 caméras.", "fr"),
+        ("Er komen 4 of 5 camera's bij het station.", "nl"),
+    ],
+)
+def test_a_range_is_no_count(text, language):
+    assert counted(text, language) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # Work in progress, and an award of the work, state cameras still to come.
+        (
+            "È in fase di installazione il nuovo sistema: 12 telecamere in centro.",
+            "it",
+            [(12, "cameras", "planned")],
+        ),
+        (
+            "Un affidamento da 9 mila euro per l'installazione di sei telecamere.",
+            "it",
+            [(6, "cameras", "planned")],
+        ),
+    ],
+)
+def test_work_in_progress_states_planned_cameras(text, language, expected):
+    assert counted(text, language) == expected
+
+
+def test_a_chinese_count_of_places_counts_places_not_the_cameras_before_it():
+    text = "路口建置監視器320具,另接收社區8處、52具鏡頭。"
+    assert counted(text, "zh") == [
+        (320, "cameras", "installed"),
+        (8, "sites", "installed"),
+        (52, "cameras", "installed"),
+    ]
+
+
+def test_the_italian_future_singular_and_a_breve_state_planned_cameras():
+    text = "Il progetto, con 12 telecamere nuove, a breve permetterà di controllare gli accessi."
+    assert counted(text, "it") == [(12, "cameras", "planned")]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # The existing ones are counted without their noun.
+        (
+            "Sept caméras s'ajouteront aux onze déjà existantes.",
+            "fr",
+            [(7, "cameras", "planned"), (11, "cameras", "installed")],
+        ),
+        (
+            "Las 12 cámaras nuevas se suman a las 40 ya instaladas.",
+            "es",
+            [(12, "cameras", "installed"), (40, "cameras", "installed")],
+        ),
+        # A decision, a vote or a conditional states cameras still to come.
+        (
+            "O valor poderia chegar a R$ 2 milhões, para a colocação de 30 câmeras.",
+            "pt",
+            [(30, "cameras", "planned")],
+        ),
+        (
+            "Le conseil a voté l'acquisition de douze caméras mobiles.",
+            "fr",
+            [(12, "cameras", "planned")],
+        ),
+        (
+            "The council approved the purchase of 14 cameras for the park.",
+            "en",
+            [(14, "cameras", "planned")],
+        ),
+        # "würden" folds to "wurden": no conditional is read for it.
+        (
+            "Am Montag wurden die ersten vier Kameras angebracht.",
+            "de",
+            [(4, "cameras", "installed")],
+        ),
+    ],
+)
+def test_existing_cameras_without_their_noun_and_decisions_to_buy(text, language, expected):
+    assert counted(text, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "count"),
+    [
+        ("Se instalarán quinientas cámaras nuevas.", "es", 500),
+        ("La red suma veinticinco cámaras.", "es", 25),
+        ("A cidade tem trezentas câmeras.", "pt", 300),
+        ("In centro ci sono ventotto telecamere.", "it", 28),
+        ("Rozpoczął się montaż pięciu kamer.", "pl", 5),
+        ("Miasto ma dwieście kamer.", "pl", 200),
+        ("La ville compte deux cents caméras.", "fr", 200),
+    ],
+)
+def test_number_words_of_each_language(text, language, count):
+    assert [c for c, *_ in counted(text, language)] == [count]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Los 14 municipios del estado contarán con cámaras este año.", "es"),
+        ("Serão instalados 10 postes com câmeras.", "pt"),
+        ("Die 3 Masten mit Kameras stehen am Bahnhof.", "de"),
+    ],
+)
+def test_what_has_the_cameras_is_counted_not_the_cameras(text, language):
+    assert counted(text, language) == []

@@ -320,3 +320,29 @@ def test_keyword_scan_finds_what_the_regular_expression_finds(language: str | No
             assert [(matcher.cjk_terms[i], s) for i, s, _ in found] == [
                 (m.group(), m.start()) for m in cjk.finditer(folded)
             ], folded[:200]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "tech"),
+    [
+        # Mexico names its command centres by their functions' initials (C2 to C5).
+        ("Las cámaras de los comercios se conectarán al C5 de la ciudad.", "es", "command_center"),
+        (
+            "Las imágenes llegan al Centro de Comando y Control C-4 del estado.",
+            "es",
+            "command_center",
+        ),
+        ("旅客抬头进行脸部识别后即可通过。", "zh", "face_recognition"),
+        ("La stazione ha la lettura in tempo reale della targa dei veicoli.", "it", "alpr"),
+        # Taiwan's word for CCTV: 監錄 (監視錄影).
+        ("縣府整合全縣監錄系統,路口監錄器逾千支。", "zh", "cctv"),
+        # Polish "monitoring" of a town: its CCTV.
+        ("Miasto przeznaczy na rozbudowę systemu monitoringu 150 tys. zł.", "pl", "cctv"),
+    ],
+)
+def test_language_habits_naming_a_technology(text: str, language: str, tech: str) -> None:
+    assert tech in ids([], text, language)
+
+
+def test_a_car_model_named_c5_is_no_command_centre() -> None:
+    assert "command_center" not in ids([], "He drove a Citroën C5 to the meeting.", "en")

@@ -356,3 +356,25 @@ def test_the_one_pass_name_test_never_hides_a_vendor(monkeypatch) -> None:
     assert sum(map(bool, unfiltered)) > len(load_vendors())
     assert [vendors_in_text(text) for text in texts] == unfiltered
     assert not may_name_vendor("Supply and maintenance of street lighting in the town centre")
+
+
+@pytest.mark.parametrize(
+    ("text", "vendor"),
+    [
+        # Traditional script: the aliases are written in Simplified (华为, 海康威视).
+        ("縣府採用華為的智慧城市方案。", "huawei"),
+        ("路口加裝海康威視攝影機。", "hikvision"),
+        # A product line before its model number names its maker.
+        ("Attachments: 1. Matrice210Quote.pdf, 2. Mavic2EntQuote.pdf", "dji"),
+        ("The department will buy two Phantom 4 Pro drones.", "dji"),
+    ],
+)
+def test_vendors_named_in_traditional_script_or_by_their_products(text: str, vendor: str) -> None:
+    assert vendors_in_text(text) == [vendor]
+
+
+@pytest.mark.parametrize(
+    "text", ["The Phantom of the Opera opens on Friday.", "A mavic is a kind of bicycle rim."]
+)
+def test_a_product_name_without_a_model_number_is_an_ordinary_word(text: str) -> None:
+    assert vendors_in_text(text) == []
