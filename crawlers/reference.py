@@ -13,8 +13,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "registry" / "reference"
 
 
@@ -33,10 +31,14 @@ def read_text(name: str) -> str:
 @cache
 def load(name: str) -> Any:
     """A YAML reference file, parsed."""
+    # Imported here: a crawl loads every spider module, and most never read a reference file.
+    import yaml
+
     # libyaml's safe loader when PyYAML has it: the same result, a fraction of the start-up.
     return yaml.load(read_text(name), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
+@cache
 def taxonomy_cpv_codes(min_weight: float = 0.0) -> tuple[str, ...]:
     """The taxonomy's CPV codes whose weight is at least ``min_weight``, in taxonomy order."""
     codes = (

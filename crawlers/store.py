@@ -11,13 +11,15 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
-import sqlite_utils
 
 from crawlers.items import RELEASE_KEY, StoredJson
 from crawlers.parsers import ocds
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 # Records looked up per statement when a batch is written (SQLite allows 32,766 parameters).
 LOOKUP_CHUNK = 500
@@ -208,7 +210,6 @@ class CrawlStore:
             self.conn = _open_existing(self.path, check_same_thread)
         self.commits = 0
         self.longest_hold = 0.0
-        self.db = sqlite_utils.Database(self.conn)
         if not self.conn.execute("PRAGMA page_count").fetchone()[0]:
             # Only before the first table is written: an existing store keeps its page size.
             self.conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
@@ -224,6 +225,14 @@ class CrawlStore:
         # only part of it once a crawl has stored some ten thousand records.
         self.conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self.migrate()
+
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over this connection, for the readers of runs, builds and alerts; a
+        crawl never needs it, so it is imported (a sixth of a second) only when asked for."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     def migrate(self) -> int:
         """Apply the schema steps not yet applied; returns the schema version."""
@@ -378,7 +387,11 @@ class CrawlStore:
     def finish_run(self, run_id: int, **fields: Any) -> None:
         fields = {k: _dumps(v) if isinstance(v, dict | list) else v for k, v in fields.items()}
         fields.setdefault("finished", utcnow())
-        self.db.table("crawl_runs").update(run_id, fields)
+        # Plain SQL: the one write a crawl makes outside the records, without sqlite-utils.
+        columns = ", ".join(f'"{name}" = ?' for name in fields)
+        self.conn.execute(
+            f"UPDATE crawl_runs SET {columns} WHERE id = ?", [*fields.values(), run_id]
+        )
 
     def record_build(self, **figures: int) -> int:
         """Note a published build (records, failed, not_relevant, deployments)."""

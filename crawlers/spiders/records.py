@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin
 
-import yaml
 from scrapy.http import Response
 
 from crawlers import paths
@@ -72,6 +71,9 @@ class RecordsSpider(SourceSpider):
             yield item
 
     def read_index(self, data: bytes, where: str) -> dict[str, Any]:
+        # Imported here: every crawl loads this module, few read a records index.
+        import yaml
+
         try:
             index = yaml.safe_load(data)
         except yaml.YAMLError as exc:

@@ -20,8 +20,9 @@ SEARCH_URL = "https://api.ted.europa.eu/v3/notices/search"
 PACKAGE_URL = "https://ted.europa.eu/packages/daily/{issue}"
 
 
-# Taxonomy CPV codes strong enough to search TED by (weaker ones need a keyword as well).
-CPV_ANCHORS = reference.taxonomy_cpv_codes(min_weight=0.3)
+# Taxonomy CPV codes strong enough to search TED by (weaker ones need a keyword as well): read
+# when a TED search starts, not when the module is loaded, as every crawl loads every spider.
+CPV_ANCHOR_WEIGHT = 0.3
 # Search terms for technologies without a CPV code of their own. The expert query has a length
 # limit, so this is a short multilingual list; the build classifies with the whole taxonomy.
 KEYWORDS = (
@@ -139,7 +140,9 @@ class TedSpider(WindowedSpider):
         else:
             since, until = window.start, None if window.open_ended else window.stop - ONE_DAY
         body: dict[str, Any] = {
-            "query": expert_query(CPV_ANCHORS, KEYWORDS, since, until),
+            "query": expert_query(
+                reference.taxonomy_cpv_codes(CPV_ANCHOR_WEIGHT), KEYWORDS, since, until
+            ),
             "fields": list(SEARCH_FIELDS),
             "limit": PAGE_SIZE,
             "paginationMode": "ITERATION",
