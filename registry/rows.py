@@ -40,9 +40,9 @@ def values(rows: list[dict], columns: list[str]) -> Iterator[tuple]:
 
 
 class DeferredUpdate:
-    """Values for ``columns`` of ``table``'s rows, keyed by ``key``, gathered in a temporary
-    table and written by one statement at the end: memory stays flat in the number of rows,
-    and a table being read is not changed under its reader."""
+    """Values for ``columns`` of ``table``'s rows, keyed by ``key`` (each key added once),
+    gathered in a temporary table and written by one statement at the end: memory stays flat in
+    the number of rows, and a table being read is not changed under its reader."""
 
     def __init__(self, conn: sqlite3.Connection, table: str, key: str, columns: list[str]):
         self.conn, self.table, self.key, self.columns = conn, table, key, columns
@@ -51,7 +51,8 @@ class DeferredUpdate:
 
     def __enter__(self) -> DeferredUpdate:
         names = ", ".join(f"[{column}]" for column in self.columns)
-        self.conn.execute(f"CREATE TEMP TABLE [{self.temp}] (_key PRIMARY KEY, {names})")
+        # No key index: the update scans this table and finds each row by the target's own.
+        self.conn.execute(f"CREATE TEMP TABLE [{self.temp}] (_key, {names})")
         return self
 
     def add(self, key: Any, *values: Any) -> None:
