@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator
 from operator import itemgetter
@@ -61,14 +62,20 @@ class DeferredUpdate:
             self._flush()
 
     def __exit__(self, failed: type[BaseException] | None, *exc: object) -> None:
-        if failed is None:
-            self._flush()
-            assignments = ", ".join(f"[{c}] = u.[{c}]" for c in self.columns)
-            self.conn.execute(
-                f"UPDATE [{self.table}] SET {assignments} FROM [{self.temp}] u "
-                f"WHERE u._key = [{self.table}].[{self.key}]"
-            )
-        self.conn.execute(f"DROP TABLE [{self.temp}]")
+        drop = f"DROP TABLE [{self.temp}]"
+        if failed is not None:
+            # The error that stopped the update is the one to report (a full disk), not what
+            # a database it left broken says next.
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute(drop)
+            return
+        self._flush()
+        assignments = ", ".join(f"[{c}] = u.[{c}]" for c in self.columns)
+        self.conn.execute(
+            f"UPDATE [{self.table}] SET {assignments} FROM [{self.temp}] u "
+            f"WHERE u._key = [{self.table}].[{self.key}]"
+        )
+        self.conn.execute(drop)
 
     def _flush(self) -> None:
         marks = ", ".join("?" * (len(self.columns) + 1))
