@@ -21,6 +21,7 @@ from tqdm import tqdm
 from crawlers.store import CrawlStore, StoreMissing
 from registry import (
     events,
+    fulltext,
     health,
     link,
     normalising,
@@ -38,6 +39,7 @@ from registry.normalise.suppliers import supplier_key
 from registry.normalise.technologies import load_taxonomy
 from registry.normalise.vendors import load_vendors
 from registry.notice_rows import NoticeRows
+from registry.rows import insert_rows
 from registry.sources import licence_of, load_sources
 
 logger = logging.getLogger(__name__)
@@ -306,6 +308,7 @@ def _build_into(
     db.execute("PRAGMA synchronous=OFF")
     report = BuildReport()
     complete = withdrawn.complete_runs(store, load_sources())
+    scratch = target.with_name(f"{target.name}-fulltext")
     try:
         schema.create(db)
         tables_datasets.create(db)
@@ -322,53 +325,64 @@ def _build_into(
         pool = normalising.Normalising(
             normalising.default_workers(total) if workers is None else workers
         )
-        with pool, tqdm(total=total, disable=not show, unit="rec", desc="build") as bar:
+        # The workers outlive the load: one tokenises the notices' full-text index meanwhile.
+        with pool:
+            with tqdm(total=total, disable=not show, unit="rec", desc="build") as bar:
 
-            def records(kind: str) -> Iterator[dict]:
-                for row in store.iter_records(kind=kind):
-                    bar.update()
-                    report.records += 1
-                    record_id = f"{row['source']}/{row['source_id']}"
-                    if record_id in corrections.suppressed:
-                        report.suppressed += 1
-                        continue
-                    if reason := withdrawn.withdrawal(row, complete):
-                        report.withdrawn += 1
-                        previous.withdrawn[record_id] = reason
-                        continue
-                    yield row
+                def records(kind: str) -> Iterator[dict]:
+                    for row in store.iter_records(kind=kind):
+                        bar.update()
+                        report.records += 1
+                        record_id = f"{row['source']}/{row['source_id']}"
+                        if record_id in corrections.suppressed:
+                            report.suppressed += 1
+                            continue
+                        if reason := withdrawn.withdrawal(row, complete):
+                            report.withdrawn += 1
+                            previous.withdrawn[record_id] = reason
+                            continue
+                        yield row
 
-            _load_notices(db, _normalised(pool, "notice", records("notice"), report), report)
-            skipped: list[str] = []
-            report.dataset_rows, failures = tables_datasets.load(
-                db, records("dataset_row"), skipped=skipped, normalise=_dataset_rows(pool)
-            )
-            report.skipped += len(skipped)
-            report.failed += len(failures)
-            report.failures.extend(failures[:20])
-            announcements = _normalised(pool, "announcement", records("announcement"), report)
-            _load_announcements(db, announcements, report)
-            written, elsewhere, failures = tables_vulnerabilities.load(db, records("vulnerability"))
-            report.vulnerabilities = written
-            report.not_relevant += elsewhere
-            report.failed += len(failures)
-            report.failures.extend(failures[:20])
-        _place_aliases(db)
-        link.load_previous(db, previous)
-        link.derive_deployments(db, corrections, previous)
-        events.derive(db)
-        tables_site.publish(db, store)
-        report.shrink = _shrink(db, previous, corrections)
-        _count_vendor_notices(db)
-        schema.index(db)
-        tables_datasets.index(db)
-        tables_announcements.index(db)
-        tables_vulnerabilities.index(db)
+                _load_notices(db, _normalised(pool, "notice", records("notice"), report), report)
+                columns = schema.SEARCHABLE["notices"]
+                fulltext.copy_columns(db, "notices", columns, scratch)
+                tokenised = pool.submit(fulltext.tokenise, str(scratch), "notices", columns)
+                skipped: list[str] = []
+                report.dataset_rows, failures = tables_datasets.load(
+                    db, records("dataset_row"), skipped=skipped, normalise=_dataset_rows(pool)
+                )
+                report.skipped += len(skipped)
+                report.failed += len(failures)
+                report.failures.extend(failures[:20])
+                announcements = _normalised(pool, "announcement", records("announcement"), report)
+                _load_announcements(db, announcements, report)
+                written, elsewhere, failures = tables_vulnerabilities.load(
+                    db, records("vulnerability")
+                )
+                report.vulnerabilities = written
+                report.not_relevant += elsewhere
+                report.failed += len(failures)
+                report.failures.extend(failures[:20])
+            _place_aliases(db)
+            link.load_previous(db, previous)
+            link.derive_deployments(db, corrections, previous)
+            events.derive(db)
+            tables_site.publish(db, store)
+            report.shrink = _shrink(db, previous, corrections)
+            _count_vendor_notices(db)
+            schema.index(db, indexed_apart={"notices"})
+            tables_datasets.index(db)
+            tables_announcements.index(db)
+            tables_vulnerabilities.index(db)
+            tokenised.result()
+            db.conn.commit()
+            fulltext.install(target, scratch, "notices")
         report.deployments = db.table("deployments").count
         db.execute("ANALYZE")
         db.conn.commit()
     finally:
         db.close()
+        scratch.unlink(missing_ok=True)
     return report
 
 
@@ -437,7 +451,7 @@ def _load_notices(
         if len(notices) >= BATCH:
             _flush(db, notices, cpvs, techs, vendors)
             # Written batch by batch, as the notices: memory stays flat in the number of records.
-            _insert(db, "notice_suppliers", notice_suppliers, ignore=True)
+            insert_rows(db.conn, "notice_suppliers", notice_suppliers, ignore=True)
             report.notices += BATCH
             notices, cpvs, techs, vendors, notice_suppliers = [], [], [], [], []
     report.notices += len(notices)
@@ -456,7 +470,7 @@ def _load_notices(
         ),
         batch_size=BATCH,
     )
-    _insert(db, "notice_suppliers", notice_suppliers, ignore=True)
+    insert_rows(db.conn, "notice_suppliers", notice_suppliers, ignore=True)
 
 
 def _suppliers(
@@ -542,28 +556,10 @@ def _dataset_rows(
 def _flush(
     db: sqlite_utils.Database, notices: list, cpvs: list, techs: list, vendors: list
 ) -> None:
-    _insert(db, "notices", notices)
-    _insert(db, "notice_cpv", cpvs, ignore=True)
-    _insert(db, "notice_technologies", techs, ignore=True)
-    _insert(db, "notice_vendors", vendors, ignore=True)
-
-
-def _insert(db: sqlite_utils.Database, table: str, rows: list[dict], ignore: bool = False) -> None:
-    """Rows of one shape (the same keys, values SQLite stores as they are) by one statement.
-
-    The notices' tables take a million rows in a large build: sqlite-utils' ``insert_all``
-    works out the columns and converts every value of each chunk, half the parent's work.
-    """
-    if not rows:
-        return
-    columns = list(rows[0])
-    names = ", ".join(f"[{column}]" for column in columns)
-    verb = "INSERT OR IGNORE" if ignore else "INSERT"
-    with db.conn:
-        db.conn.executemany(
-            f"{verb} INTO [{table}] ({names}) VALUES ({', '.join('?' * len(columns))})",
-            ([row[column] for column in columns] for row in rows),
-        )
+    insert_rows(db.conn, "notices", notices)
+    insert_rows(db.conn, "notice_cpv", cpvs, ignore=True)
+    insert_rows(db.conn, "notice_technologies", techs, ignore=True)
+    insert_rows(db.conn, "notice_vendors", vendors, ignore=True)
 
 
 def _json(value: Any) -> str:

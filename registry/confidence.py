@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from registry.rows import DeferredUpdate
+
 BASE = {
     "decision": ("official record", 0.9),
     "award-notice": ("official record", 0.9),
@@ -100,40 +102,41 @@ def assess(
 
 def assess_deployments(db: sqlite_utils.Database) -> None:
     """Fill ``verification``, ``confidence`` and ``confidence_rules`` of every deployment."""
-    rows = []
-    for (
-        deployment_id,
-        decision,
-        award,
-        notice,
-        dataset,
-        news,
-        vendor_newsroom,
-        sources,
-        placed,
-        party,
-        reviewed,
-        technology,
-    ) in db.execute(_FACTS.format(technology=_technology_sql(db))).fetchall():
-        verification, confidence, rules = assess(
-            decision=bool(decision),
-            award=bool(award),
-            notice=bool(notice),
-            dataset=bool(dataset),
-            news=bool(news),
-            vendor_newsroom=bool(vendor_newsroom),
-            sources=sources,
-            placed=bool(placed),
-            party=bool(party),
-            reviewed=bool(reviewed),
-            technology=technology,
-        )
-        rows.append((verification, confidence, rules, deployment_id))
-    db.conn.executemany(
-        "UPDATE deployments SET verification = ?, confidence = ?, confidence_rules = ? "
-        "WHERE id = ?",
-        rows,
+    columns = ["verification", "confidence", "confidence_rules"]
+    with DeferredUpdate(db.conn, "deployments", "id", columns) as assessed:
+        for row in db.execute(_FACTS.format(technology=_technology_sql(db))):
+            assessed.add(*_assessed(*row))
+
+
+def _assessed(
+    deployment_id: str,
+    decision: int,
+    award: int,
+    notice: int,
+    dataset: int,
+    news: int,
+    vendor_newsroom: int,
+    sources: int,
+    placed: int,
+    party: int,
+    reviewed: int,
+    technology: float | None,
+) -> tuple[str, str, float, str]:
+    """A row of ``_FACTS`` assessed: (id, verification, confidence, rules)."""
+    verification, confidence, rules = assess(
+        decision=bool(decision),
+        award=bool(award),
+        notice=bool(notice),
+        dataset=bool(dataset),
+        news=bool(news),
+        vendor_newsroom=bool(vendor_newsroom),
+        sources=sources,
+        placed=bool(placed),
+        party=bool(party),
+        reviewed=bool(reviewed),
+        technology=technology,
     )
+    return deployment_id, verification, confidence, rules
 
 
 def _technology_sql(db: sqlite_utils.Database) -> str:

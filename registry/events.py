@@ -22,6 +22,7 @@ import sqlite_utils
 
 from crawlers.reference import reference_path
 from registry.link import ANNOUNCED, NOTICE_STAGE, OPERATIONAL, STATUS_NAMES
+from registry.rows import DeferredUpdate, insert_rows
 
 OUTCOMES = ("approved", "rejected", "renewed", "suspended", "cancelled", "decommissioned")
 ENDS = frozenset({"rejected", "suspended", "cancelled", "decommissioned"})
@@ -103,36 +104,21 @@ def derive(db: sqlite_utils.Database) -> int:
         "ORDER BY e.deployment_id, coalesce(e.date, ''), e.first_seen, e.id"
     )
     events: list[dict[str, Any]] = []
-    statuses: list[tuple[str, str]] = []
     count = 0
-    for deployment_id, group in groupby(rows, key=lambda row: row[0]):
-        evidence = list(group)
-        changes = _by_date(list(_timeline(evidence)))
-        events.extend(changes)
-        final = changes[-1]["status"] if changes else None
-        if final and final != evidence[0][12]:
-            statuses.append((final, deployment_id))
-        if len(events) >= 5000:
-            _insert_events(db, events)
-            count += len(events)
-            events = []
-    _insert_events(db, events)
-    db.conn.executemany("UPDATE deployments SET status = ? WHERE id = ?", statuses)
+    with DeferredUpdate(db.conn, "deployments", "id", ["status"]) as statuses:
+        for deployment_id, group in groupby(rows, key=lambda row: row[0]):
+            evidence = list(group)
+            changes = _by_date(list(_timeline(evidence)))
+            events.extend(changes)
+            final = changes[-1]["status"] if changes else None
+            if final and final != evidence[0][12]:
+                statuses.add(deployment_id, final)
+            if len(events) >= 5000:
+                insert_rows(db.conn, "deployment_events", events)
+                count += len(events)
+                events = []
+        insert_rows(db.conn, "deployment_events", events)
     return count + len(events)
-
-
-def _insert_events(db: sqlite_utils.Database, events: list[dict[str, Any]]) -> None:
-    # Every event has _timeline's keys, values SQLite stores as they are: one prepared
-    # statement, without sqlite-utils' per-row conversion.
-    if not events:
-        return
-    columns = list(events[0])
-    with db.conn:
-        db.conn.executemany(
-            f"INSERT INTO deployment_events ({', '.join(columns)}) "
-            f"VALUES ({', '.join('?' * len(columns))})",
-            ([event[column] for column in columns] for event in events),
-        )
 
 
 def _timeline(evidence: list[tuple]) -> Iterator[dict[str, Any]]:

@@ -114,6 +114,16 @@ class Normalising:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
+    def submit(self, function: Callable[..., None], *args: Any) -> Future[None]:
+        """``function(*args)`` run by a worker while this process goes on; here, at once, when
+        there are none."""
+        if self.workers:
+            return self._start().submit(function, *args)
+        function(*args)
+        done: Future[None] = Future()
+        done.set_result(None)
+        return done
+
     def outcomes(self, kind: str, rows: Iterable[dict]) -> Iterator[tuple[dict, Outcome]]:
         """Each row with its outcome, in the rows' order."""
         if not self.workers:

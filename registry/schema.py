@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import sqlite_utils
@@ -293,8 +293,11 @@ def create_corrections(db: sqlite_utils.Database, entries: list[dict]) -> None:
     )
 
 
-def index(db: sqlite_utils.Database) -> None:
-    """Indexes for the facets and feeds, and full-text search; run after the bulk load."""
+def index(db: sqlite_utils.Database, indexed_apart: Collection[str] = ()) -> None:
+    """Indexes for the facets and feeds, and full-text search; run after the bulk load.
+
+    The tables of ``indexed_apart`` get their full-text index elsewhere (``registry.fulltext``).
+    """
     for table, columns in (
         ("notices", ["buyer_country"]),
         ("notices", ["main_cpv"]),
@@ -337,4 +340,6 @@ def index(db: sqlite_utils.Database) -> None:
     ):
         db.table(table).create_index(columns, if_not_exists=True)
     for table, columns in SEARCHABLE.items():
+        if table in indexed_apart:
+            continue
         db.table(table).enable_fts(columns, create_triggers=False, tokenize=search.TOKENIZE)

@@ -121,16 +121,19 @@ def reusable_sources() -> list[str]:
 def _documents(
     db: sqlite_utils.Database, store: CrawlStore, archive: DocumentArchive
 ) -> Iterator[dict]:
+    # The archive's directories, one per first two hex digits: a document in none of them is
+    # not archived, and costs no look-up (most of a large build's notices have no document).
+    shelves = {entry.name for entry in os.scandir(archive.root)} if archive.root.is_dir() else set()
+    if not shelves:
+        return
     sources = reusable_sources()
+    # Read as written, not fetched whole: memory stays flat in the number of records.
     rows = db.execute(
         "SELECT id, deployment_id, kind, record_id, source, title, url, date, document_sha256, "
         f"licence FROM evidence WHERE document_sha256 IS NOT NULL AND source IN "
         f"({', '.join('?' * len(sources))}) ORDER BY id",
         sources,
-    ).fetchall()
-    # The archive's directories, one per first two hex digits: a document in none of them is
-    # not archived, and costs no look-up (most of a large build's notices have no document).
-    shelves = {entry.name for entry in os.scandir(archive.root)} if archive.root.is_dir() else set()
+    )
     for evidence_id, deployment, kind, record_id, source, title, url, date, sha, licence in rows:
         # The archive first: a document not archived needs no read of its stored record.
         if sha[:2] not in shelves or archive.find(sha) is None:
@@ -177,12 +180,6 @@ def _stored(store: CrawlStore, source: str, record_id: str) -> dict | None:
 
 def _versions(db: sqlite_utils.Database, store: CrawlStore) -> Iterator[dict]:
     """Every earlier version of a published notice, oldest first, with what the next changed."""
-    published = {
-        notice_id: (deployment, licence)
-        for notice_id, deployment, licence in db.execute(
-            "SELECT id, deployment_id, licence FROM notices"
-        )
-    }
     history = store.conn.execute(
         "SELECT source, source_id, version, valid_from, valid_to, document_sha256, record "
         "FROM record_history WHERE record LIKE '{%' ORDER BY source, source_id, version"
@@ -191,22 +188,28 @@ def _versions(db: sqlite_utils.Database, store: CrawlStore) -> Iterator[dict]:
     key: tuple[str, str] | None = None
     for row in history:
         if (row[0], row[1]) != key:
-            yield from _notice_versions(store, key, versions, published)
+            yield from _notice_versions(db, store, key, versions)
             key, versions = (row[0], row[1]), []
         versions.append(row)
-    yield from _notice_versions(store, key, versions, published)
+    yield from _notice_versions(db, store, key, versions)
 
 
 def _notice_versions(
+    db: sqlite_utils.Database,
     store: CrawlStore,
     key: tuple[str, str] | None,
     versions: list[tuple],
-    published: dict[str, tuple[str, str]],
 ) -> Iterator[dict]:
-    if key is None or f"{key[0]}/{key[1]}" not in published:
+    if key is None:
         return
     notice_id = f"{key[0]}/{key[1]}"
-    deployment, licence = published[notice_id]
+    # Looked up per notice with a history, not held for every notice: memory stays flat.
+    published = db.execute(
+        "SELECT deployment_id, licence FROM notices WHERE id = ?", [notice_id]
+    ).fetchone()
+    if published is None:
+        return
+    deployment, licence = published
     current = store.conn.execute(
         "SELECT record FROM records WHERE source = ? AND source_id = ?", key
     ).fetchone()

@@ -249,14 +249,14 @@ BUILD_KILLED_AFTER_FIRST_NOTICES = """
 import os, signal, sys
 from registry import build
 
-insert = build._insert
+insert = build.insert_rows
 
-def insert_then_die(db, table, *args, **kwargs):
-    insert(db, table, *args, **kwargs)
+def insert_then_die(conn, table, *args, **kwargs):
+    insert(conn, table, *args, **kwargs)
     if table == "notices":
         os.kill(os.getpid(), signal.SIGKILL)
 
-build._insert = insert_then_die
+build.insert_rows = insert_then_die
 build.build(sys.argv[1], sys.argv[2], progress=False)
 """
 
