@@ -269,21 +269,33 @@ def train(articles: Iterable[Article], variant: str) -> dict:
     return model
 
 
-def score(articles: Iterable[Article], model: Mapping | None) -> tuple[list[int], list[int]]:
-    """[true positives, found, expected] of (count, of) and of (count, of, status)."""
+def score(
+    articles: Iterable[Article],
+    model: Mapping | None,
+    found: Mapping[str, list[dict]] | None = None,
+) -> tuple[list[int], list[int]]:
+    """[true positives, found, expected] of (count, of) and of (count, of, status), as the rules
+    (or, with ``found``, the counts another reading found) or the model give them."""
     plain, with_status = [0, 0, 0], [0, 0, 0]
     for item in articles:
-        if model is None:
+        if found is not None:
+            got = {(q["count"], q["of"], q["status"]) for q in found[item.name]}
+        elif model is None:
             got = {(c.count, c.of, c.status) for c in item.candidates}
         else:
             got = {(c.count, c.of, s) for c, s in decide(item.text, item.candidates, model)}
         want = item.expected
         pairs = {(n, of) for n, of, _ in got}, {(n, of) for n, of, _ in want}
-        for tally, (found, wanted) in ((plain, pairs), (with_status, (got, want))):
-            tally[0] += len(found & wanted)
-            tally[1] += len(found)
+        for tally, (given, wanted) in ((plain, pairs), (with_status, (got, want))):
+            tally[0] += len(given & wanted)
+            tally[1] += len(given)
             tally[2] += len(wanted)
     return plain, with_status
+
+
+def _add(totals: Sequence[list[int]], result: Sequence[list[int]]) -> None:
+    for total, part in zip(totals, result, strict=True):
+        total[:] = [a + b for a, b in zip(total, part, strict=True)]
 
 
 def _f1(tally: Sequence[int]) -> str:
@@ -304,8 +316,7 @@ def leave_one_set_out(sets: Mapping[str, list[Article]], variants: Sequence[str]
         for variant in ("rules", *variants):
             model = None if variant == "rules" else train(training, variant)
             result = score(sets[held], model)
-            for total, part in zip(pooled[variant], result, strict=True):
-                total[:] = [a + b for a, b in zip(total, part, strict=True)]
+            _add(pooled[variant], result)
             print(f"{held:<12} {variant:<8} {_f1(result[0]):>22} {_f1(result[1]):>22}")
     for variant, (plain, with_status) in pooled.items():
         print(f"{'pooled':<12} {variant:<8} {_f1(plain):>22} {_f1(with_status):>22}")
@@ -369,6 +380,15 @@ def first_sight_rows(
 def first_sight(sets: Mapping[str, list[Article]]) -> None:
     """Prints, per held-out set, how many unseen statuses the old rules and the model got right."""
     found = {name: first_sight_quantities(name) for name in FIRST_SIGHT}
+    print("The unseen rules' scores (quantities, quantity status):")
+    pooled = [0, 0, 0], [0, 0, 0]
+    for name in FIRST_SIGHT:
+        result = score(sets[name], None, found[name])
+        _add(pooled, result)
+        print(f"{name:<12} {_f1(result[0]):>22} {_f1(result[1]):>22}")
+    print(f"{'pooled':<12} {_f1(pooled[0]):>22} {_f1(pooled[1]):>22}")
+    print("Statuses right of the labelled counts they found: rules, then the model trained on")
+    print("the other sets' unseen verdicts with (full) and without (context) the verdict:")
     print(f"{'held out':<12} {'counts':>6} {'rules':>6} {'full':>6} {'context':>8}")
     totals = [0, 0, 0, 0]
     for held in FIRST_SIGHT:
