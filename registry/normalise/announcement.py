@@ -126,10 +126,8 @@ def normalise_announcement(item: dict) -> dict:
     language = to_iso639_1(item.get("language")) if item.get("language") else None
     url = item.get("url") or item.get("document_url")
     published = credible_date(item.get("published"))
-    body = text if title and text.startswith(title) else f"{title}\n{text}"
+    body, reading = article_body(item)
     vendors = extract_vendors(body, url, item.get("vendor"))
-    # Places, counts and their status are read in the article's language, or the one it uses.
-    reading = language or text_language(body)
     places = extract_places(body, url, _home_countries(vendors), reading)
     record: dict[str, Any] = {
         "kind": "announcement",
@@ -161,6 +159,16 @@ def normalise_announcement(item: dict) -> dict:
         record["technologies"].append("cctv")
         record["technology_confidence"]["cctv"] = CAMERA_COUNT_CONFIDENCE
     return record
+
+
+def article_body(item: dict) -> tuple[str, str | None]:
+    """The title and text read for facts, and the language they are read in: the article's own,
+    or the one its text uses."""
+    text = (item.get("text") or "")[:MAX_TEXT]
+    title = item.get("title") or ""
+    language = to_iso639_1(item.get("language")) if item.get("language") else None
+    body = text if title and text.startswith(title) else f"{title}\n{text}"
+    return body, language or text_language(body)
 
 
 def credible_date(raw: Any) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -50,8 +51,29 @@ _LIST_MARK = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A count the rules find: its value, noun and status, and where it is mentioned."""
+
+    count: int
+    of: str
+    status: str
+    cued: bool  # a cue gave the status, rather than the default (installed)
+    approximate: bool
+    spans: tuple[tuple[int, int], ...]
+
+
 def extract_quantities(text: str, language: str | None = None) -> list[dict[str, Any]]:
     """[{count, of, status, approximate}] in order of mention, one per (count, of)."""
+    return [
+        {"count": c.count, "of": c.of, "status": c.status, "approximate": c.approximate}
+        for c in quantity_candidates(text, language)
+    ]
+
+
+def quantity_candidates(text: str, language: str | None = None) -> list[Candidate]:
+    """The counts of extract_quantities with every mention's span and whether a cue gave the
+    status (benchmarks/train_quantity_model.py learns from them)."""
     seen: dict[tuple[int, str], dict[str, Any]] = {}
     cued: set[tuple[int, str]] = set()
     found = sorted([*_latin(text, language), *(_chinese(text) if _cjk(text) else [])])
@@ -69,21 +91,36 @@ def extract_quantities(text: str, language: str | None = None) -> list[dict[str,
             cue = _cue_status(text, opening, opening, language, spans)
         previous = (end, cue)
         key = (count, of)
-        if count and key not in seen:
+        if not count:
+            continue
+        if key not in seen:
             seen[key] = {
                 "count": count,
                 "of": of,
                 "status": cue or "installed",
                 "approximate": approximate or is_approximate(text, start, end, language),
+                "spans": [(start, end)],
             }
             if cue:
                 cued.add(key)
+            continue
+        seen[key]["spans"].append((start, end))
         # A headline states the count, the story its status ("145 caméras opérationnelles" …
         # "ce sont 145 caméras qui seront opérationnelles"): a later cue fills an uncued count.
-        elif count and cue and key not in cued:
+        if cue and key not in cued:
             seen[key]["status"] = cue
             cued.add(key)
-    return list(seen.values())
+    return [
+        Candidate(
+            count=entry["count"],
+            of=entry["of"],
+            status=entry["status"],
+            cued=key in cued,
+            approximate=entry["approximate"],
+            spans=tuple(entry["spans"]),
+        )
+        for key, entry in seen.items()
+    ]
 
 
 def _list_opening(text: str, start: int) -> int | None:

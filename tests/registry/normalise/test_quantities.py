@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from registry.normalise.quantities import extract_quantities
+from registry.normalise.quantities import extract_quantities, quantity_candidates
+from tests.conftest import FIXTURES
 
 
 def counts(text, language):
@@ -307,3 +308,20 @@ def test_number_words_of_each_language(text, language, count):
 )
 def test_what_has_the_cameras_is_counted_not_the_cameras(text, language):
     assert counted(text, language) == []
+
+
+def test_a_candidate_keeps_every_mention_of_its_count_and_whether_a_cue_gave_its_status():
+    cibolo = (FIXTURES / "articles" / "citizenportal_cibolo-tx_flock-alpr-purchase.txt").read_text()
+    (count,) = quantity_candidates(cibolo, "en")
+    assert [cibolo[start:end] for start, end in count.spans] == [
+        "41 Flock Safety Falcon automated license plate recognition (ALPR) cameras",
+        "41 Flock Safety cameras",
+    ]
+    assert (count.count, count.of, count.status, count.cued) == (41, "cameras", "installed", False)
+    # "Déjà équipée de 28 caméras": a cue states the status.
+    montgeron = (FIXTURES / "articles" / "fr_montgeron_extension-videoprotection.txt").read_text()
+    (count,) = quantity_candidates(montgeron, "fr")
+    assert (count.count, count.status, count.cued) == (28, "installed", True)
+    assert extract_quantities(montgeron, "fr") == [
+        {"count": 28, "of": "cameras", "status": "installed", "approximate": False}
+    ]
