@@ -73,7 +73,7 @@ def extract_quantities(text: str, language: str | None = None) -> list[dict[str,
 
 def quantity_candidates(text: str, language: str | None = None) -> list[Candidate]:
     """The counts of extract_quantities with every mention's span and whether a cue gave the
-    status (benchmarks/train_quantity_model.py learns from them)."""
+    status (benchmarks/quantity_loso.py reads them)."""
     seen: dict[tuple[int, str], dict[str, Any]] = {}
     cued: set[tuple[int, str]] = set()
     found = sorted([*_latin(text, language), *(_chinese(text) if _cjk(text) else [])])
