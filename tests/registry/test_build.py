@@ -133,6 +133,23 @@ def test_failed_check_leaves_live_registry_untouched(built, monkeypatch, tmp_pat
     assert not list(tmp_path.glob("registry.db.building-*"))
 
 
+def test_check_refuses_a_damaged_file(built, tmp_path):
+    registry_db, report = built
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(registry_db.read_bytes())
+    conn = sqlite3.connect(damaged)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'notices'").fetchone()
+    conn.close()
+    with damaged.open("r+b") as handle:
+        # The start of the page's cell content, as a torn or stray write could leave it.
+        handle.seek((root - 1) * page_size + 5)
+        handle.write(b"\x00\x01")
+    with pytest.raises(BuildError, match="integrity check failed"):
+        build_module._check(damaged, report)
+    build_module._check(registry_db, report)
+
+
 def test_killed_build_leaves_live_registry_untouched_and_readable(built, tmp_path):
     registry_db, _ = built
     before = hashlib.sha256(registry_db.read_bytes()).hexdigest()
