@@ -9,9 +9,9 @@ import logging
 import os
 import sqlite3
 import sys
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -461,7 +461,8 @@ def _load_notices(
         (
             {
                 "id": key,
-                "name": entry["names"].most_common(1)[0][0],
+                # The most common spelling, the first written of those as common.
+                "name": max(entry["names"].items(), key=itemgetter(1))[0],
                 "names": _json(sorted(entry["names"])),
                 "vendor_id": entry["vendor_id"],
                 "notices": entry["notices"],
@@ -483,8 +484,12 @@ def _suppliers(
         if key is None or key in ids:
             continue
         ids[key] = None
-        entry = suppliers.setdefault(key, {"names": Counter(), "vendor_id": None, "notices": 0})
-        entry["names"][name] += 1
+        entry = suppliers.get(key)
+        if entry is None:
+            # Made for a new supplier only, and a plain dict: a Counter made for every supplier
+            # named, new or not, cost more than the counting.
+            entry = suppliers[key] = {"names": {}, "vendor_id": None, "notices": 0}
+        entry["names"][name] = entry["names"].get(name, 0) + 1
         entry["notices"] += 1
         if vendor in known_vendors:
             entry["vendor_id"] = entry["vendor_id"] or vendor

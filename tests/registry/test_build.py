@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import subprocess
 import sys
@@ -117,6 +118,21 @@ def test_tender_and_award_of_one_procedure_are_one_deployment(tmp_path):
     first_id = deployment["id"]
     build(crawl_db, registry_db, progress=False)
     assert sqlite_utils.Database(registry_db)["deployments"].get(first_id)
+
+
+def test_a_supplier_is_named_by_its_most_common_spelling_the_first_on_a_tie(tmp_path):
+    crawl_db, registry_db = tmp_path / "crawl.db", tmp_path / "registry.db"
+    spellings = ["Acme Security Ltd", "ACME Security Limited", "ACME Security Limited"]
+    spellings += ["Brill Systems", "BRILL SYSTEMS LTD"]
+    store_documents(
+        crawl_db,
+        extra=[notice(f"n{n}", suppliers=[{"name": name}]) for n, name in enumerate(spellings)],
+    )
+    build(crawl_db, registry_db, progress=False)
+    rows = {r["name"]: r for r in sqlite_utils.Database(registry_db)["suppliers"].rows}
+    assert set(rows) == {"ACME Security Limited", "Brill Systems"}
+    assert rows["ACME Security Limited"]["notices"] == 3
+    assert json.loads(rows["Brill Systems"]["names"]) == ["BRILL SYSTEMS LTD", "Brill Systems"]
 
 
 def test_failed_check_leaves_live_registry_untouched(built, monkeypatch, tmp_path):
