@@ -65,7 +65,8 @@ EVIDENCE_KINDS = (
                   coalesce(r.url, r.document_url) AS url,
                   r.published AS date, r.document_sha256, r.source, r.first_seen, r.licence,
                   r.buyer_name AS organisation, r.buyer_country AS country, r.buyer_city AS city,
-                  r.place_id, r.value_amount, r.value_currency, r.value_eur, r.cameras AS quantity
+                  r.place_id, r.value_amount, r.value_currency, r.value_eur, r.cameras AS quantity,
+                  r.procedure_id
            FROM notices r""",
     ),
     EvidenceKind(
@@ -78,7 +79,7 @@ EVIDENCE_KINDS = (
                    r.title,
                    coalesce(r.url, r.document_url), r.date, r.document_sha256, r.source,
                    r.first_seen, r.licence, r.agency, r.country, r.city, r.place_id, NULL, NULL,
-                   NULL, r.camera_count
+                   NULL, r.camera_count, NULL
             FROM dataset_rows r WHERE r.source != 'osm-surveillance'
               -- A row that names no surveillance technology is published, never a deployment.
               AND EXISTS (SELECT 1 FROM dataset_row_technologies t
@@ -94,7 +95,7 @@ EVIDENCE_KINDS = (
                    r.title,
                    coalesce(r.url, r.document_url), coalesce(r.event_date, r.published),
                    r.document_sha256, r.source, r.first_seen, r.licence, NULL, r.country, r.city,
-                   r.place_id, r.value_amount, r.value_currency, NULL, r.cameras
+                   r.place_id, r.value_amount, r.value_currency, NULL, r.cameras, NULL
             FROM announcements r""",
         story="r.event_key",
     ),
@@ -317,7 +318,9 @@ def _fill(db: sqlite_utils.Database, kinds: list[EvidenceKind], corrections: Cor
         SELECT deployment_id, max(stage) AS stage, min(date) AS first_evidence,
                max(date) AS last_evidence, count(*) AS evidence_count,
                min(first_seen) AS first_seen, max(quantity) AS cameras,
-               group_concat(DISTINCT link_rule) AS rules
+               group_concat(DISTINCT link_rule) AS rules,
+               -- Only notices have one: a lookup of the notices per deployment cost more.
+               max(procedure_id) AS procedure_id
         FROM _facts GROUP BY deployment_id ORDER BY deployment_id;
 
         -- Made after the grouping, which reads the facts in the order they were written.
@@ -343,9 +346,8 @@ def _fill(db: sqlite_utils.Database, kinds: list[EvidenceKind], corrections: Cor
                                  place_id, place_label, latitude, longitude, value_amount,
                                  value_currency, value_eur, cameras, first_evidence,
                                  last_evidence, evidence_count, first_seen, link_rule)
-        SELECT g.deployment_id,
-               (SELECT max(procedure_id) FROM notices WHERE deployment_id = g.deployment_id),
-               l.title, stage_name(g.stage), p.organisation, coalesce(p.country, l.country),
+        SELECT g.deployment_id, g.procedure_id, l.title, stage_name(g.stage), p.organisation,
+               coalesce(p.country, l.country),
                -- Only a resolved place names the city: a source's unresolved text may be an
                -- agency's name ("18th Judicial District DA's Office").
                pl.city, pl.id, pl.label, pl.latitude, pl.longitude, v.value_amount,

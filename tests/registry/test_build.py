@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import subprocess
 import sys
@@ -119,6 +120,21 @@ def test_tender_and_award_of_one_procedure_are_one_deployment(tmp_path):
     assert sqlite_utils.Database(registry_db)["deployments"].get(first_id)
 
 
+def test_a_supplier_is_named_by_its_most_common_spelling_the_first_on_a_tie(tmp_path):
+    crawl_db, registry_db = tmp_path / "crawl.db", tmp_path / "registry.db"
+    spellings = ["Acme Security Ltd", "ACME Security Limited", "ACME Security Limited"]
+    spellings += ["Brill Systems", "BRILL SYSTEMS LTD"]
+    store_documents(
+        crawl_db,
+        extra=[notice(f"n{n}", suppliers=[{"name": name}]) for n, name in enumerate(spellings)],
+    )
+    build(crawl_db, registry_db, progress=False)
+    rows = {r["name"]: r for r in sqlite_utils.Database(registry_db)["suppliers"].rows}
+    assert set(rows) == {"ACME Security Limited", "Brill Systems"}
+    assert rows["ACME Security Limited"]["notices"] == 3
+    assert json.loads(rows["Brill Systems"]["names"]) == ["BRILL SYSTEMS LTD", "Brill Systems"]
+
+
 def test_failed_check_leaves_live_registry_untouched(built, monkeypatch, tmp_path):
     registry_db, _ = built
     before = hashlib.sha256(registry_db.read_bytes()).hexdigest()
@@ -131,6 +147,23 @@ def test_failed_check_leaves_live_registry_untouched(built, monkeypatch, tmp_pat
         build(tmp_path / "crawl.db", registry_db, progress=False)
     assert hashlib.sha256(registry_db.read_bytes()).hexdigest() == before
     assert not list(tmp_path.glob("registry.db.building-*"))
+
+
+def test_check_refuses_a_damaged_file(built, tmp_path):
+    registry_db, report = built
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(registry_db.read_bytes())
+    conn = sqlite3.connect(damaged)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'notices'").fetchone()
+    conn.close()
+    with damaged.open("r+b") as handle:
+        # The start of the page's cell content, as a torn or stray write could leave it.
+        handle.seek((root - 1) * page_size + 5)
+        handle.write(b"\x00\x01")
+    with pytest.raises(BuildError, match="integrity check failed"):
+        build_module._check(damaged, report)
+    build_module._check(registry_db, report)
 
 
 def test_killed_build_leaves_live_registry_untouched_and_readable(built, tmp_path):
