@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from crawlers.parsers import article  # noqa: E402
-from registry.normalise.announcement import article_body  # noqa: E402
+from registry.normalise.announcement import read_article  # noqa: E402
 from registry.normalise.countries import fold  # noqa: E402
 from registry.normalise.quantities import Candidate, quantity_candidates  # noqa: E402
 
@@ -195,9 +195,11 @@ def load_articles(directory: Path, names: Iterable[str] | None = None) -> list[A
         if file not in wanted:
             continue
         item = next(article.parse((directory / file).read_bytes(), format="text-article"))
-        body, reading = article_body(item)
+        read = read_article(item)
         expected = {(q[0], q[1], q[2] if len(q) > 2 else "installed") for q in entry["quantities"]}
-        articles.append(Article(file, body, quantity_candidates(body, reading), expected))
+        articles.append(
+            Article(file, read.body, quantity_candidates(read.body, read.reading), expected)
+        )
     return articles
 
 

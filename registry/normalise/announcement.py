@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import re
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from crawlers.reference import reference_path
@@ -121,12 +121,9 @@ _DATE_PHRASE = re.compile(
 
 def normalise_announcement(item: dict) -> dict:
     """The issue's announcement record (plus ``snippet``, ``event_date``, ``place ids``)."""
-    text = (item.get("text") or "")[:MAX_TEXT]
-    title = item.get("title") or ""
-    language = to_iso639_1(item.get("language")) if item.get("language") else None
+    text, title, language, body, reading = read_article(item)
     url = item.get("url") or item.get("document_url")
     published = credible_date(item.get("published"))
-    body, reading = article_body(item)
     vendors = extract_vendors(body, url, item.get("vendor"))
     places = extract_places(body, url, _home_countries(vendors), reading)
     record: dict[str, Any] = {
@@ -161,14 +158,25 @@ def normalise_announcement(item: dict) -> dict:
     return record
 
 
-def article_body(item: dict) -> tuple[str, str | None]:
-    """The title and text read for facts, and the language they are read in: the article's own,
-    or the one its text uses."""
+class Article(NamedTuple):
+    """An article item as its facts are read: its text, title and stated language, the body
+    (title and text) the facts come from, and the language that body is read in."""
+
+    text: str
+    title: str
+    language: str | None
+    body: str
+    reading: str | None
+
+
+def read_article(item: dict) -> Article:
+    """``item``'s text and title, and the language they are read in: the article's own, or the
+    one its text uses."""
     text = (item.get("text") or "")[:MAX_TEXT]
     title = item.get("title") or ""
     language = to_iso639_1(item.get("language")) if item.get("language") else None
     body = text if title and text.startswith(title) else f"{title}\n{text}"
-    return body, language or text_language(body)
+    return Article(text, title, language, body, language or text_language(body))
 
 
 def credible_date(raw: Any) -> str | None:
