@@ -1,8 +1,8 @@
 """Counts an article states ("41 cameras", "vier Kameras", "rund tausend", "两千", "2萬3608具"),
 each with what it counts, whether it is approximate and whether it is installed, planned or needed.
 
-Reference lists: quantity-nouns.csv, number-words.csv, cjk-counters.csv, approximation-words.csv,
-quantity-status-words.csv (all in registry/reference/).
+Reference lists: quantity-nouns.csv, number-words.csv, number-joiners.csv, cjk-counters.csv,
+approximation-words.csv, quantity-status-words.csv (all in registry/reference/).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ OTHER_MODIFIER_WORDS = 4  # "una veintena de cámaras", "zeventien extra slimme 
 ATTRIBUTE_WORDS = 3  # words between a count's noun and what describes it ("caméras fixes déjà")
 STATUS_WINDOW = 120  # characters around a count searched for a planned or needed cue
 CJK_MODIFIER = 14  # characters between a Chinese counter and its noun ("个高清治安监控摄像头")
-_COMPOUND_JOINERS = "und|en|ën"  # "dreiundzwanzig", "vierentwintig", "tweeëntwintig"
 _COMPOUNDING = ("de", "nl")  # languages that write a noun and its modifier as one word
 _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
 RANGE_REACH = 30  # characters before a count searched for the lower end of a range
@@ -352,7 +351,7 @@ def _compound_parts(word: str, numbers: dict[str, int]) -> list[str] | None:
         head, rest = word[:size], word[size:]
         if head not in numbers:
             continue
-        for joiner in ("", *_COMPOUND_JOINERS.split("|")):
+        for joiner in ("", *_joiners("inside")):
             if rest.startswith(joiner) and (tail := _compound_parts(rest[len(joiner) :], numbers)):
                 return [head, *tail]
     return None
@@ -418,33 +417,35 @@ def _number_words_pattern() -> str:
 def number_words_pattern() -> str:
     """A count in number words only, as a regex ("vier", "quatro", "twee honderd")."""
     words = _number_words_pattern()
-    return rf"(?:{words})(?:(?:[ \-]+|{_COMPOUND_JOINERS}|)(?:{words}))*"
+    return rf"(?:{words})(?:{_joint()}(?:{words}))*"
+
+
+def _joint() -> str:
+    """What may stand between two number words of one number: a space or hyphen, or nothing
+    with a joiner or without one (Dutch and German write "tweehonderd", "vierentwintig")."""
+    inside = "|".join(re.escape(j) for j in _joiners("inside"))
+    return rf"(?:[ \-]+|{inside}|)"
 
 
 def _number_pattern() -> str:
     """A count in digits, number words or digits and a scale word ("1.130", "two thousand",
     "dwóch", "58 mil", "2,5 mila")."""
-    words = _number_words_pattern()
-    # Dutch and German write a number as one word ("tweehonderd", "vierentwintig").
-    joint = rf"(?:[ \-]+|{_COMPOUND_JOINERS}|)"
     scaled = rf"\d+(?:[.,]\d{{1,2}})?[ \t]?(?:{_scale_words_pattern()})(?!\w)"
-    return rf"(?:{scaled}|{_DIGITS}|(?:{words})(?:{joint}(?:{words}))*)"
+    return rf"(?:{scaled}|{_DIGITS}|{number_words_pattern()})"
 
 
 @cache
 def _quantity_pattern(compounds: bool = False) -> re.Pattern[str]:
-    words = _number_words_pattern()
     number = _number_pattern()
     nouns = sorted({n for n in _noun_rows() if not _cjk(n)}, key=len, reverse=True)
     latin = "|".join(re.escape(n) for n in nouns)
     # Between number and noun: adjectives, brand and product words, an acronym in brackets, an
     # opening quote; no sentence end and no other number.
-    joint = rf"(?:[ \-]+|{_COMPOUND_JOINERS}|)"
     # "14 municipios contarán con cámaras", "10 postes com câmeras": what has the cameras is
     # counted, not the cameras.
     with_words = r"(?:with|mit|avec|con|com|met)(?!\w)"
     modifier = (
-        rf"(?:(?!(?:{words})(?:{joint}(?:{words}))*(?!\w)|{with_words})[^\W\d_][\w'’\-]*"
+        rf"(?:(?!{number_words_pattern()}(?!\w)|{with_words})[^\W\d_][\w'’\-]*"
         rf"|\([A-Z]{{2,6}}\)|\(\d+\)|[«»„“”\"])"
     )
     connector = r"(?:[ \t]+(?:of|de|d'|di|del|des|van|z))?"
@@ -541,6 +542,15 @@ def _nouns() -> dict[str, str]:
 @cache
 def _number_words() -> dict[str, int]:
     return {fold(row["word"]): int(row["value"]) for row in _rows("number-words.csv")}
+
+
+@cache
+def _joiners(written: str) -> tuple[str, ...]:
+    """The words that join number words, written ``apart`` or ``inside`` a word, as written and
+    folded, longest first."""
+    rows = [r for r in _rows("number-joiners.csv") if r["written"] == written]
+    forms = {w for r in rows for w in (r["joiner"], fold(r["joiner"]))}
+    return tuple(sorted(forms, key=lambda w: (-len(w), w)))
 
 
 @cache
