@@ -324,15 +324,8 @@ def parse_count(raw: str) -> int | None:
         for word in fold(raw).replace("-", " ").split()
         for part in (_compound_parts(word, numbers) or [word])
     ]
-    # "una veintena", "een twintigtal", "un millier": the article before a round number.
-    if len(words) > 1 and numbers.get(words[0]) == 1 and words[1] in _round_words():
-        words = words[1:]
-    if words and all(w in numbers for w in words):
-        total = 0
-        for word in words:
-            value = numbers[word]
-            total = total * value if value in (100, 1000) and total else total + value
-        return total or None
+    if words and all(w in numbers or w in _joiners("inside") for w in words):
+        return _composed(words, numbers) or None
     if _cjk(raw):
         return chinese_number(raw)
     scaled = _SCALED.fullmatch(raw.strip())
@@ -342,9 +335,31 @@ def parse_count(raw: str) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
+def _composed(words: list[str], numbers: dict[str, int]) -> int:
+    """The number that number words and their joiners make ("deux mille trois cents": 2300)."""
+    total = group = 0
+    previous = 0  # the value of the word before, none after a joiner ("vierentwintig" is 24)
+    for word in words:
+        value = numbers.get(word, 0)
+        # A thousand multiplies the number before it, not the one after ("tremilacinquecento").
+        if value >= SCALE:
+            total, group = total + (group or 1) * value, 0
+        # A hundred or a round number counts that many of it: "trecento", "zwei Dutzend" (24),
+        # "una veintena" (20).
+        elif value == 100 or word in _round_words():
+            group = (group or 1) * value
+        # French counts eighty in twenties: "quatre-vingts", "cent quatre-vingt-dix" (190).
+        elif value == 20 and 0 < previous < 10:
+            group += previous * (value - 1)
+        else:
+            group += value
+        previous = value
+    return total + group
+
+
 def _compound_parts(word: str, numbers: dict[str, int]) -> list[str] | None:
-    """The number words a compound is made of ("tweehonderd": twee, honderd; "vierentwintig":
-    vier, twintig), or None when it is not one."""
+    """The number words and joiners a compound is made of ("tweehonderd": twee, honderd;
+    "vierentwintig": vier, en, twintig), or None when it is not one."""
     if word in numbers:
         return [word]
     for size in range(len(word) - 1, 1, -1):
@@ -353,7 +368,7 @@ def _compound_parts(word: str, numbers: dict[str, int]) -> list[str] | None:
             continue
         for joiner in ("", *_joiners("inside")):
             if rest.startswith(joiner) and (tail := _compound_parts(rest[len(joiner) :], numbers)):
-                return [head, *tail]
+                return [head, joiner, *tail] if joiner else [head, *tail]
     return None
 
 

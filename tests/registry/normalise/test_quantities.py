@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry.normalise.quantities import extract_quantities, quantity_candidates
+from registry.normalise.quantities import extract_quantities, parse_count, quantity_candidates
 from tests.conftest import FIXTURES
 
 
@@ -299,6 +299,55 @@ def test_existing_cameras_without_their_noun_and_decisions_to_buy(text, language
 )
 def test_number_words_of_each_language(text, language, count):
     assert [c for c, *_ in counted(text, language)] == [count]
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        # A thousand multiplies the number before it, not the one after.
+        ("deux mille trois cents", 2300), ("mille deux cents", 1200), ("tremilacinquecento", 3500),
+        ("two thousand five hundred", 2500), ("dos mil", 2000),
+        # French counts from sixty in twenties.
+        ("quatre-vingts", 80), ("quatre-vingt-dix", 90), ("quatre-vingt-dix-neuf", 99),
+        ("soixante-dix-sept", 77), ("cent quatre-vingts", 180), ("deux cent quatre-vingt", 280),
+        # A dozen multiplies too.
+        ("zwei Dutzend", 24), ("ein Dutzend", 12), ("two dozen", 24),
+    ],
+)  # fmt: skip
+def test_number_words_that_multiply(raw, value):
+    assert parse_count(raw) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("La ville compte quatre-vingts caméras.", "fr", [(80, "cameras")]),
+        ("Le réseau compte quatre-vingt-dix caméras.", "fr", [(90, "cameras")]),
+        ("La ville a cent quatre-vingts caméras.", "fr", [(180, "cameras")]),
+        ("Sono previste tremilacinquecento telecamere.", "it", [(3500, "cameras")]),
+        ("Am Bahnhof hängen zwei Dutzend Kameras.", "de", [(24, "cameras")]),
+    ],
+)  # fmt: skip
+def test_a_count_in_number_words_that_multiply(text, language, expected):
+    assert counts(text, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("ciento veinte", 120), ("doscientas", 200), ("mil quinientas", 1500), ("duzentas", 200),
+        ("trentacinque", 35), ("centoventi", 120), ("trente-cinq", 35), ("soixante-dix", 70),
+        ("deux cents", 200), ("fünfunddreißig", 35), ("zweihundertfünfzig", 250),
+        ("dreiundzwanzig", 23), ("vijfendertig", 35), ("tweeëntwintig", 22),
+        ("twaalfhonderd", 1200), ("trzydzieści pięć", 35), ("dwieście pięćdziesiąt", 250),
+        ("dwa tysiące", 2000), ("thirty-five", 35), ("two hundred", 200), ("sessantotto", 68),
+        ("ventitré", 23), ("un millier", 1000), ("una veintena", 20), ("een twintigtal", 20),
+        ("1.130", 1130), ("58 mil", 58_000), ("2,5 mila", 2500), ("两千", 2000),
+        ("2萬3608", 23_608),
+    ],
+)  # fmt: skip
+def test_number_words_digits_and_chinese_numerals(raw, value):
+    assert parse_count(raw) == value
 
 
 @pytest.mark.parametrize(
