@@ -26,7 +26,7 @@ from registry.normalise.quantities import (
     extract_quantities,
     is_approximate,
     number_words_pattern,
-    parse_count,
+    trailing_count,
 )
 from registry.normalise.redact import redact_text
 from registry.normalise.technologies import classify
@@ -321,9 +321,10 @@ def _millions_in_words() -> re.Pattern[str]:
 
 
 def _millions_in_digits(match: re.Match[str]) -> str:
-    count = parse_count(match.group("n"))
+    # "entre dos y tres millones": the number next to the scale word is what it scales.
+    offset, count = trailing_count(match.group("n"))
     scale = match.group("scale") or match.group("thousands")
-    return f"{count} {scale}" if count else match.group()
+    return f"{match.group()[:offset]}{count} {scale}" if count else match.group()
 
 
 def _english_scale(phrase: str) -> str:

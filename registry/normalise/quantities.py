@@ -11,6 +11,7 @@ import csv
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import takewhile
 from typing import Any
 
 from crawlers.reference import reference_path
@@ -222,16 +223,18 @@ def _modifiers(match: re.Match[str]) -> int:
 def _latin(text: str, language: str | None) -> list[tuple[int, int, int, str, bool]]:
     found = []
     for match in _quantity_pattern(language in _COMPOUNDING).finditer(text):
-        raw = match.group("n")
+        # Of two numbers a joiner does not join ("entre veinte y treinta cámaras"), the one next
+        # to the noun is the count.
+        offset, count = trailing_count(match.group("n"))
+        start, raw = match.start() + offset, match.group("n")[offset:]
         if _YEAR_LIKE.fullmatch(raw):
             continue
-        count = parse_count(raw)
         noun = match.group("noun")
         # "ein", "un", "een", "one" are articles as often as numbers: one counts as a digit only.
         if count == 1 and not raw.isdigit():
             continue
         # The upper end of a range ("4-5 kamer", "cuatro o cinco cámaras") is no count.
-        if _range_head().search(text, max(0, match.start() - RANGE_REACH), match.start()):
+        if _range_head().search(text, max(0, start - RANGE_REACH), start):
             continue
         # Romance, Dutch, Polish and German put few words between a number and its noun; the
         # long English runs ("41 Flock Safety Falcon ... cameras") would swallow other nouns
@@ -240,7 +243,7 @@ def _latin(text: str, language: str | None) -> list[tuple[int, int, int, str, bo
             continue
         if count:
             rounded = any(w in _round_words() for w in fold(raw).split())
-            found.append((match.start(), match.end(), count, _nouns()[fold(noun)], rounded))
+            found.append((start, match.end(), count, _nouns()[fold(noun)], rounded))
     return found
 
 
@@ -256,8 +259,9 @@ def _elliptical(
     additions = [*_ellipsis_pattern(key, "before").finditer(text)]
     additions.extend(_ellipsis_pattern(key, "after").finditer(text))
     for match in additions:
-        start, end = match.span("n")
-        raw = match.group("n")
+        offset, count = trailing_count(match.group("n"))
+        start, end = match.start("n") + offset, match.end("n")
+        raw = match.group("n")[offset:]
         if _YEAR_LIKE.fullmatch(raw) or any(b <= start < e for b, e, *_ in found):
             continue
         before = [
@@ -267,7 +271,6 @@ def _elliptical(
             and not _SENTENCE_END.search(text, f[1], start)
             and not subset.search(text, f[1], start)
         ]
-        count = parse_count(raw)
         # The nearest count of cameras, when there is one, is what more of them adds to.
         cameras = [f for f in before if f[3] == "cameras"]
         if before and count and (count > 1 or raw.isdigit()):
@@ -324,7 +327,8 @@ def parse_count(raw: str) -> int | None:
         for word in fold(raw).replace("-", " ").split()
         for part in (_compound_parts(word, numbers) or [word])
     ]
-    if words and all(w in numbers or w in _joiners("inside") for w in words):
+    joiners = {*_joiners("inside"), *_joiners("apart")}
+    if words and all(w in numbers or w in joiners for w in words) and _joined(words, numbers):
         return _composed(words, numbers) or None
     if _cjk(raw):
         return chinese_number(raw)
@@ -333,6 +337,34 @@ def parse_count(raw: str) -> int | None:
         return round(float(scaled.group("n").replace(",", ".")) * scale) or None
     digits = re.sub(r"[,.\u00a0\u202f ]", "", raw)
     return int(digits) if digits.isdigit() else None
+
+
+def trailing_count(raw: str) -> tuple[int, int | None]:
+    """Where the count that ends ``raw`` begins, and the count: "treinta y cinco" is one number,
+    "veinte y treinta" two (a range, whose upper end is next to what it counts)."""
+    for start in (0, *(m.end() for m in re.finditer(r"[ \-]+", raw))):
+        if (count := parse_count(raw[start:])) is not None:
+            return start, count
+    return 0, None
+
+
+def _joined(words: list[str], numbers: dict[str, int]) -> bool:
+    """Each joiner written apart joins a number word to a smaller number after it: "treinta y
+    cinco", "cento e vinte", not "dos y tres" nor "fifty and five hundred"."""
+    for at, word in enumerate(words):
+        if word not in _joiners("apart"):
+            continue
+        before = numbers.get(words[at - 1], 0) if at else 0
+        # What the joiner adds ends at a thousand, which multiplies it ("vinte e dois mil").
+        after = list(takewhile(lambda w: 0 < numbers.get(w, 0) < SCALE, words[at + 1 :]))
+        if not (before and after) or _order(_composed(after, numbers)) >= _order(before):
+            return False
+    return True
+
+
+def _order(value: int) -> int:
+    """A number's power of ten, the teens counted with the units ("soixante et onze")."""
+    return len(str(value)) - 1 if value >= 20 else 0
 
 
 def _composed(words: list[str], numbers: dict[str, int]) -> int:
@@ -436,10 +468,12 @@ def number_words_pattern() -> str:
 
 
 def _joint() -> str:
-    """What may stand between two number words of one number: a space or hyphen, or nothing
-    with a joiner or without one (Dutch and German write "tweehonderd", "vierentwintig")."""
+    """What may stand between two number words of one number: a joiner written apart ("treinta
+    y cinco"), a space or hyphen, or nothing with a joiner or without one (Dutch and German write
+    "tweehonderd", "vierentwintig"); parse_count reads which joiners join."""
+    apart = "|".join(re.escape(j) for j in _joiners("apart"))
     inside = "|".join(re.escape(j) for j in _joiners("inside"))
-    return rf"(?:[ \-]+|{inside}|)"
+    return rf"(?:[ \-]+(?:{apart})[ \-]+|[ \-]+|{inside}|)"
 
 
 def _number_pattern() -> str:

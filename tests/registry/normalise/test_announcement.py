@@ -516,3 +516,18 @@ def test_the_value_of_an_announcement(text, places, value):
 )
 def test_thousands_in_words(text, value):
     assert extract_value(text, []) == {"amount": value[0], "currency": value[1]}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("El ayuntamiento invertirá treinta y cinco millones de euros.", (35_000_000.0, "EUR")),
+        ("O investimento é de trinta e cinco mil euros.", (35_000.0, "EUR")),
+        ("The project costs two hundred and fifty thousand dollars.", (250_000.0, "USD")),
+        ("La ville investit quatre-vingts millions d'euros.", (80_000_000.0, "EUR")),
+        # Two numbers of one order are a range, not one number: its upper end is read.
+        ("Costará entre dos y tres millones de euros.", (3_000_000.0, "EUR")),
+    ],
+)
+def test_amounts_in_number_words_joined_apart_or_multiplied(text, value):
+    assert extract_value(text, []) == {"amount": value[0], "currency": value[1]}

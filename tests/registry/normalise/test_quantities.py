@@ -351,6 +351,53 @@ def test_number_words_digits_and_chinese_numerals(raw, value):
 
 
 @pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        # Tens and units, hundreds and tens, thousands and hundreds.
+        ("treinta y cinco", 35), ("doscientas cincuenta y dos", 252), ("trinta e cinco", 35),
+        ("cento e vinte", 120), ("mil e duzentas", 1200), ("two hundred and fifty", 250),
+        ("one hundred and twenty", 120), ("soixante et onze", 71), ("vingt et une", 21),
+        ("vingt-et-un", 21), ("cento e vinte e cinco", 125), ("vinte e dois mil", 22_000),
+        ("mil y una", 1001),
+    ],
+)  # fmt: skip
+def test_number_words_joined_apart(raw, value):
+    assert parse_count(raw) == value
+
+
+@pytest.mark.parametrize("raw", ["dos y tres", "veinte y treinta", "fifty and five hundred"])
+def test_a_joiner_before_a_number_no_smaller_joins_nothing(raw):
+    assert parse_count(raw) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("Se instalarán treinta y cinco cámaras.", "es", [(35, "cameras")]),
+        ("El plan suma doscientas cincuenta y dos cámaras.", "es", [(252, "cameras")]),
+        ("A prefeitura terá trinta e cinco câmeras.", "pt", [(35, "cameras")]),
+        ("O centro recebe cento e vinte câmeras.", "pt", [(120, "cameras")]),
+        ("A cidade instalou mil e duzentas câmeras.", "pt", [(1200, "cameras")]),
+        ("The county runs two hundred and fifty cameras.", "en", [(250, "cameras")]),
+        ("The city bought one hundred and twenty cameras.", "en", [(120, "cameras")]),
+        ("La commune compte soixante et onze caméras.", "fr", [(71, "cameras")]),
+        ("Le quartier a vingt et une caméras.", "fr", [(21, "cameras")]),
+        # Lists and ranges are not joined: "y" joins a number to a smaller one after it.
+        ("Se instalarán cinco cámaras y dos drones.", "es", [(5, "cameras"), (2, "drones")]),
+        ("Habrá entre veinte y treinta cámaras.", "es", [(30, "cameras")]),
+        ("The plan has between fifty and five hundred cameras.", "en", [(500, "cameras")]),
+    ],
+)  # fmt: skip
+def test_a_count_in_number_words_joined_apart(text, language, expected):
+    assert counts(text, language) == expected
+
+
+def test_a_count_joined_apart_takes_the_status_before_its_first_word():
+    # "y" ends a clause: read as "cinco cámaras", the count lost the "instalarán" before it.
+    assert statuses("Se instalarán treinta y cinco cámaras.", "es") == [(35, "planned")]
+
+
+@pytest.mark.parametrize(
     ("text", "language"),
     [
         ("Los 14 municipios del estado contarán con cámaras este año.", "es"),
