@@ -266,8 +266,9 @@ def _shrink(
     db.conn.executemany(
         "INSERT OR IGNORE INTO _suppressed VALUES (?)", ((r,) for r in corrections.suppressed)
     )
+    # A table, not a view: both questions below read it, and the join is most of the cost.
     db.execute(
-        "CREATE TEMP VIEW _dropped AS SELECT o.source, o.deployment_id, "
+        "CREATE TEMP TABLE _dropped AS SELECT o.source, o.deployment_id, "
         "e.record_id IS NULL AND s.record_id IS NULL AS dropped, "
         "s.record_id IS NOT NULL AS suppressed FROM _previous_evidence o "
         "LEFT JOIN main.evidence e ON e.record_id = o.record_id "

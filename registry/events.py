@@ -91,9 +91,10 @@ def decision_outcome(record: dict[str, Any]) -> str | None:
 def derive(db: sqlite_utils.Database) -> int:
     """Outcomes on evidence, ``deployment_events``, and every deployment's status; the count of
     events written."""
+    # Only the few decided notices are written: a correlated subquery rewrote every notice's.
     db.execute(
-        "UPDATE evidence SET outcome = (SELECT n.outcome FROM notices n "
-        "WHERE n.id = evidence.record_id) WHERE kind = 'notice'"
+        "UPDATE evidence SET outcome = n.outcome FROM notices n "
+        "WHERE n.id = evidence.record_id AND evidence.kind = 'notice' AND n.outcome IS NOT NULL"
     )
     # One statement, not a list of every announcement's and dataset row's title: memory stays
     # flat in their number.
@@ -110,6 +111,9 @@ def derive(db: sqlite_utils.Database) -> int:
     )
     events: list[dict[str, Any]] = []
     count = 0
+    # Events come in deployment order, their ids in another: gathered apart and copied in id
+    # order, the primary key's index is written in order instead of at random.
+    db.execute("CREATE TEMP TABLE _events AS SELECT * FROM deployment_events WHERE 0")
     with DeferredUpdate(db.conn, "deployments", "id", ["status"]) as statuses:
         for deployment_id, group in groupby(rows, key=lambda row: row[0]):
             evidence = list(group)
@@ -119,10 +123,13 @@ def derive(db: sqlite_utils.Database) -> int:
             if final and final != evidence[0][12]:
                 statuses.add(deployment_id, final)
             if len(events) >= 5000:
-                insert_rows(db.conn, "deployment_events", events)
+                insert_rows(db.conn, "_events", events)
                 count += len(events)
                 events = []
-        insert_rows(db.conn, "deployment_events", events)
+        insert_rows(db.conn, "_events", events)
+    with db.conn:
+        db.execute("INSERT INTO deployment_events SELECT * FROM _events ORDER BY id")
+        db.execute("DROP TABLE _events")
     return count + len(events)
 
 

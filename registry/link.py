@@ -320,26 +320,31 @@ def _fill(db: sqlite_utils.Database, kinds: list[EvidenceKind], corrections: Cor
                min(first_seen) AS first_seen, max(quantity) AS cameras,
                group_concat(DISTINCT link_rule) AS rules,
                -- Only notices have one: a lookup of the notices per deployment cost more.
-               max(procedure_id) AS procedure_id
+               max(procedure_id) AS procedure_id,
+               min(rowid) AS only_row
         FROM _facts GROUP BY deployment_id ORDER BY deployment_id;
 
         -- Made after the grouping, which reads the facts in the order they were written.
         CREATE INDEX temp._facts_deployment ON _facts (deployment_id);
 
         -- Each pick is one row of a deployment's few, found by its index (record ids are unique:
-        -- no ties); ranking every record with window functions sorted them all three times.
+        -- no ties); ranking every record with window functions sorted them all three times. A
+        -- deployment of one record, half of them in a large build, needs no search at all.
         CREATE TEMP TABLE _picks AS
         SELECT g.*,
           -- The title is the furthest stage's newest paper: a policy or memo filed after the
           -- contract describes the deployment less well than the contract does.
+          CASE WHEN g.evidence_count = 1 THEN g.only_row ELSE
           (SELECT rowid FROM _facts WHERE deployment_id = g.deployment_id
-           ORDER BY stage DESC, coalesce(date, '') DESC, record_id LIMIT 1) AS headline,
+           ORDER BY stage DESC, coalesce(date, '') DESC, record_id LIMIT 1) END AS headline,
+          CASE WHEN g.evidence_count = 1 THEN g.only_row ELSE
           (SELECT rowid FROM _facts WHERE deployment_id = g.deployment_id
            ORDER BY value_amount IS NULL, stage DESC, coalesce(date, '') DESC, record_id
-           LIMIT 1) AS best_value,
+           LIMIT 1) END AS best_value,
+          CASE WHEN g.evidence_count = 1 THEN g.only_row ELSE
           (SELECT rowid FROM _facts WHERE deployment_id = g.deployment_id
            ORDER BY place_id IS NULL, kind != 'notice', first_seen, record_id
-           LIMIT 1) AS best_place
+           LIMIT 1) END AS best_place
         FROM _grouped g ORDER BY g.rowid;
 
         INSERT INTO deployments (id, procedure_id, title, status, buyer_name, country, city,
