@@ -86,6 +86,29 @@ def test_status_of_listed_counts_and_of_each_languages_future(text, language, ex
     assert statuses(text, language) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # A proposal, a target, a plan that foresees, an authorisation and an approval each
+        # tell of cameras not yet in place; so does an installation in progress.
+        ("La propuesta incluye la colocación de 14 cámaras en el centro.", "es", [(14, "planned")]),
+        ("A cidade quer chegar à meta de 80 câmeras até 2027.", "pt", [(80, "planned")]),
+        ("Le projet a pour objectif 25 caméras dans le bourg.", "fr", [(25, "planned")]),
+        ("O plano contempla 32 câmeras nos bairros.", "pt", [(32, "planned")]),
+        ("El alcalde autoriza el uso de 8 cámaras portátiles en las fiestas.", "es",
+         [(8, "planned")]),
+        ("Die Gemeinde lässt am Bahnhof 3 Kameras installieren.", "de", [(3, "planned")]),
+        ("Der Gemeinderat hat 5 Kameras für den Marktplatz genehmigt.", "de", [(5, "planned")]),
+        ("A prefeitura está instalando mais 6 câmeras na praça.", "pt", [(6, "planned")]),
+        ("Four cameras to be installed on Long Street.", "en", [(4, "planned")]),
+        # Past tense and no such cue: installed.
+        ("Este verano se colocaron 20 cámaras en el centro.", "es", [(20, "installed")]),
+    ],
+)  # fmt: skip
+def test_proposals_targets_authorisations_and_work_in_progress_are_plans(text, language, expected):
+    assert statuses(text, language) == expected
+
+
 def test_a_bulleted_list_shares_the_cue_of_the_line_that_opens_it():
     text = (
         "El plan municipal prevé:\n"
