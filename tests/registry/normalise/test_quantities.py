@@ -258,6 +258,11 @@ def test_a_chinese_count_of_places_counts_places_not_the_cameras_before_it():
     ]
 
 
+def test_taiwans_word_for_a_video_camera_counts_cameras_with_a_myriad_in_digits():
+    text = "目前共建置2萬2248支攝影機,其中具車牌辨識功能的攝影機有1萬4014支。"
+    assert counted(text, "zh") == [(22248, "cameras", "installed"), (14014, "cameras", "installed")]
+
+
 def test_the_italian_future_singular_and_a_breve_state_planned_cameras():
     text = "Il progetto, con 12 telecamere nuove, a breve permetterà di controllare gli accessi."
     assert counted(text, "it") == [(12, "cameras", "planned")]
