@@ -258,9 +258,18 @@ def test_a_chinese_count_of_places_counts_places_not_the_cameras_before_it():
     ]
 
 
-def test_taiwans_word_for_a_video_camera_counts_cameras_with_a_myriad_in_digits():
-    text = "目前共建置2萬2248支攝影機,其中具車牌辨識功能的攝影機有1萬4014支。"
-    assert counted(text, "zh") == [(22248, "cameras", "installed"), (14014, "cameras", "installed")]
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Taiwan's word for a video camera, with a myriad written among digits.
+        ("目前共建置2萬2248支攝影機,其中具車牌辨識功能的攝影機有1萬4014支。",
+         [(22248, "cameras", "installed"), (14014, "cameras", "installed")]),
+        # The "electronic eye" of everyday speech is a street camera.
+        ("城区已有电子眼748个。", [(748, "cameras", "installed")]),
+    ],
+)  # fmt: skip
+def test_everyday_chinese_words_for_a_camera_count_cameras(text, expected):
+    assert counted(text, "zh") == expected
 
 
 def test_the_italian_future_singular_and_a_breve_state_planned_cameras():
