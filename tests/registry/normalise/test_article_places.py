@@ -211,6 +211,23 @@ def test_a_slugs_town_before_the_outlets_home_and_an_id_is_no_slug():
     ]
 
 
+@pytest.mark.parametrize(
+    ("url", "text", "language", "expected"),
+    [
+        # Made up in the shapes of an Italian local network's and an English paper's hosts:
+        # the town before the outlet's brand is its home, the story's when no other is named.
+        ("https://www.molfettaviva.it/notizie/nuove-telecamere-in-villa/",
+         "Il sindaco ha annunciato il collaudo di dieci telecamere nella villa comunale.", "it",
+         [("Molfetta", "IT")]),
+        ("https://www.liverpoolecho.co.uk/news/cameras-go-up-in-the-park/",
+         "The council has put up six new cameras in the park.", "en",
+         [("Liverpool", "GB")]),
+    ],
+)  # fmt: skip
+def test_an_outlets_brand_after_its_home_town_leaves_the_town(url, text, language, expected):
+    assert cities(text, url, language) == expected
+
+
 def test_a_town_given_as_a_reference_point_is_not_the_storys():
     # france3-regions.francetvinfo.fr, "Vidéosurveillance : pourquoi de petites communes
     # normandes s'équipent de caméras".
