@@ -228,6 +228,22 @@ def test_an_outlets_brand_after_its_home_town_leaves_the_town(url, text, languag
     assert cities(text, url, language) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "recalled"),
+    [
+        ("Après les attentats de Paris et Nice, Granville installe six caméras.", "fr",
+         ["Paris", "Nice"]),
+        ("Nach den Anschlägen von Berlin stellt Wernau vier Kameras auf.", "de", ["Berlin"]),
+        ("Tras los atentados de Barcelona, Cambrils instalará diez cámaras.", "es",
+         ["Barcelona"]),
+    ],
+)  # fmt: skip
+def test_a_town_an_attack_is_recalled_by_is_not_the_storys(text, language, recalled):
+    for name in recalled:
+        assert _not_a_place(name, text, text.index(name))
+    assert not {name for name, _ in cities(text, language=language)} & set(recalled)
+
+
 def test_a_town_given_as_a_reference_point_is_not_the_storys():
     # france3-regions.francetvinfo.fr, "Vidéosurveillance : pourquoi de petites communes
     # normandes s'équipent de caméras".
