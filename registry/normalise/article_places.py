@@ -268,6 +268,8 @@ def extract_places(
             resolve_place(name, "CN")
             or resolve_place(name, "TW")
             or ("臺" in name and resolve_place(name.replace("臺", "台"), "TW") or None)
+            # The gazetteer knows some of Taiwan's cities only by their full names ("桃園市").
+            or (suffixed and resolve_place(f"{name}市", "TW") or None)
             or resolve_place(name)
             or (suffixed and resolve_place(name, "CN", small_towns=True))
             or (suffixed and resolve_place(name, "TW", small_towns=True))

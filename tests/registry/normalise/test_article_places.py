@@ -330,6 +330,9 @@ def test_streets_ends_and_neighbours_are_not_the_storys_town(text, language, not
         ("台北县政府宣布扩建监控系统。", "geonames/12908892"),
         # Taiwan writes 臺 for 台: 臺中市 is Taichung.
         ("臺中市政府今天宣布增設路口監視器。", "geonames/1668399"),
+        # Cities the gazetteer knows only by their full names: Taoyuan, Hualien City.
+        ("桃園市每年新建天羅地網監視器約100支。", "geonames/6696918"),
+        ("花蓮市公所將增設路口監視器。", "geonames/1674504"),
     ],
 )
 def test_taiwans_former_counties_and_its_two_spellings_of_tai(text, place_id):
