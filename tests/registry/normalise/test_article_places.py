@@ -222,6 +222,9 @@ def test_a_slugs_town_before_the_outlets_home_and_an_id_is_no_slug():
         ("https://www.liverpoolecho.co.uk/news/cameras-go-up-in-the-park/",
          "The council has put up six new cameras in the park.", "en",
          [("Liverpool", "GB")]),
+        ("https://www.brivemag.fr/le-csu-ouvre-ses-portes/",
+         "Le centre de supervision urbain ouvre ses portes au public samedi.", "fr",
+         [("Brive-la-Gaillarde", "FR")]),
     ],
 )  # fmt: skip
 def test_an_outlets_brand_after_its_home_town_leaves_the_town(url, text, language, expected):
