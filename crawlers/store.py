@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 
 # Records looked up per statement when a batch is written (SQLite allows 32,766 parameters).
 LOOKUP_CHUNK = 500
+# hashlib lets other threads run while it hashes 2,048 bytes or more at once, and the writer
+# thread then waited for the reactor thread to hand the GIL back, once for every record of a few
+# KiB. Hashed in pieces just below that, a record keeps the GIL: 3% of the crawl's CPU and wall
+# time (benchmarks/bench_crawl_replay.py).
+HASH_PIECE = 2047
 # Keys that describe the fetch, not the record: a refetch that only changes these is no new version.
 FETCH_KEYS = ("document_url", "document_sha256", "fetched")
 
@@ -147,7 +152,7 @@ def serialised(item: dict) -> tuple[str, bytes]:
     body = item.copy()
     fetch = tuple((k, body.pop(k)) for k in FETCH_KEYS if k in body)
     canonical = _canonical(body)
-    digest = hashlib.sha256(canonical).hexdigest()
+    digest = _sha256(canonical)
     if not fetch:
         return digest, canonical
     try:
@@ -155,6 +160,15 @@ def serialised(item: dict) -> tuple[str, bytes]:
     except TypeError:  # a value that cannot key the cache (none a spider writes)
         tail = memoryview(_canonical(dict(fetch)))[1:]
     return digest, b"".join((memoryview(canonical)[:-1], b",", tail)) if body else b"{" + tail
+
+
+def _sha256(data: bytes) -> str:
+    """The SHA-256 of ``data``, hashed in pieces of HASH_PIECE bytes."""
+    digest = hashlib.sha256()
+    view = memoryview(data)
+    for start in range(0, len(view), HASH_PIECE):
+        digest.update(view[start : start + HASH_PIECE])
+    return digest.hexdigest()
 
 
 @functools.lru_cache(maxsize=64)
