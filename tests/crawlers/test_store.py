@@ -63,6 +63,16 @@ def test_hash_is_the_sha256_of_the_sorted_compact_json_at_any_length():
         assert content_hash(item) == hashlib.sha256(text).hexdigest()
 
 
+def test_a_batch_of_new_records_is_stored_in_its_order_across_insert_chunks(tmp_path):
+    store = CrawlStore(tmp_path / "crawl.db")
+    items = [notice(source_id=f"ocds-1/r{n}", title=f"CCTV {n}") for n in range(250)]
+    assert store.write(items, run_id=7) == ["new"] * 250
+    rows = store.conn.execute("SELECT source_id, run_id, record FROM records ORDER BY rowid")
+    assert [(r[0], r[1], orjson.loads(r[2])["title"]) for r in rows] == [
+        (f"ocds-1/r{n}", 7, f"CCTV {n}") for n in range(250)
+    ]
+
+
 def test_runs_are_recorded_and_schema_is_versioned(tmp_path):
     store = CrawlStore(tmp_path / "crawl.db")
     run = store.start_run("ted", {"sample": 1})
