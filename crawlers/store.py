@@ -23,6 +23,15 @@ if TYPE_CHECKING:
 
 # Records looked up per statement when a batch is written (SQLite allows 32,766 parameters).
 LOOKUP_CHUNK = 500
+# New records inserted per statement (11 parameters each). sqlite3 lets other threads run while
+# a statement steps, and the writer thread then waited for the reactor thread to hand the GIL
+# back, once for every row that executemany stepped.
+INSERT_CHUNK = 100
+# hashlib lets other threads run while it hashes 2,048 bytes or more at once, and the writer
+# thread then waited for the reactor thread to hand the GIL back, once for every record of a few
+# KiB. Hashed in pieces just below that, a record keeps the GIL: 3% of the crawl's CPU and wall
+# time (benchmarks/bench_crawl_replay.py).
+HASH_PIECE = 2047
 # Keys that describe the fetch, not the record: a refetch that only changes these is no new version.
 FETCH_KEYS = ("document_url", "document_sha256", "fetched")
 
@@ -147,7 +156,7 @@ def serialised(item: dict) -> tuple[str, bytes]:
     body = item.copy()
     fetch = tuple((k, body.pop(k)) for k in FETCH_KEYS if k in body)
     canonical = _canonical(body)
-    digest = hashlib.sha256(canonical).hexdigest()
+    digest = _sha256(canonical)
     if not fetch:
         return digest, canonical
     try:
@@ -155,6 +164,15 @@ def serialised(item: dict) -> tuple[str, bytes]:
     except TypeError:  # a value that cannot key the cache (none a spider writes)
         tail = memoryview(_canonical(dict(fetch)))[1:]
     return digest, b"".join((memoryview(canonical)[:-1], b",", tail)) if body else b"{" + tail
+
+
+def _sha256(data: bytes) -> str:
+    """The SHA-256 of ``data``, hashed in pieces of HASH_PIECE bytes."""
+    digest = hashlib.sha256()
+    view = memoryview(data)
+    for start in range(0, len(view), HASH_PIECE):
+        digest.update(view[start : start + HASH_PIECE])
+    return digest.hexdigest()
 
 
 @functools.lru_cache(maxsize=64)
@@ -349,13 +367,9 @@ class CrawlStore:
                 "WHERE source = ? AND source_id = ?",
                 restored,
             )
-        if new:
-            self.conn.executemany(
-                "INSERT INTO records (source, source_id, kind, content_hash, version, first_seen, "
-                "last_seen, last_changed, document_url, document_sha256, run_id, record) "
-                "VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT))",
-                new,
-            )
+        for start in range(0, len(new), INSERT_CHUNK):
+            chunk = new[start : start + INSERT_CHUNK]
+            self.conn.execute(_insert_records(len(chunk)), [v for values in chunk for v in values])
         return outcomes
 
     def _stored_hashes(self, rows: list[_Row]) -> dict[tuple[str, str], str]:
@@ -457,6 +471,16 @@ class CrawlStore:
 
     def close(self) -> None:
         self.conn.close()
+
+
+@functools.lru_cache(maxsize=8)
+def _insert_records(rows: int) -> str:
+    """The statement that inserts ``rows`` new records."""
+    values = ", ".join(["(?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT))"] * rows)
+    return (
+        "INSERT INTO records (source, source_id, kind, content_hash, version, first_seen, "
+        f"last_seen, last_changed, document_url, document_sha256, run_id, record) VALUES {values}"
+    )
 
 
 def _open_existing(path: Path, check_same_thread: bool = True) -> sqlite3.Connection:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -79,7 +78,7 @@ class OcdsSpider(WindowedSpider):
     def parse(self, response: Response) -> Iterator[Any]:
         package = ocds.Package()
         keep = self.wanted if self.cpv_filter or self.keyword_filter else None
-        records = ocds.stored_records(io.BytesIO(response.body), self.name, package, keep)
+        records = ocds.stored_records(response.body, self.name, package, keep)
         yield from self.batch_of(self.records_from(response, records))
         if package.next_url and not self.sample_reached:
             yield self.request(

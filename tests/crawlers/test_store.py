@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
+
+import orjson
 
 from crawlers.store import MIGRATIONS, CrawlStore, content_hash
 
@@ -49,6 +52,25 @@ def test_hash_ignores_key_order_and_fetch_details():
     a = notice()
     b = dict(reversed(list(notice(document_url="https://mirror/x").items())))
     assert content_hash(a) == content_hash(b)
+
+
+def test_hash_is_the_sha256_of_the_sorted_compact_json_at_any_length():
+    # Long records are hashed in pieces (store.HASH_PIECE): the digest is the whole text's.
+    for length in (0, 2000, 2047, 2048, 4094, 10_000):
+        item = notice(title="x" * length)
+        del item["document_url"], item["document_sha256"]
+        text = orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
+        assert content_hash(item) == hashlib.sha256(text).hexdigest()
+
+
+def test_a_batch_of_new_records_is_stored_in_its_order_across_insert_chunks(tmp_path):
+    store = CrawlStore(tmp_path / "crawl.db")
+    items = [notice(source_id=f"ocds-1/r{n}", title=f"CCTV {n}") for n in range(250)]
+    assert store.write(items, run_id=7) == ["new"] * 250
+    rows = store.conn.execute("SELECT source_id, run_id, record FROM records ORDER BY rowid")
+    assert [(r[0], r[1], orjson.loads(r[2])["title"]) for r in rows] == [
+        (f"ocds-1/r{n}", 7, f"CCTV {n}") for n in range(250)
+    ]
 
 
 def test_runs_are_recorded_and_schema_is_versioned(tmp_path):

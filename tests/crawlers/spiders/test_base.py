@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 
 import pytest
 from scrapy.settings import Settings
+from scrapy.spiderloader import SpiderLoader
+from scrapy.utils.misc import is_generator_with_return_value
 
 from crawlers import settings as project_settings
 from crawlers.spiders.base import BATCH_RECORDS, Window
@@ -120,3 +123,18 @@ def test_a_documents_records_pass_in_batches_and_an_error_keeps_those_before_it(
     assert [len(b.records) for b in batches] == [BATCH_RECORDS, BATCH_RECORDS, 50]
     assert batches[-1].records[-1] == {"source_id": "r249"}
     assert list(ContractsFinderSpider().batch_of(iter(()))) == []
+
+
+def test_no_spider_generator_returns_a_value():
+    # A generator callback's return value is lost. Scrapy's check of it before every response
+    # is off (WARN_ON_GENERATOR_RETURN_VALUE in crawlers/settings.py); it is made here, once.
+    settings = Settings()
+    settings.setmodule(project_settings)
+    loader = SpiderLoader.from_settings(settings)
+    checked = set()
+    for name in loader.list():
+        for _, function in inspect.getmembers(loader.load(name), inspect.isgeneratorfunction):
+            if function.__module__.startswith("crawlers.") and function not in checked:
+                checked.add(function)
+                assert not is_generator_with_return_value(function), function.__qualname__
+    assert len(checked) > 10
