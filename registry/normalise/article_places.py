@@ -92,6 +92,15 @@ _STREET_BEFORE = re.compile(
     r"avenida|paseo|rua|travessa|praça|ul\.|ulica|ulicy|al\.|aleja|alei|plac|placu)\s+"
     r"(?:(?:de|del|della|di|da|do|du|des|la|le)\s+|d['’]|l['’])?$"
 )
+# A public office's name before a name makes it the office's subject, not a town ("Secretaria
+# da Saúde", "Secretaría de Seguridad", "Assessorato alla Sicurezza").
+_OFFICE_BEFORE = re.compile(
+    r"(?:^|\s)(?i:secretaria|secretaría|ministério|ministerio|ministère|ministero|departamento|"
+    r"concejalía|consejería|assessorato|conselleria)\s+"
+    r"(?i:de|da|do|del|della|dell['’]|des|du|d['’]|alla|al|para)\s*(?:(?i:la|el|a|o|l['’])\s+)?$"
+)
+# The last word of a street's or square's name: "Church Street" is no village.
+_STREET_AFTER = re.compile(r"[ ](?:Street|Road|Avenue|Lane|Drive|Boulevard|Square|Terrace)$")
 _TITLES = re.compile(
     r"(?:Chief|Mr|Mrs|Ms|Dr|Captain|Capt|Maj|Major|Sgt|Lt|Officer|Councilman|Councilwoman|Mayor|"
     r"Director|Sheriff|President|CEO|Herr|Frau|Bürgermeister(?:in)?|Oberbürgermeister(?:in)?|"
@@ -496,6 +505,8 @@ def _not_a_place(name: str, text: str, start: int) -> bool:
         or to_alpha2(name)
         or _TITLES.search(text[max(0, start - 25) : start])
         or _STREET_BEFORE.search(text[max(0, start - 16) : start])
+        or _STREET_AFTER.search(name)
+        or _OFFICE_BEFORE.search(text[max(0, start - 24) : start])
         or re.search(r"\w\s*\(\s*$", text[max(0, start - 4) : start])  # "Yebes (Guadalajara)"
         or _REGION_BEFORE.search(text[max(0, start - 40) : start])
         or _reference_cue().search(text[max(0, start - REFERENCE_REACH) : start])

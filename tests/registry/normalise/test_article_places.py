@@ -319,6 +319,11 @@ def test_a_polish_text_without_a_declared_language_is_read_in_polish():
         ("De gemeenten liggen geklemd tussen Amsterdam en Utrecht.", "nl", "Amsterdam"),
         # A neighbouring town is the contractor's, not the story's.
         ("Zlecenie wykona firma z sąsiedniego Świdnika.", "pl", "Świdnika"),
+        # A street's name ends with its street word.
+        ("Cameras will go up in Long Street and Church Street.", "en", "Church Street"),
+        # An office's subject: health, security.
+        ("Uma câmera fica no prédio da Secretaria da Saúde.", "pt", "Saúde"),
+        ("La Secretaría de Seguridad instalará 20 cámaras.", "es", "Seguridad"),
     ],
 )
 def test_streets_ends_and_neighbours_are_not_the_storys_town(text, language, not_place):
