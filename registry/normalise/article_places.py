@@ -380,16 +380,14 @@ def _url_state(url: str | None) -> str | None:
 
 
 def _without_short_forms(found: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Without a town whose name opens another found town's name in its country: the text's
-    short form of it ("ad Azzano" after "Azzano San Paolo")."""
-    names = [(fold(row["city"]), row["country"]) for row in found.values()]
+    """Without a town whose name opens another found town's name: the text's short form of it
+    ("ad Azzano" after "Azzano San Paolo"), wherever a namesake of the short form lies ("Arroyo"
+    of "Arroyo de la Encomienda" is no town of Puerto Rico)."""
+    names = [fold(row["city"]) for row in found.values()]
     return {
         key: row
         for key, row in found.items()
-        if not any(
-            country == row["country"] and other.startswith(fold(row["city"]) + " ")
-            for other, country in names
-        )
+        if not any(other.startswith(fold(row["city"]) + " ") for other in names)
     }
 
 

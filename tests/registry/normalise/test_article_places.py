@@ -247,6 +247,16 @@ def test_a_town_an_attack_is_recalled_by_is_not_the_storys(text, language, recal
     assert not {name for name, _ in cities(text, language=language)} & set(recalled)
 
 
+def test_a_towns_short_form_is_that_town_even_where_a_namesake_of_it_lies_abroad():
+    # Made up in a Spanish local paper's shape: the headline's "Arroyo" is Arroyo de la
+    # Encomienda, not Arroyo, Puerto Rico.
+    text = (
+        "Arroyo instalará cámaras en sus vías públicas\n"
+        "El pleno del Ayuntamiento de Arroyo de la Encomienda aprobó la instalación de cámaras."
+    )
+    assert cities(text, language="es") == [("Arroyo de la Encomienda", "ES")]
+
+
 def test_a_town_given_as_a_reference_point_is_not_the_storys():
     # france3-regions.francetvinfo.fr, "Vidéosurveillance : pourquoi de petites communes
     # normandes s'équipent de caméras".
