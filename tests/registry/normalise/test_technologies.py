@@ -101,6 +101,8 @@ def test_generic_security_cpv_needs_a_keyword() -> None:
         ("无人机巡逻", "zh", "drones"),
         ("Zutrittskontrollsystem für das Rathaus", "de", "access_control"),
         ("Real Time Crime Center integration", "en", "command_center"),
+        ("Cameras linked to the Police CCTV control station", "en", "command_center"),
+        ("Upgrade of the town's CCTV monitoring centre", "en", "command_center"),
         ("Huawei Safe City solution", "en", "safe_city"),
         ("IMSI catcher for the police", "en", "cell_site_simulator"),
         ("PredPol predictive policing pilot", "en", "predictive_policing"),
