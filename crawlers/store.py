@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 LOOKUP_CHUNK = 500
 # New records inserted per statement (11 parameters each). sqlite3 lets other threads run while
 # a statement steps, and the writer thread then waited for the reactor thread to hand the GIL
-# back, once for every row that executemany stepped.
+# back, once for every row that executemany stepped. The statement is INSERT OR FAIL: a plain
+# INSERT of many rows keeps a statement journal, a copy of every page it touches (a hundred
+# random index pages per statement, 60% of a crawl's page writes), so that one bad row undoes
+# only its statement; a batch is undone whole by its transaction instead.
 INSERT_CHUNK = 100
 # hashlib lets other threads run while it hashes 2,048 bytes or more at once, and the writer
 # thread then waited for the reactor thread to hand the GIL back, once for every record of a few
@@ -291,7 +294,11 @@ class CrawlStore:
 
         Records already stored are looked up once per batch and rows are written with
         executemany; an item whose record comes again later in the batch starts a new batch.
+        Outside a transaction the items are written in one of their own, all or nothing.
         """
+        if not self.conn.in_transaction:
+            with self.transaction():
+                return self.upsert_many(items, run_id=run_id, now=now)
         now = now or utcnow()
         outcomes: list[str] = []
         batch: dict[tuple[str, str], _Row] = {}
@@ -478,8 +485,9 @@ def _insert_records(rows: int) -> str:
     """The statement that inserts ``rows`` new records."""
     values = ", ".join(["(?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT))"] * rows)
     return (
-        "INSERT INTO records (source, source_id, kind, content_hash, version, first_seen, "
-        f"last_seen, last_changed, document_url, document_sha256, run_id, record) VALUES {values}"
+        "INSERT OR FAIL INTO records (source, source_id, kind, content_hash, version, "
+        "first_seen, last_seen, last_changed, document_url, document_sha256, run_id, record) "
+        f"VALUES {values}"
     )
 
 

@@ -126,3 +126,24 @@ def test_a_new_store_has_16_kib_pages_and_an_old_one_keeps_its_own(tmp_path):
     assert old.upsert(notice()) == "new"
     assert old.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 8192
     old.close()
+
+
+def test_a_batch_that_fails_midway_leaves_nothing_stored(tmp_path):
+    # New rows go in with INSERT OR FAIL (no statement journal): the batch's transaction, not
+    # the statement, undoes the rows written before the failing one, in or out of write().
+    store = CrawlStore(tmp_path / "crawl.db")
+    store.conn.execute(
+        "CREATE TRIGGER refuse_r150 BEFORE INSERT ON records WHEN NEW.source_id = 'ocds-1/r150' "
+        "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    )
+    batch = [notice(source_id=f"ocds-1/r{n}") for n in range(250)]
+    for write in (store.write, store.upsert_many):
+        try:
+            write(batch)
+        except sqlite3.IntegrityError as error:
+            assert "refused" in str(error)
+        else:
+            raise AssertionError("the refused row did not fail the batch")
+        assert store.count() == 0
+    store.upsert(notice(source_id="ocds-1/r1"))
+    assert [row["source_id"] for row in store.iter_records()] == ["ocds-1/r1"]
