@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/announcement_accuracy.py [--set NAME] [--show]
 
 Sets: ``development`` (tests/fixtures/articles/, the articles the tests use), ``heldout`` and
-``heldout-2`` to ``heldout-9`` (benchmarks/heldout/articles*/: real articles in nine languages
+``heldout-2`` to ``heldout-10`` (benchmarks/heldout/articles*/: real articles in nine languages
 kept apart from the tests, each labelled before the extraction ran on it; each set was gathered
 after the one before had been scored). Places are scored as gazetteer places
 (a label "Nürnberg" is the gazetteer's Nuremberg) and as countries alone; quantities as
@@ -37,6 +37,7 @@ SETS = {
     "heldout-7": ROOT / "benchmarks" / "heldout" / "articles-7",
     "heldout-8": ROOT / "benchmarks" / "heldout" / "articles-8",
     "heldout-9": ROOT / "benchmarks" / "heldout" / "articles-9",
+    "heldout-10": ROOT / "benchmarks" / "heldout" / "articles-10",
 }
 FIELDS = (
     "vendors",

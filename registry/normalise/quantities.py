@@ -29,6 +29,9 @@ RANGE_REACH = 30  # characters before a count searched for the lower end of a ra
 _RANGE_WORDS = ("or", "oder", "ou", "o", "of", "lub", "albo", "czy")
 SCALE = 1000  # a number word this large multiplies the digits before it ("58 mil" is 58,000)
 _SCALED = re.compile(r"(?P<n>\d+(?:[.,]\d{1,2})?)\s?(?P<scale>[^\W\d_]+)")
+# Mexican and Central American papers write the thousands as a word and the rest in digits:
+# "mil 500 cámaras" (1,500), "2 mil 300" (2,300).
+_THOUSANDS_AND_DIGITS = re.compile(r"(?:(?P<n>\d{1,3})\s?)?(?P<scale>[^\W\d_]+)\s(?P<rest>\d{1,3})")
 # Groups of three digits after a separator are thousands in every language we read: a count of
 # things has no decimals ("1,200", "1.130", "2 000").
 _DIGITS = r"\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+(?!\d)|\d+"
@@ -86,6 +89,10 @@ def quantity_candidates(text: str, language: str | None = None) -> list[Candidat
         # câmaras: 5 fixas, 25 multisensor e 14 rotativas", "将新建2000处和30处".
         if cue is None and previous[1] and _listed(text[previous[0] : start]):
             cue = previous[1]
+        # So does the count of places where the one before it goes: "76 cámaras de seguridad en
+        # 19 puntos", "26 caméras vont trouver place sur 22 lieux".
+        if cue is None and previous[1] and of == "sites" and _near(text[previous[0] : start]):
+            cue = previous[1]
         # A count in a bulleted list shares the cue of the line that opens it ("prevede:").
         if cue is None and (opening := _list_opening(text, start)) is not None:
             cue = _cue_status(text, opening, opening, language, spans)
@@ -137,9 +144,14 @@ def _list_opening(text: str, start: int) -> int | None:
     return None
 
 
+def _near(gap: str) -> bool:
+    """The text between two counts keeps them in one clause: short, no sentence end."""
+    return len(gap) <= LIST_GAP and not _SENTENCE_END.search(gap)
+
+
 def _listed(gap: str) -> bool:
     """The text between two counts lists them: a comma, colon or "and", no sentence end."""
-    return len(gap) <= LIST_GAP and not _SENTENCE_END.search(gap) and bool(_LIST_MARK.search(gap))
+    return _near(gap) and bool(_LIST_MARK.search(gap))
 
 
 def status_of(
@@ -332,6 +344,9 @@ def parse_count(raw: str) -> int | None:
         return _composed(words, numbers) or None
     if _cjk(raw):
         return chinese_number(raw)
+    split = _THOUSANDS_AND_DIGITS.fullmatch(raw.strip())
+    if split and numbers.get(fold(split.group("scale"))) == SCALE:
+        return int(split.group("n") or 1) * SCALE + int(split.group("rest"))
     scaled = _SCALED.fullmatch(raw.strip())
     if scaled and (scale := numbers.get(fold(scaled.group("scale")))):
         return round(float(scaled.group("n").replace(",", ".")) * scale) or None
@@ -480,7 +495,20 @@ def _number_pattern() -> str:
     """A count in digits, number words or digits and a scale word ("1.130", "two thousand",
     "dwóch", "58 mil", "2,5 mila")."""
     scaled = rf"\d+(?:[.,]\d{{1,2}})?[ \t]?(?:{_scale_words_pattern()})(?!\w)"
-    return rf"(?:{scaled}|{_DIGITS}|{number_words_pattern()})"
+    thousands = rf"(?:\d{{1,3}}[ \t]?)?(?:{_thousand_words_pattern()})[ \t]\d{{1,3}}(?![\d.,]?\d)"
+    return rf"(?:{thousands}|{scaled}|{_DIGITS}|{number_words_pattern()})"
+
+
+@cache
+def _thousand_words_pattern() -> str:
+    """The words for a thousand ("mil 500")."""
+    words = {
+        w
+        for r in _rows("number-words.csv")
+        if int(r["value"]) == SCALE
+        for w in (r["word"], fold(r["word"]))
+    }
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 @cache

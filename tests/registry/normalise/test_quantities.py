@@ -207,6 +207,9 @@ def counted(text, language):
         ("O estado instalou 12 mil câmeras.", "pt", [(12_000, "cameras", "installed")]),
         ("In città ci sono 2,5 mila telecamere.", "it", [(2_500, "cameras", "installed")]),
         ("Miasto ma 3 tysiące kamer.", "pl", [(3_000, "cameras", "installed")]),
+        # Mexican papers write the thousands as a word and the rest in digits.
+        ("El municipio colocará mil 200 cámaras.", "es", [(1_200, "cameras", "planned")]),
+        ("Operan ya 3 mil 450 cámaras en la capital.", "es", [(3_450, "cameras", "installed")]),
         # A Skynet channel (路) is a camera.
         ("在已建成的3000路高清“天網”基礎上擴建。", "zh", [(3_000, "cameras", "installed")]),
     ],
@@ -246,6 +249,16 @@ def test_a_range_is_no_count(text, language):
             "A prefeitura está instalando mais 6 câmeras na praça.",
             "pt",
             [(6, "cameras", "planned")],
+        ),
+        (
+            "Está em andamento a instalação de 12 câmeras no centro.",
+            "pt",
+            [(12, "cameras", "planned")],
+        ),
+        (
+            "Todo está listo para iniciar la instalación de 40 cámaras.",
+            "es",
+            [(40, "cameras", "planned")],
         ),
     ],
 )
@@ -465,3 +478,40 @@ def test_a_candidate_keeps_every_mention_of_its_count_and_whether_a_cue_gave_its
     assert extract_quantities(montgeron, "fr") == [
         {"count": 28, "of": "cameras", "status": "installed", "approximate": False}
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # The near future (aller, gaan, going to + infinitive), "soon" and a headline's
+        # "arrive" state cameras still to come.
+        ("La mairie va poser 8 caméras au stade.", "fr", [(8, "cameras", "planned")]),
+        ("Douze caméras vont équiper le parc.", "fr", [(12, "cameras", "planned")]),
+        ("Cinq caméras arrivent au marché", "fr", [(5, "cameras", "planned")]),
+        ("De gemeente gaat 6 camera's plaatsen bij de kerk.", "nl", [(6, "cameras", "planned")]),
+        ("The town is going to add 9 cameras downtown.", "en", [(9, "cameras", "planned")]),
+        ("Wkrótce pojawi się 7 kamer na rynku.", "pl", [(7, "cameras", "planned")]),
+        # Already in place stays installed.
+        ("La ville compte aujourd'hui 30 caméras.", "fr", [(30, "cameras", "installed")]),
+    ],
+)  # fmt: skip
+def test_the_near_future_and_soon_state_planned_cameras(text, language, expected):
+    assert counted(text, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # The places a count of cameras goes to share its status.
+        ("Se instalarán 50 cámaras de seguridad en 12 puntos de la ciudad.", "es",
+         [(50, "cameras", "planned"), (12, "sites", "planned")]),
+        ("Dix caméras vont être posées sur 6 lieux de la commune.", "fr",
+         [(10, "cameras", "planned"), (6, "sites", "planned")]),
+        ("An sieben Standorten hängen heute 14 Kameras.", "de",
+         [(7, "sites", "installed"), (14, "cameras", "installed")]),
+        # A dome is a camera.
+        ("Elles s'ajoutent aux sept dômes déjà en place.", "fr", [(7, "cameras", "installed")]),
+    ],
+)  # fmt: skip
+def test_the_places_of_a_count_of_cameras_share_its_status(text, language, expected):
+    assert counted(text, language) == expected
