@@ -195,6 +195,16 @@ def test_negated_keywords_do_not_count() -> None:
         ("Verrà allestita una nuova sala di regia presso il comando.", "it", "command_center"),
         # Made up in a Chinese police procurement's shape.
         ("建设安装车辆识别枪机30台", "zh", "alpr"),
+        # Made up in the shape of Spanish and Chinese town news: plate readers, OCR cameras and
+        # the control rooms the images go to; a Taiwanese county's 天眼 network.
+        ("El Ayuntamiento instalará cámaras lectoras de matrículas en la avenida.", "es",
+         "alpr"),
+        ("Se colocarán cámaras OCR en los accesos del municipio.", "es", "alpr"),
+        ("Las imágenes llegarán a la nueva sala de control de la Policía Local.", "es",
+         "command_center"),
+        ("镇平安建设监控中心已投入使用", "zh", "command_center"),
+        ("影像傳回警察局勤指中心", "zh", "command_center"),
+        ("縣府持續擴建天眼防衛網", "zh", "safe_city"),
     ],
 )  # fmt: skip
 def test_keywords_written_out(text: str, language: str, tech: str) -> None:
