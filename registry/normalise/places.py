@@ -33,6 +33,10 @@ NGRAM_POPULATION = 5000
 AMBIGUITY_RATIO = 4.0
 # Two gazetteer entries of one name this close are one town entered twice.
 SAME_TOWN_KM = 15.0
+# An entry this close to a town this many times larger is one of its districts (GeoNames lists
+# Madrid's barrio of Salamanca beside the city of Salamanca): a namesake that is a town wins.
+DISTRICT_KM = 8.0
+DISTRICT_RATIO = 10.0
 # A misspelt town ("Roanaoke Rapids") is accepted only inside its stated county, this close.
 FUZZY_SCORE = 90.0
 _NUTS = re.compile(r"\s*([A-Za-z]{2})([A-Za-z0-9]{0,3})\s*$")
@@ -254,6 +258,10 @@ def _choose(
         pool = [e for e in pool if gazetteer.county_key(e[8] or "") == county] or pool
     if domain:
         pool = [e for e in pool if _domain_supports(domain, e[1], e[5], e[2])] or pool
+    # Only between towns named by their own names: an alternate name that is an ordinary word
+    # ("meer", Dutch for more, of Boxmeer and of a district of Maastricht) stays ambiguous.
+    if len(pool) > 1 and all(e[12] for e in pool):
+        pool = [e for e in pool if not _district(e)] or pool
     # A town's own name counts as much as an alternate name of a town this many times larger:
     # "Cologne" is Köln, but "Pittsburg" is not Pittsburgh.
     weight = {e[0]: e[11] * (AMBIGUITY_RATIO if e[12] else 1.0) for e in pool}
@@ -265,6 +273,28 @@ def _choose(
         if weight[best[0]] < AMBIGUITY_RATIO * max(weight[other[0]], 1):
             return None
     return best
+
+
+def _district(entry: tuple) -> bool:
+    """Whether a gazetteer entry lies within DISTRICT_KM of a town DISTRICT_RATIO times larger."""
+    latitude, longitude, population = entry[3], entry[4], entry[11] or 0
+    if latitude is None or longitude is None:
+        return False
+    reach_lat = DISTRICT_KM / 111.0
+    reach_lon = DISTRICT_KM / max(1e-6, 111.0 * math.cos(math.radians(latitude)))
+    rows = _db().execute(
+        "SELECT latitude, longitude FROM place WHERE kind = 'city' AND country = ? "
+        "AND population >= ? AND latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ?",
+        [
+            entry[2],
+            max(1, population) * DISTRICT_RATIO,
+            latitude - reach_lat,
+            latitude + reach_lat,
+            longitude - reach_lon,
+            longitude + reach_lon,
+        ],
+    )
+    return any(_km(latitude, longitude, lat, lon) <= DISTRICT_KM for lat, lon in rows)
 
 
 def _county(name: str, admin1: str | None) -> Place | None:

@@ -74,6 +74,19 @@ def test_namesakes_without_a_clue_are_absent_not_guessed():
     assert len({resolve_place("Albany", "US", region=s).id for s in ("CA", "GA", "NY")}) == 3
 
 
+def test_a_city_beats_a_namesake_that_is_a_district_of_a_larger_one():
+    # GeoNames lists Madrid's barrio of Salamanca (147,707 people, in Madrid) beside the city of
+    # Salamanca (144,825): of namesakes this close in size, the one that is a town is meant.
+    salamanca = resolve_place("Salamanca", "ES")
+    assert salamanca is not None
+    assert (salamanca.city, salamanca.admin1_name) == ("Salamanca", "Castille and León")
+    # A district named alone is still found.
+    assert resolve_place("Chamartín", "ES").admin1_name == "Madrid"
+    # An alternate name that is an ordinary word ("meer", of Boxmeer and of a district of
+    # Maastricht) stays ambiguous.
+    assert resolve_place("Meer", "NL") is None
+
+
 def test_the_publishers_domain_chooses():
     release = "https://www.pittks.org/news/media-release-flock-automated-license-plate/"
     assert resolve_place("Pittsburg", domain=release).label == "Pittsburg, Kansas, US"
