@@ -74,9 +74,11 @@ _PER_UNIT_SPENT = re.compile(
     r"(?:dollars?|euros?|pounds?|yuan|francs?|franken|reais|real|złot\w*|zł|\$|€|£)(?!\w)",
     re.IGNORECASE,
 )
-# "2273萬元", "530多万元", "两千多万元", "6,200萬元", "五亿八千万元" (580 million): yuan, and the
-# Taiwan dollar in Taiwan.
-_CJK_NUMBER = r"(?:\d[\d,.]*|[零〇一二两兩三四五六七八九十百千]+)"
+# "2273萬元", "530多万元", "两千多万元", "6,200萬元", "五亿八千万元" (580 million), "二點四四億元"
+# (244 million): yuan, and the Taiwan dollar in Taiwan.
+_CJK_NUMBER = (
+    r"(?:\d[\d,.]*|[零〇一二两兩三四五六七八九十百千]+(?:[點点][零〇一二两兩三四五六七八九]+)?)"
+)
 _CJK_MONEY = re.compile(
     rf"(?P<n>{_CJK_NUMBER}(?:[多余餘]?[万萬亿億]{_CJK_NUMBER}?)*[多余餘]?)(?:元|人民币|人民幣)"
 )

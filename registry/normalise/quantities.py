@@ -41,6 +41,10 @@ _CJK_VALUES = {
     "六": 6, "七": 7, "八": 8, "九": 9,
 }  # fmt: skip
 _CJK_UNITS = {"十": 10, "百": 100, "千": 1000}
+# A decimal in numerals, its point 點 (点): "二點四四億" is 2.44 hundred million.
+_CJK_DECIMAL = re.compile(
+    r"([零〇一二两兩三四五六七八九十百千]+)[點点]([零〇一二两兩三四五六七八九]+)"
+)
 _CJK_BIG = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
 _CJK_APPROXIMATE_AFTER = ("余", "餘", "多", "以上")
 _CJK_APPROXIMATE_BEFORE = ("约", "約", "近")
@@ -420,8 +424,9 @@ def _compound_parts(word: str, numbers: dict[str, int]) -> list[str] | None:
 
 
 def chinese_number(raw: str) -> int | None:
-    """Digits, Chinese numerals or a mix with 万/亿 ("两千", "2万3608", "1.2万", "一千多")."""
-    raw = raw.strip().rstrip("多余餘")
+    """Digits, Chinese numerals or a mix with 万/亿 ("两千", "2万3608", "1.2万", "一千多",
+    "二點四四億")."""
+    raw = _CJK_DECIMAL.sub(_decimal_in_digits, raw.strip().rstrip("多余餘"))
     total, section, digit = 0.0, 0.0, 0.0
     number = ""
     for char in raw:
@@ -444,6 +449,11 @@ def chinese_number(raw: str) -> int | None:
         digit = float(number)
     value = int(total + section + digit)
     return value or None
+
+
+def _decimal_in_digits(match: re.Match[str]) -> str:
+    whole = chinese_number(match.group(1)) or 0
+    return f"{whole}.{''.join(str(_CJK_VALUES[c]) for c in match.group(2))}"
 
 
 @cache

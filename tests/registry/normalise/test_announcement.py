@@ -489,6 +489,8 @@ def test_an_amount_stated_as_the_total_cost_wins_over_a_subsidy_before_it():
         ),
         # Myriads in words: 五亿八千万 is 580 million, not its last 80 million.
         ("预计将以五亿八千万元的经费承租监视器。", [], (580_000_000.0, "CNY")),
+        # A decimal in numerals, with its point 點: 2.44 hundred million Taiwan dollars.
+        ("縣府今年編列二點四四億元建置監視器。", [{"country": "TW"}], (244_000_000.0, "TWD")),
         # A rounded amount stated exactly later is the exact one.
         (
             "Cela a un prix : presque 90 000 €. L'investissement coûte 87 947 €.",
