@@ -491,6 +491,8 @@ def test_a_candidate_keeps_every_mention_of_its_count_and_whether_a_cue_gave_its
         ("De gemeente gaat 6 camera's plaatsen bij de kerk.", "nl", [(6, "cameras", "planned")]),
         ("The town is going to add 9 cameras downtown.", "en", [(9, "cameras", "planned")]),
         ("Wkrótce pojawi się 7 kamer na rynku.", "pl", [(7, "cameras", "planned")]),
+        # A budget set aside in Chinese (編列) is for cameras still to come.
+        ("縣府編列預算新建置120支監視器。", "zh", [(120, "cameras", "planned")]),
         # Already in place stays installed.
         ("La ville compte aujourd'hui 30 caméras.", "fr", [(30, "cameras", "installed")]),
     ],
