@@ -160,6 +160,18 @@ def nearest_place(
     latitude: float, longitude: float, country: str | None = None, max_km: float = 25
 ) -> Place | None:
     """The gazetteer town nearest to a WGS84 point within ``max_km`` (in ``country``, if given)."""
+    near = _towns_within(latitude, longitude, max_km, country)
+    return _place(min(near, key=lambda found: found[0])[1]) if near else None
+
+
+def _towns_within(
+    latitude: float,
+    longitude: float,
+    max_km: float,
+    country: str | None = None,
+    min_population: float = 0,
+) -> list[tuple[float, tuple]]:
+    """(distance in km, row) of every gazetteer town within ``max_km`` of a point."""
     reach_lat = max_km / 111.0
     reach_lon = max_km / max(1e-6, 111.0 * math.cos(math.radians(latitude)))
     rows = (
@@ -167,23 +179,21 @@ def nearest_place(
         .execute(
             f"SELECT {_COLUMNS} FROM place WHERE kind = 'city' "
             "AND latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ?"
-            + (" AND country = ?" if country else ""),
+            + (" AND country = ?" if country else "")
+            + (" AND population >= ?" if min_population else ""),
             [
                 latitude - reach_lat,
                 latitude + reach_lat,
                 longitude - reach_lon,
                 longitude + reach_lon,
                 *([country] if country else []),
+                *([min_population] if min_population else []),
             ],
         )
         .fetchall()
     )
-    best, best_km = None, float(max_km)
-    for row in rows:
-        km = _km(latitude, longitude, row[3], row[4])
-        if km < best_km:
-            best, best_km = row, km
-    return _place(best) if best else None
+    found = ((_km(latitude, longitude, row[3], row[4]), row) for row in rows)
+    return [(km, row) for km, row in found if km < max_km]
 
 
 def place_aliases() -> dict[str, str]:
@@ -280,21 +290,8 @@ def _district(entry: tuple) -> bool:
     latitude, longitude, population = entry[3], entry[4], entry[11] or 0
     if latitude is None or longitude is None:
         return False
-    reach_lat = DISTRICT_KM / 111.0
-    reach_lon = DISTRICT_KM / max(1e-6, 111.0 * math.cos(math.radians(latitude)))
-    rows = _db().execute(
-        "SELECT latitude, longitude FROM place WHERE kind = 'city' AND country = ? "
-        "AND population >= ? AND latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ?",
-        [
-            entry[2],
-            max(1, population) * DISTRICT_RATIO,
-            latitude - reach_lat,
-            latitude + reach_lat,
-            longitude - reach_lon,
-            longitude + reach_lon,
-        ],
-    )
-    return any(_km(latitude, longitude, lat, lon) <= DISTRICT_KM for lat, lon in rows)
+    larger = max(1, population) * DISTRICT_RATIO
+    return bool(_towns_within(latitude, longitude, DISTRICT_KM, entry[2], larger))
 
 
 def _county(name: str, admin1: str | None) -> Place | None:

@@ -468,12 +468,13 @@ def _range_head() -> re.Pattern[str]:
 
 
 @cache
-def _scale_words_pattern() -> str:
-    """The number words that multiply a count written in digits before them ("58 mil")."""
+def _scale_words_pattern(thousand_only: bool = False) -> str:
+    """The number words that multiply a count written in digits before them ("58 mil"); with
+    ``thousand_only``, the words for a thousand alone ("mil 500")."""
     scales = {
         w
         for r in _rows("number-words.csv")
-        if int(r["value"]) >= SCALE
+        if (int(r["value"]) == SCALE if thousand_only else int(r["value"]) >= SCALE)
         for w in (r["word"], fold(r["word"]))
     }
     return "|".join(re.escape(w) for w in sorted(scales, key=len, reverse=True))
@@ -505,20 +506,9 @@ def _number_pattern() -> str:
     """A count in digits, number words or digits and a scale word ("1.130", "two thousand",
     "dwóch", "58 mil", "2,5 mila")."""
     scaled = rf"\d+(?:[.,]\d{{1,2}})?[ \t]?(?:{_scale_words_pattern()})(?!\w)"
-    thousands = rf"(?:\d{{1,3}}[ \t]?)?(?:{_thousand_words_pattern()})[ \t]\d{{1,3}}(?![\d.,]?\d)"
+    thousand = _scale_words_pattern(thousand_only=True)
+    thousands = rf"(?:\d{{1,3}}[ \t]?)?(?:{thousand})[ \t]\d{{1,3}}(?![\d.,]?\d)"
     return rf"(?:{thousands}|{scaled}|{_DIGITS}|{number_words_pattern()})"
-
-
-@cache
-def _thousand_words_pattern() -> str:
-    """The words for a thousand ("mil 500")."""
-    words = {
-        w
-        for r in _rows("number-words.csv")
-        if int(r["value"]) == SCALE
-        for w in (r["word"], fold(r["word"]))
-    }
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 @cache
